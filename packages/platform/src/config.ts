@@ -1,0 +1,57 @@
+import { z } from "zod";
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Validates environment variables against a schema; every problem is listed, not just the first. */
+export function parseConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.output<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    result.error.issues.map((issue) => {
+      const name = issue.path.map(String).join(".");
+      const given = typeof env[name] === "string" ? ` (got "${env[name]}")` : " (not set)";
+      return `${name}: ${issue.message}${given}`;
+    }),
+  );
+}
+
+/** parseConfig for a process entry point: on failure, one clear message on stderr and exit 1. */
+export function loadConfig<S extends z.ZodType>(service: string, schema: S, env = process.env): z.output<S> {
+  try {
+    return parseConfig(schema, env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${service}: ${error.message}\n`);
+    process.exit(1);
+  }
+}
+
+/** Building blocks shared by every service's schema. */
+export const env = {
+  port: (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback),
+  url: (fallback: string, protocols: string[]) =>
+    z
+      .string()
+      .default(fallback)
+      .refine((value) => URL.canParse(value) && protocols.includes(new URL(value).protocol), {
+        message: `must be a URL (${protocols.join(" or ")})`,
+      }),
+  address: (fallback: string) =>
+    z
+      .string()
+      .default(fallback)
+      .refine((value) => /^[\w.-]+:\d{1,5}$/.test(value), { message: "must be host:port" }),
+  logLevel: () => z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  milliseconds: (fallback: number) => z.coerce.number().int().positive().default(fallback),
+  /** Prefix of every subject and stream, so separate runs can share one NATS server. */
+  eventNamespace: () =>
+    z
+      .string()
+      .default("marquee")
+      .refine((value) => /^[a-z][a-z0-9_]*$/.test(value), { message: "must be lower-case letters, digits, _" }),
+};

@@ -1,0 +1,145 @@
+import {
+  credentials,
+  InterceptingCall,
+  Metadata,
+  type CallOptions,
+  type ChannelCredentials,
+  type ChannelOptions,
+  type Client,
+  type ClientUnaryCall,
+  type Interceptor,
+  type ServiceError,
+} from "@grpc/grpc-js";
+import { currentContext } from "./context.js";
+import { DomainError, fromServiceError } from "./errors.js";
+import { METADATA_KEYS } from "./grpc-server.js";
+
+export interface ClientOptions {
+  /** Deadline for a call when the caller has none (and the cap when it has one further away). */
+  defaultTimeoutMs?: number;
+  /** RPC names (as in the .proto, e.g. "GetUser") safe to retry on UNAVAILABLE. */
+  idempotentMethods?: string[];
+  maxMessageBytes?: number;
+}
+
+export interface CallSettings {
+  timeoutMs?: number;
+  metadata?: Metadata;
+}
+
+type UnaryMethod<Req, Res> = (
+  request: Req,
+  metadata: Metadata,
+  options: Partial<CallOptions>,
+  callback: (error: ServiceError | null, response: Res) => void,
+) => ClientUnaryCall;
+
+/** [request, response] of a ts-proto unary client method (its last, callback overload). */
+type UnaryTypes<F> = F extends UnaryMethod<infer Req, infer Res> ? [Req, Res] : never;
+
+/** A ts-proto client with each unary method turned into `(request, settings?) => Promise<response>`. */
+export type PromiseClient<C> = {
+  [K in keyof C as [UnaryTypes<C[K]>] extends [never] ? never : K]: (
+    request: UnaryTypes<C[K]>[0],
+    settings?: CallSettings,
+  ) => Promise<UnaryTypes<C[K]>[1]>;
+};
+
+type ClientConstructor<C> = {
+  new (address: string, channelCredentials: ChannelCredentials, options?: ChannelOptions): C;
+  service: Record<string, { path: string }>;
+};
+
+/**
+ * A client for one service: every call carries a deadline (the inbound call's remaining
+ * time, capped by defaultTimeoutMs), the request id, trace context and the end user's token
+ * of the inbound call; idempotent methods retry on UNAVAILABLE with backoff (gRPC retry
+ * policy in the channel's service config); errors come back as DomainError with their kind.
+ */
+export function createClient<C extends Client>(
+  Constructor: ClientConstructor<C>,
+  address: string,
+  options: ClientOptions = {},
+): { raw: C; call: PromiseClient<C>; close(): void } {
+  const raw = new Constructor(address, credentials.createInsecure(), channelOptions(Constructor, options));
+  return { raw, call: promisify(raw), close: () => raw.close() };
+}
+
+function channelOptions<C>(Constructor: ClientConstructor<C>, options: ClientOptions): ChannelOptions {
+  const maxMessageBytes = options.maxMessageBytes ?? 4 * 1024 * 1024;
+  const serviceName = Object.values(Constructor.service)[0]?.path.split("/")[1] ?? "";
+  const serviceConfig = {
+    methodConfig: [
+      {
+        name: (options.idempotentMethods ?? []).map((method) => ({ service: serviceName, method })),
+        retryPolicy: {
+          maxAttempts: 4,
+          initialBackoff: "0.05s",
+          maxBackoff: "1s",
+          backoffMultiplier: 2,
+          retryableStatusCodes: ["UNAVAILABLE"],
+        },
+      },
+    ].filter((config) => config.name.length > 0),
+  };
+  return {
+    "grpc.max_receive_message_length": maxMessageBytes,
+    "grpc.max_send_message_length": maxMessageBytes,
+    "grpc.keepalive_time_ms": 60_000,
+    "grpc.keepalive_timeout_ms": 20_000,
+    "grpc.service_config": JSON.stringify(serviceConfig),
+    "grpc.enable_retries": 1,
+    interceptors: [propagateContext(options.defaultTimeoutMs ?? 5_000)],
+  };
+}
+
+function propagateContext(defaultTimeoutMs: number): Interceptor {
+  return (options, nextCall) => {
+    const context = currentContext();
+    const cap = Date.now() + defaultTimeoutMs;
+    const explicit = options.deadline instanceof Date ? options.deadline.getTime() : Number(options.deadline ?? cap);
+    const inbound = context?.deadline?.getTime() ?? cap;
+    const deadline = new Date(Math.min(explicit, inbound, cap));
+    return new InterceptingCall(nextCall({ ...options, deadline }), {
+      start(metadata, listener, next) {
+        if (context) {
+          setIfAbsent(metadata, METADATA_KEYS.requestId, context.requestId);
+          setIfAbsent(metadata, METADATA_KEYS.correlationId, context.correlationId);
+          setIfAbsent(metadata, METADATA_KEYS.traceparent, context.traceparent);
+          setIfAbsent(metadata, METADATA_KEYS.authorization, context.authorization);
+        }
+        next(metadata, listener);
+      },
+    });
+  };
+}
+
+function setIfAbsent(metadata: Metadata, key: string, value: string | undefined): void {
+  if (value !== undefined && metadata.get(key).length === 0) metadata.set(key, value);
+}
+
+function promisify<C extends Client>(raw: C): PromiseClient<C> {
+  return new Proxy({} as PromiseClient<C>, {
+    get(_, name: string) {
+      const method = (raw as unknown as Record<string, UnaryMethod<unknown, unknown> | undefined>)[name];
+      if (typeof method !== "function") return undefined;
+      return (request: unknown, settings: CallSettings = {}) =>
+        new Promise((resolve, reject) => {
+          const callOptions: Partial<CallOptions> = {};
+          if (settings.timeoutMs !== undefined) callOptions.deadline = new Date(Date.now() + settings.timeoutMs);
+          method.call(raw, request, settings.metadata ?? new Metadata(), callOptions, (error, response) =>
+            error ? reject(fromServiceError(error)) : resolve(response),
+          );
+        });
+    },
+  });
+}
+
+/** Metadata carrying an end user's access token. */
+export function bearer(token: string): Metadata {
+  const metadata = new Metadata();
+  metadata.set(METADATA_KEYS.authorization, `Bearer ${token}`);
+  return metadata;
+}
+
+export type { DomainError };
