@@ -140,9 +140,22 @@ export function isServiceError(error: unknown): error is ServiceError {
   return error instanceof Error && typeof (error as Partial<ServiceError>).code === "number" && "metadata" in error;
 }
 
-/** DomainError as is; a failed downstream gRPC call keeps its kind; anything else is undefined. */
+/** Recognises a driver's failure as a domain error (e.g. "database unreachable" → UNAVAILABLE). */
+export type ErrorTranslator = (error: unknown) => DomainError | undefined;
+const translators: ErrorTranslator[] = [];
+
+/** Registered once per process by the adapters that know their driver's errors (PostgreSQL, MongoDB). */
+export function registerErrorTranslator(translator: ErrorTranslator): void {
+  if (!translators.includes(translator)) translators.push(translator);
+}
+
+/** DomainError as is; a failed downstream gRPC call keeps its kind; a known driver failure is translated. */
 export function asDomainError(error: unknown): DomainError | undefined {
   if (error instanceof DomainError) return error;
   if (isServiceError(error)) return fromServiceError(error);
+  for (const translate of translators) {
+    const translated = translate(error);
+    if (translated) return translated;
+  }
   return undefined;
 }

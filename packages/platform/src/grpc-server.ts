@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import { once } from "node:events";
-import path from "node:path";
 import {
   Server,
   ServerCredentials,
@@ -12,11 +11,9 @@ import {
   type ServiceDefinition,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
-import { loadSync } from "@grpc/proto-loader";
 import { ReflectionService } from "@grpc/reflection";
-import { protoPath as healthProtoPath } from "grpc-health-check";
 import type { Logger } from "pino";
-import { protoRoot } from "@marquee/proto";
+import { fileDescriptors } from "@marquee/proto";
 import { runWithContext, type RequestContext } from "./context.js";
 import { asDomainError, toServiceError } from "./errors.js";
 import { HealthMonitor, type HealthCheck } from "./health.js";
@@ -65,8 +62,6 @@ export interface GrpcServerOptions {
   host?: string;
   port: number;
   services: ServiceBinding[];
-  /** .proto files (relative to proto/) that describe the services, for server reflection. */
-  protoFiles: string[];
   healthChecks: HealthCheck[];
   healthIntervalMs?: number;
   maxMessageBytes?: number;
@@ -103,7 +98,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
     options.logger,
   );
   health.implementation.addToServer(server);
-  reflectionFor(options.protoFiles).addToServer(server);
+  reflectionFor(options.services.map((s) => s.name)).addToServer(server);
 
   const port = await new Promise<number>((resolve, reject) => {
     const address = `${options.host ?? "0.0.0.0"}:${options.port}`;
@@ -131,12 +126,14 @@ async function drain(server: Server, health: HealthMonitor, graceMs: number): Pr
   clearTimeout(timer);
 }
 
-function reflectionFor(protoFiles: string[]): ReflectionService {
-  const definition = loadSync([...protoFiles, path.basename(healthProtoPath)], {
-    includeDirs: [protoRoot, path.dirname(healthProtoPath)],
-    keepCase: true,
-  });
-  return new ReflectionService(definition);
+/** Reflection over the compiled contract set, listing only this server's services (and health). */
+function reflectionFor(serviceNames: string[]): ReflectionService {
+  const fileDescriptorProtos = fileDescriptors().map((file) => Buffer.from(file.bytes));
+  // @grpc/reflection reads only `fileDescriptorProtos` from the package definition.
+  const definition = {
+    contracts: { format: "Protocol Buffer 3 DescriptorProto" as const, type: {}, fileDescriptorProtos },
+  };
+  return new ReflectionService(definition, { services: [...serviceNames, "grpc.health.v1.Health"] });
 }
 
 function wrapHandlers(service: ServiceBinding, logger: Logger): UntypedServiceImplementation {

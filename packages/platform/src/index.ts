@@ -9,3 +9,4 @@ export * from "./lifecycle.js";
 export * from "./grpc-server.js";
 export * from "./grpc-client.js";
 export * from "./auth.js";
+export * from "./service.js";

@@ -1,0 +1,66 @@
+import { bindService, validate, type ServiceBinding, type TokenVerifier } from "@marquee/platform";
+import { AccountsServiceService } from "@marquee/proto/marquee/accounts/v1/accounts_service";
+import { addMember } from "../../app/add-member.js";
+import { authenticate } from "../../app/authenticate.js";
+import { createOrganization } from "../../app/create-organization.js";
+import { createPartnerApiKey } from "../../app/create-partner-api-key.js";
+import { createPartnerClient } from "../../app/create-partner-client.js";
+import { getOrganization } from "../../app/get-organization.js";
+import { getUser } from "../../app/get-user.js";
+import type { AccountsDeps } from "../../app/ports.js";
+import { registerUser } from "../../app/register-user.js";
+import { revokePartnerApiKey } from "../../app/revoke-partner-api-key.js";
+import { verifyApiKey } from "../../app/verify-api-key.js";
+import { keyToProto, membershipToProto, roleFromProto } from "./mapping.js";
+import { schemas } from "./schemas.js";
+
+/** gRPC edge of accounts: authenticate the caller, validate the request, run the use case, map the answer. */
+export function accountsService(deps: AccountsDeps, verifier: TokenVerifier): ServiceBinding {
+  const caller = async () => (await verifier.requireUser()).userId;
+  return bindService(AccountsServiceService, {
+    registerUser: async (request) => ({ user: await registerUser(deps, validate(schemas.registerUser, request)) }),
+    authenticate: async (request) => {
+      const { token, expiresAt, user } = await authenticate(deps, validate(schemas.authenticate, request));
+      return { accessToken: token, expiresAt, user };
+    },
+    getUser: async (request) => {
+      const callerId = await caller();
+      const { user, memberships } = await getUser(deps, callerId, validate(schemas.getUser, request).userId);
+      return { user, memberships: memberships.map(membershipToProto) };
+    },
+    getSigningKeys: async () => ({ jwks: await deps.tokens.publicKeys(), issuer: "marquee-accounts" }),
+    createOrganization: async (request) => {
+      const callerId = await caller();
+      return createOrganization(deps, callerId, validate(schemas.createOrganization, request).name);
+    },
+    getOrganization: async (request) => ({
+      organization: await getOrganization(deps, validate(schemas.getOrganization, request).organizationId),
+    }),
+    addMember: async (request) => {
+      const callerId = await caller();
+      const input = validate(schemas.addMember, request);
+      const membership = await addMember(deps, callerId, { ...input, role: roleFromProto(input.role) });
+      return { membership: membershipToProto(membership) };
+    },
+    createPartnerClient: async (request) => {
+      const callerId = await caller();
+      const created = await createPartnerClient(deps, callerId, validate(schemas.createPartnerClient, request).name);
+      return { partnerClient: created.client, key: keyToProto(created.key), apiKey: created.apiKey };
+    },
+    createPartnerApiKey: async (request) => {
+      const callerId = await caller();
+      const { partnerClientId } = validate(schemas.createPartnerApiKey, request);
+      const issued = await createPartnerApiKey(deps, callerId, partnerClientId);
+      return { key: keyToProto(issued.key), apiKey: issued.apiKey };
+    },
+    revokePartnerApiKey: async (request) => {
+      const callerId = await caller();
+      const key = await revokePartnerApiKey(deps, callerId, validate(schemas.revokePartnerApiKey, request).keyId);
+      return { key: keyToProto(key) };
+    },
+    verifyApiKey: async (request) => {
+      const { client, keyId } = await verifyApiKey(deps, validate(schemas.verifyApiKey, request).apiKey);
+      return { partnerClient: client, keyId };
+    },
+  });
+}

@@ -1,0 +1,23 @@
+import { notFound } from "@marquee/platform";
+import { rolesByOrganization, type Organization } from "../domain/organization.js";
+import type { AccountsDeps } from "./ports.js";
+
+/** The caller founds the organization as its first organizer and gets a token that says so. */
+export async function createOrganization(
+  deps: AccountsDeps,
+  callerId: string,
+  name: string,
+): Promise<{ organization: Organization; accessToken: string }> {
+  if (!(await deps.store.findUser(callerId))) throw notFound("user");
+  const organization: Organization = {
+    organizationId: deps.ids.newId(),
+    name: name.trim(),
+    createdByUserId: callerId,
+    createdAt: deps.clock.now(),
+  };
+  const founder = { organizationId: organization.organizationId, userId: callerId, role: "organizer" as const };
+  await deps.store.insertOrganization(organization, founder, [deps.events.organizationCreated(organization)]);
+  const roles = rolesByOrganization(await deps.store.membershipsOf(callerId));
+  const { token } = await deps.tokens.issue(callerId, roles);
+  return { organization, accessToken: token };
+}
