@@ -1,0 +1,92 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
+import { credentials } from "@grpc/grpc-js";
+import { HealthClient, HealthCheckResponse_ServingStatus } from "./health-client.js";
+import { repoRoot } from "./binaries.js";
+import { freePort } from "./server-process.js";
+import { waitFor } from "./wait.js";
+
+/** One of our service processes, started from its compiled main.js, as a test controls it. */
+export interface ServiceProcess {
+  readonly name: string;
+  readonly port: number;
+  readonly address: string;
+  /** Everything the process wrote to stdout/stderr so far (its JSON logs). */
+  output(): string;
+  /** SIGTERM, waits for the exit. */
+  stop(): Promise<void>;
+  /** SIGKILL (or the given signal), waits for the exit. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts it again on the same port with the same environment; waits until SERVING. */
+  restart(extraEnv?: NodeJS.ProcessEnv): Promise<void>;
+  /** The gRPC health status of the whole server ("" service). */
+  health(): Promise<string>;
+}
+
+const running = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const child of running) child.kill("SIGKILL");
+});
+
+export interface ServiceSpec {
+  /** Folder under services/, e.g. "accounts". */
+  name: string;
+  env: NodeJS.ProcessEnv;
+  readyTimeoutMs?: number;
+}
+
+export async function startService(spec: ServiceSpec): Promise<ServiceProcess> {
+  const port = await freePort();
+  const address = `127.0.0.1:${port}`;
+  const main = path.join(repoRoot(), "services", spec.name, "dist", "src", "main.js");
+  const health = new HealthClient(address, credentials.createInsecure());
+  let child: ChildProcess | undefined;
+  let output = "";
+
+  const status = () =>
+    new Promise<string>((resolve) => {
+      health.check({ service: "" }, { deadline: Date.now() + 1000 }, (error, response) =>
+        resolve(error ? "UNREACHABLE" : HealthCheckResponse_ServingStatus[response.status]),
+      );
+    });
+
+  const launch = async (extraEnv: NodeJS.ProcessEnv = {}): Promise<void> => {
+    const env = { ...process.env, LOG_LEVEL: "info", ...spec.env, ...extraEnv, GRPC_PORT: String(port) };
+    const started = spawn(process.execPath, [main], { env, stdio: ["ignore", "pipe", "pipe"] });
+    child = started;
+    running.add(started);
+    started.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    started.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    started.once("exit", () => running.delete(started));
+    await waitFor(
+      async () => {
+        if (started.exitCode !== null) throw new Error(`${spec.name} exited with ${started.exitCode}:\n${output}`);
+        return (await status()) === "SERVING";
+      },
+      { timeoutMs: spec.readyTimeoutMs ?? 20_000, message: `${spec.name} to report SERVING` },
+    );
+  };
+
+  const terminate = async (signal: NodeJS.Signals): Promise<void> => {
+    const current = child;
+    if (!current || current.exitCode !== null || current.signalCode !== null) return;
+    const exited = new Promise((resolve) => current.once("exit", resolve));
+    current.kill(signal);
+    await exited;
+  };
+
+  await launch();
+  return {
+    name: spec.name,
+    port,
+    address,
+    output: () => output,
+    stop: () => terminate("SIGTERM"),
+    kill: (signal = "SIGKILL") => terminate(signal),
+    restart: async (extraEnv) => {
+      await terminate("SIGTERM");
+      await launch(extraEnv);
+    },
+    health: status,
+  };
+}
