@@ -1,26 +1,8 @@
 import { randomUUID } from "node:crypto";
+import type { EventType } from "@marquee/proto/events";
 import { currentContext } from "./context.js";
 
-/** A protobuf message codec as ts-proto generates it. */
-export interface MessageCodec<T> {
-  encode(message: T): { finish(): Uint8Array };
-  decode(input: Uint8Array): T;
-}
-
-/** One kind of domain event: where it is published and how its payload is (de)coded. */
-export interface EventType<T> {
-  /** Bounded context, e.g. "accounts". */
-  readonly context: string;
-  /** Subject suffix, snake_case, e.g. "user_registered". */
-  readonly name: string;
-  /** Fully-qualified protobuf message name, sent in the event-type header. */
-  readonly typeName: string;
-  readonly codec: MessageCodec<T>;
-}
-
-export function eventType<T>(context: string, name: string, typeName: string, codec: MessageCodec<T>): EventType<T> {
-  return { context, name, typeName, codec };
-}
+export type { EventType, MessageCodec } from "@marquee/proto/events";
 
 /** An event ready for the outbox: everything the relay needs to publish it. */
 export interface OutgoingEvent {

@@ -1,6 +1,7 @@
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { Logger } from "pino";
-import { streamOf } from "./events.js";
+import { streamOf, subjectOf, type EventType, type IncomingEvent } from "./events.js";
+import { deadLetterSubjectOf, startConsumer, type RunningConsumer } from "./consumer.js";
 import { startGrpcServer, type RunningGrpcServer, type ServiceBinding } from "./grpc-server.js";
 import type { HealthCheck } from "./health.js";
 import { Lifecycle } from "./lifecycle.js";
@@ -65,6 +66,37 @@ export async function serveGrpc(runtime: ServiceRuntime, options: ServeOptions):
   });
   runtime.lifecycle.onShutdown("grpc server", () => server.shutdown());
   return server;
+}
+
+export interface Subscription {
+  /** Durable consumer name, unique per service and purpose, e.g. "inventory-on-show-published". */
+  durable: string;
+  /** Events of one bounded context (one stream) this consumer reads. */
+  events: EventType<unknown>[];
+  handler: (event: IncomingEvent) => Promise<void>;
+  maxDeliver?: number;
+}
+
+/**
+ * A durable JetStream consumer for some events of one context, dead letters to
+ * `<namespace>.deadletter.<durable>`, stopped before NATS drains.
+ */
+export async function subscribe(runtime: ServiceRuntime, subscription: Subscription): Promise<RunningConsumer> {
+  const contexts = new Set(subscription.events.map((type) => type.context));
+  const [context] = contexts;
+  if (contexts.size !== 1 || !context) throw new Error(`${subscription.durable}: events must share one context`);
+  const consumer = await startConsumer({
+    nc: runtime.nats,
+    stream: streamOf(runtime.namespace, context).name,
+    durable: subscription.durable,
+    filterSubjects: subscription.events.map((type) => subjectOf(runtime.namespace, type.context, type.name)),
+    handler: subscription.handler,
+    logger: runtime.logger,
+    deadLetterSubject: deadLetterSubjectOf(runtime.namespace, subscription.durable),
+    ...(subscription.maxDeliver ? { maxDeliver: subscription.maxDeliver } : {}),
+  });
+  runtime.lifecycle.onShutdown(`consumer ${subscription.durable}`, () => consumer.stop());
+  return consumer;
 }
 
 /** Entry-point guard: a failure to start is logged once, clearly, and the process exits 1. */

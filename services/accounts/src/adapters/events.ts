@@ -1,29 +1,8 @@
-import { eventType, newEvent } from "@marquee/platform";
-import {
-  MemberAdded,
-  OrganizationCreated,
-  PartnerClientCreated,
-  UserRegistered,
-} from "@marquee/proto/marquee/accounts/events/v1/events";
+import { newEvent } from "@marquee/platform";
+import { AccountsEvents as T } from "@marquee/proto/events";
 import type { AccountsEvents } from "../app/ports.js";
 
-const CONTEXT = "accounts";
-const PACKAGE = "marquee.accounts.events.v1";
-
-export const AccountsEventTypes = {
-  userRegistered: eventType(CONTEXT, "user_registered", `${PACKAGE}.UserRegistered`, UserRegistered),
-  organizationCreated: eventType(CONTEXT, "organization_created", `${PACKAGE}.OrganizationCreated`, OrganizationCreated),
-  memberAdded: eventType(CONTEXT, "member_added", `${PACKAGE}.MemberAdded`, MemberAdded),
-  partnerClientCreated: eventType(
-    CONTEXT,
-    "partner_client_created",
-    `${PACKAGE}.PartnerClientCreated`,
-    PartnerClientCreated,
-  ),
-};
-
 export function accountsEvents(namespace: string): AccountsEvents {
-  const T = AccountsEventTypes;
   return {
     userRegistered: (user) =>
       newEvent(namespace, T.userRegistered, user.userId, {
