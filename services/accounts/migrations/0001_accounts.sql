@@ -39,16 +39,7 @@ CREATE TABLE partner_api_keys (
 );
 CREATE INDEX partner_api_keys_by_client ON partner_api_keys (partner_client_id);
 
-CREATE TABLE signing_keys (
-  kid text PRIMARY KEY,
-  private_jwk jsonb NOT NULL,
-  public_jwk jsonb NOT NULL,
-  created_at timestamptz NOT NULL,
-  retired_at timestamptz
-);
-
 -- Down Migration
-DROP TABLE signing_keys;
 DROP TABLE partner_api_keys;
 DROP TABLE partner_clients;
 DROP TABLE memberships;

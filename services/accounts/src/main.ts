@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { loadConfig, runMain, serveGrpc, startRuntime, TokenVerifier } from "@marquee/platform";
+import { PostgresKeyring } from "@marquee/platform/keyring";
 import { usePostgres } from "@marquee/platform/service-postgres";
 import type { AccountsDeps } from "./app/ports.js";
 import { accountsEvents } from "./adapters/events.js";
 import { accountsService } from "./adapters/grpc/handlers.js";
 import { PostgresAccountsStore } from "./adapters/postgres/accounts-store.js";
-import { PostgresSigningKeys } from "./adapters/postgres/signing-keys.js";
 import { apiKeySecrets } from "./adapters/security/api-key-secrets.js";
 import { Argon2Passwords } from "./adapters/security/argon2-passwords.js";
 import { JoseTokens } from "./adapters/security/jose-tokens.js";
@@ -26,12 +26,11 @@ runMain("accounts", async () => {
     migrationsDir: fileURLToPath(new URL("../../migrations", import.meta.url)),
   });
   const clock = { now: () => new Date() };
-  const tokens = new JoseTokens(
-    new PostgresSigningKeys(pool, config.SIGNING_KEY_ROTATE_SECONDS + config.ACCESS_TOKEN_TTL_SECONDS),
-    clock,
-    { ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS, rotateAfterSeconds: config.SIGNING_KEY_ROTATE_SECONDS },
-    randomUUID,
-  );
+  const keyring = new PostgresKeyring(pool, {
+    rotateAfterSeconds: config.SIGNING_KEY_ROTATE_SECONDS,
+    verifyForSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+  });
+  const tokens = new JoseTokens(keyring, clock, config.ACCESS_TOKEN_TTL_SECONDS);
   const deps: AccountsDeps = {
     store: new PostgresAccountsStore(pool),
     passwords: new Argon2Passwords(),
@@ -42,7 +41,7 @@ runMain("accounts", async () => {
     ids: { newId: randomUUID },
   };
   // Accounts verifies its own tokens with the same public keys it serves to everyone else.
-  const verifier = new TokenVerifier(async () => (await tokens.publicKeys()).map((jwk) => JSON.parse(jwk)));
+  const verifier = new TokenVerifier(() => keyring.publicJwks());
   await serveGrpc(runtime, {
     port: config.GRPC_PORT,
     services: [accountsService(deps, verifier)],
