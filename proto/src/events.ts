@@ -8,6 +8,8 @@ import * as wallet from "../gen/marquee/wallet/events/v1/events.js";
 export interface MessageCodec<T> {
   encode(message: T): { finish(): Uint8Array };
   decode(input: Uint8Array): T;
+  /** proto3 JSON mapping (for people reading an event log). */
+  toJSON(message: T): unknown;
 }
 
 /**

@@ -48,6 +48,8 @@ export const env = {
       .refine((value) => /^[\w.-]+:\d{1,5}$/.test(value), { message: "must be host:port" }),
   logLevel: () => z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   milliseconds: (fallback: number) => z.coerce.number().int().positive().default(fallback),
+  /** How the purchase saga runs (docs/purchase-saga.md); orders, inventory and wallet must agree. */
+  sagaMode: () => z.enum(["orchestration", "choreography"]).default("orchestration"),
   /** Prefix of every subject and stream, so separate runs can share one NATS server. */
   eventNamespace: () =>
     z

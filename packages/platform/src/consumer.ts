@@ -1,0 +1,196 @@
+import { setTimeout as delay } from "node:timers/promises";
+import { headers as natsHeaders, nanos, type NatsConnection } from "@nats-io/transport-node";
+import {
+  AckPolicy,
+  DeliverPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  jetstream,
+  jetstreamManager,
+  type ConsumerMessages,
+  type JetStreamClient,
+  type JsMsg,
+} from "@nats-io/jetstream";
+import type { Logger } from "pino";
+import type { IncomingEvent } from "./events.js";
+import { toIncomingEvent } from "./nats.js";
+
+export interface ConsumerOptions {
+  nc: NatsConnection;
+  stream: string;
+  durable: string;
+  filterSubjects: string[];
+  handler: (event: IncomingEvent) => Promise<void>;
+  logger: Logger;
+  /** Deliveries before an event is dead-lettered (default 10). */
+  maxDeliver?: number;
+  /** Unacknowledged for this long, a message is redelivered (default 30 s; extended while the handler runs). */
+  ackWaitMs?: number;
+  /** First redelivery delay after a failure, doubling each time (default 1 s, capped by maxRetryDelayMs). */
+  retryDelayMs?: number;
+  maxRetryDelayMs?: number;
+  /** Where dead letters are published, e.g. deadLetterSubjectOf(namespace, durable). */
+  deadLetterSubject?: string;
+  /** Messages fetched ahead of the handler (default 32). */
+  prefetch?: number;
+  /**
+   * Lifetime of each pull request (default 10 s). Heartbeats come every half of it, and two
+   * missed ones are how a consumer deleted on the server is noticed: shorter finds it sooner.
+   */
+  pullExpiresMs?: number;
+}
+
+export interface RunningConsumer {
+  stop(): Promise<void>;
+}
+
+export const deadLetterSubjectOf = (namespace: string, durable: string): string => `${namespace}.deadletter.${durable}`;
+
+/**
+ * A durable pull consumer that hands each event to `handler`: ack on success, nak with
+ * backoff on failure, dead letter + term once maxDeliver is reached. The client library
+ * re-pulls after a reconnect; the outer loop here also recreates the consumer if the server
+ * lost it, so consumption resumes after a NATS restart without help.
+ */
+export async function startConsumer(options: ConsumerOptions): Promise<RunningConsumer> {
+  const js = jetstream(options.nc);
+  await ensureConsumer(options);
+  const logger = options.logger.child({ consumer: options.durable });
+  let running = true;
+  let messages: ConsumerMessages | undefined;
+  const pause = new AbortController();
+
+  const loop = (async () => {
+    let failures = 0;
+    while (running) {
+      try {
+        const consumer = await js.consumers.get(options.stream, options.durable);
+        messages = await consumer.consume({
+          max_messages: options.prefetch ?? 32,
+          expires: options.pullExpiresMs ?? 10_000,
+        });
+        if (!running) messages.stop(); // stop() came while we were subscribing
+        void restartWhenLost(messages, logger);
+        failures = 0;
+        for await (const msg of messages) await handle(msg, js, options, logger);
+      } catch (error) {
+        if (running && failures++ === 0) logger.warn({ err: error }, "consumer interrupted, resuming");
+      }
+      if (!running) break;
+      await delay(Math.min(5_000, 100 * 2 ** failures), undefined, { signal: pause.signal }).catch(() => undefined);
+      await ensureConsumer(options).catch(() => undefined);
+    }
+  })();
+
+  return {
+    stop: async () => {
+      running = false;
+      pause.abort();
+      messages?.stop();
+      await loop;
+    },
+  };
+}
+
+/** Ends the iteration when the server no longer has the consumer, so the loop recreates it. */
+async function restartWhenLost(messages: ConsumerMessages, logger: Logger): Promise<void> {
+  for await (const status of messages.status()) {
+    if (status.type === "consumer_not_found" || status.type === "consumer_deleted") {
+      logger.warn({ status: status.type }, "consumer lost on the server, recreating");
+      messages.stop();
+      return;
+    }
+  }
+}
+
+async function ensureConsumer(options: ConsumerOptions): Promise<void> {
+  const jsm = await jetstreamManager(options.nc);
+  const config = {
+    filter_subjects: options.filterSubjects,
+    max_deliver: options.maxDeliver ?? 10,
+    ack_wait: nanos(options.ackWaitMs ?? 30_000),
+  };
+  const exists = await jsm.consumers.info(options.stream, options.durable).then(
+    () => true,
+    (error: unknown) => {
+      if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.ConsumerNotFound) return false;
+      throw error;
+    },
+  );
+  if (exists) await jsm.consumers.update(options.stream, options.durable, config);
+  else {
+    await jsm.consumers.add(options.stream, {
+      durable_name: options.durable,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      ...config,
+    });
+  }
+}
+
+async function handle(msg: JsMsg, js: JetStreamClient, options: ConsumerOptions, logger: Logger): Promise<void> {
+  let event: IncomingEvent;
+  try {
+    event = toIncomingEvent(msg);
+  } catch (error) {
+    // Unreadable now means unreadable on every redelivery.
+    await deadLetter(msg, error, js, options, logger);
+    return;
+  }
+  const ackWaitMs = options.ackWaitMs ?? 30_000;
+  const keepAlive = setInterval(() => msg.working(), Math.max(250, ackWaitMs / 2));
+  try {
+    await options.handler(event);
+    msg.ack();
+  } catch (error) {
+    if (event.deliveryCount >= (options.maxDeliver ?? 10)) {
+      await deadLetter(msg, error, js, options, logger);
+      return;
+    }
+    const retryInMs = Math.min(
+      options.maxRetryDelayMs ?? 60_000,
+      (options.retryDelayMs ?? 1_000) * 2 ** (event.deliveryCount - 1),
+    );
+    logger.warn(
+      { err: error, eventId: event.eventId, type: event.type, delivery: event.deliveryCount, retryInMs },
+      "event handler failed",
+    );
+    msg.nak(retryInMs);
+  } finally {
+    clearInterval(keepAlive);
+  }
+}
+
+async function deadLetter(
+  msg: JsMsg,
+  error: unknown,
+  js: JetStreamClient,
+  options: ConsumerOptions,
+  logger: Logger,
+): Promise<void> {
+  const eventId = msg.headers?.get("Marquee-Event-Id") || undefined;
+  logger.error(
+    { err: error, eventId, subject: msg.subject, streamSequence: msg.seq, deliveries: msg.info.deliveryCount },
+    "event dead-lettered",
+  );
+  if (options.deadLetterSubject) {
+    const h = natsHeaders();
+    for (const [key, values] of msg.headers ?? []) {
+      // Nats-* headers steer JetStream (e.g. de-duplication); the original ones must not apply here.
+      if (!key.startsWith("Nats-")) for (const value of values) h.append(key, value);
+    }
+    h.set("Marquee-Dead-Letter-Subject", msg.subject);
+    h.set("Marquee-Dead-Letter-Stream", `${options.stream}:${msg.seq}`);
+    h.set("Marquee-Dead-Letter-Reason", error instanceof Error ? error.message.slice(0, 500) : String(error));
+    try {
+      await js.publish(options.deadLetterSubject, msg.data, {
+        headers: h,
+        msgID: `${options.durable}:${options.stream}:${msg.seq}`,
+      });
+    } catch {
+      // No stream captures dead letters: still deliver to any plain subscriber.
+      options.nc.publish(options.deadLetterSubject, msg.data, { headers: h });
+    }
+  }
+  msg.term(`dead-lettered after ${msg.info.deliveryCount} deliveries`);
+}

@@ -1,0 +1,163 @@
+import { connect, headers as natsHeaders, nanos, type NatsConnection } from "@nats-io/transport-node";
+import {
+  DiscardPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  StorageType,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+} from "@nats-io/jetstream";
+import type { Logger } from "pino";
+import { EventHeaders, type IncomingEvent, type OutgoingEvent } from "./events.js";
+
+export type { NatsConnection } from "@nats-io/transport-node";
+
+export interface NatsOptions {
+  name: string;
+  logger: Logger;
+  /** Keep trying when the server is down at start-up instead of failing (default false). */
+  waitOnFirstConnect?: boolean;
+}
+
+/** A connection that reconnects forever and logs every change of state. */
+export async function connectNats(url: string, options: NatsOptions): Promise<NatsConnection> {
+  const nc = await connect({
+    servers: url,
+    name: options.name,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 250,
+    waitOnFirstConnect: options.waitOnFirstConnect ?? false,
+  });
+  void logStatus(nc, options.logger.child({ nats: url }));
+  return nc;
+}
+
+async function logStatus(nc: NatsConnection, logger: Logger): Promise<void> {
+  for await (const status of nc.status()) {
+    switch (status.type) {
+      case "disconnect":
+        logger.warn({ server: status.server }, "NATS disconnected");
+        break;
+      case "reconnect":
+        logger.info({ server: status.server }, "NATS reconnected");
+        break;
+      case "error":
+        logger.error({ err: status.error }, "NATS error");
+        break;
+      case "slowConsumer":
+        logger.warn({ subject: status.sub.getSubject(), pending: status.pending }, "NATS slow consumer");
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+export interface StreamSpec {
+  name: string;
+  subjects: string[];
+  maxAgeMs?: number;
+  replicas?: number;
+}
+
+/** The window in which JetStream drops a message whose Nats-Msg-Id it has already stored. */
+export const DUPLICATE_WINDOW_MS = 120_000;
+const STREAM_NAME_IN_USE = 10058;
+
+/** Creates each stream, or brings an existing one to this configuration; safe to run on every start. */
+export async function ensureStreams(jsm: JetStreamManager, streams: StreamSpec[]): Promise<void> {
+  for (const spec of streams) {
+    const config = {
+      subjects: spec.subjects,
+      discard: DiscardPolicy.Old,
+      duplicate_window: nanos(DUPLICATE_WINDOW_MS),
+      max_age: nanos(spec.maxAgeMs ?? 0),
+      num_replicas: spec.replicas ?? 1,
+    };
+    const exists = await jsm.streams.info(spec.name).then(
+      () => true,
+      (error: unknown) => {
+        if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound) return false;
+        throw error;
+      },
+    );
+    if (exists) {
+      await jsm.streams.update(spec.name, config);
+      continue;
+    }
+    try {
+      await jsm.streams.add({ name: spec.name, storage: StorageType.File, ...config });
+    } catch (error) {
+      // Another process created it first, with a different configuration: converge on ours.
+      if (!(error instanceof JetStreamApiError && error.code === STREAM_NAME_IN_USE)) throw error;
+      await jsm.streams.update(spec.name, config);
+    }
+  }
+}
+
+export interface PublishResult {
+  seq: number;
+  duplicate: boolean;
+}
+
+/** Anything that can put an outgoing event on the bus (the relays depend on this, tests fake it). */
+export interface EventPublisher {
+  publish(event: OutgoingEvent): Promise<PublishResult>;
+}
+
+/** Publishes events to JetStream with Nats-Msg-Id = event id, so a re-publish is de-duplicated. */
+export class JetStreamPublisher implements EventPublisher {
+  constructor(
+    private readonly js: JetStreamClient,
+    private readonly options: { timeoutMs?: number } = {},
+  ) {}
+
+  async publish(event: OutgoingEvent): Promise<PublishResult> {
+    const ack = await this.js.publish(event.subject, event.payload, {
+      msgID: event.eventId,
+      headers: eventHeaders(event),
+      timeout: this.options.timeoutMs ?? 5_000,
+    });
+    return { seq: ack.seq, duplicate: ack.duplicate };
+  }
+}
+
+export function eventHeaders(event: OutgoingEvent): ReturnType<typeof natsHeaders> {
+  const h = natsHeaders();
+  h.set(EventHeaders.eventId, event.eventId);
+  h.set(EventHeaders.type, event.type);
+  h.set(EventHeaders.aggregateId, event.aggregateId);
+  if (event.causationId) h.set(EventHeaders.causationId, event.causationId);
+  if (event.correlationId) h.set(EventHeaders.correlationId, event.correlationId);
+  if (event.traceparent) h.set(EventHeaders.traceparent, event.traceparent);
+  return h;
+}
+
+/** Reads an event off a JetStream message; throws if it lacks the headers every Marquee event has. */
+export function toIncomingEvent(msg: JsMsg): IncomingEvent {
+  const header = (name: string): string | undefined => msg.headers?.get(name) || undefined;
+  const eventId = header(EventHeaders.eventId) ?? header(EventHeaders.msgId);
+  const type = header(EventHeaders.type);
+  if (!eventId || !type) {
+    throw new Error(
+      `message ${msg.seq} on ${msg.subject} has no ${EventHeaders.eventId} / ${EventHeaders.type} header`,
+    );
+  }
+  const event: IncomingEvent = {
+    eventId,
+    subject: msg.subject,
+    type,
+    aggregateId: header(EventHeaders.aggregateId) ?? "",
+    payload: msg.data,
+    deliveryCount: msg.info.deliveryCount,
+    streamSequence: msg.seq,
+  };
+  const causationId = header(EventHeaders.causationId);
+  const correlationId = header(EventHeaders.correlationId);
+  const traceparent = header(EventHeaders.traceparent);
+  if (causationId) event.causationId = causationId;
+  if (correlationId) event.correlationId = correlationId;
+  if (traceparent) event.traceparent = traceparent;
+  return event;
+}

@@ -1,0 +1,41 @@
+import type { PoolClient } from "pg";
+import { subscribe, type IncomingEvent, type ServiceRuntime } from "@marquee/platform";
+import { inboxHandler } from "@marquee/platform/inbox";
+import type { Pool } from "@marquee/platform/postgres";
+import { InventoryEvents, WalletEvents } from "@marquee/proto/events";
+import { reactToInventory } from "../../app/choreography/on-inventory-events.js";
+import { reactToWallet } from "../../app/choreography/on-wallet-events.js";
+import type { OrdersDeps, Transaction } from "../../app/ports.js";
+
+const asTransaction = (client: PoolClient) => client as unknown as Transaction;
+
+/** Choreography: orders follows inventory's and the wallet's outcomes, each event once (inbox). */
+export async function subscribeToSagaEvents(runtime: ServiceRuntime, pool: Pool, deps: OrdersDeps): Promise<void> {
+  const I = InventoryEvents;
+  await subscribe(runtime, {
+    durable: "orders-on-inventory",
+    events: [I.seatsReserved, I.seatsUnavailable, I.seatsReleased],
+    handler: inboxHandler(pool, "orders-on-inventory", async (event: IncomingEvent, client) => {
+      const react = reactToInventory(deps, asTransaction(client), event);
+      if (event.type === I.seatsReserved.typeName)
+        await react.seatsReserved(I.seatsReserved.codec.decode(event.payload));
+      else if (event.type === I.seatsUnavailable.typeName) {
+        await react.seatsUnavailable(I.seatsUnavailable.codec.decode(event.payload));
+      } else if (event.type === I.seatsReleased.typeName) {
+        await react.seatsReleased(I.seatsReleased.codec.decode(event.payload));
+      }
+    }),
+  });
+  const W = WalletEvents;
+  await subscribe(runtime, {
+    durable: "orders-on-wallet",
+    events: [W.fundsCharged, W.insufficientFunds],
+    handler: inboxHandler(pool, "orders-on-wallet", async (event: IncomingEvent, client) => {
+      const react = reactToWallet(deps, asTransaction(client), event);
+      if (event.type === W.fundsCharged.typeName) await react.fundsCharged(W.fundsCharged.codec.decode(event.payload));
+      else if (event.type === W.insufficientFunds.typeName) {
+        await react.insufficientFunds(W.insufficientFunds.codec.decode(event.payload));
+      }
+    }),
+  });
+}

@@ -1,0 +1,116 @@
+import { bindService, validate, type ServiceBinding, type TokenVerifier } from "@marquee/platform";
+import { OrdersServiceService } from "@marquee/proto/marquee/orders/v1/orders_service";
+import { cancelOrder } from "../../app/cancel-order.js";
+import { checkInTicket } from "../../app/check-in-ticket.js";
+import { editOrder } from "../../app/edit-order.js";
+import { getOrderAsOf } from "../../app/get-order-as-of.js";
+import { getOrderHistory } from "../../app/get-order-history.js";
+import { getOrder } from "../../app/get-order.js";
+import { listOrders } from "../../app/list-orders.js";
+import { placeOrder } from "../../app/place-order.js";
+import type { Caller, OrdersDeps, TicketSigner } from "../../app/ports.js";
+import { orderEventToJson } from "../events/order-event-codec.js";
+import type { PostgresOrderStore } from "../postgres/order-store.js";
+import { orderToProto } from "./mapping.js";
+import { schemas } from "./schemas.js";
+
+const READ_BATCH = 1_000;
+
+/** gRPC edge of orders: who calls, is the request well-formed, run the use case, map the answer. */
+export function ordersService(
+  deps: OrdersDeps,
+  verifier: TokenVerifier,
+  signer: TicketSigner,
+  store: PostgresOrderStore,
+): ServiceBinding {
+  const caller = async (): Promise<Caller> => ({ kind: "user", id: (await verifier.requireUser()).userId });
+  const order = async (state: Parameters<typeof orderToProto>[0]) => ({ order: await orderToProto(state, signer) });
+
+  return bindService(OrdersServiceService, {
+    placeOrder: async (request) => {
+      const who = await caller();
+      return order(await placeOrder(deps, who, validate(schemas.placeOrder, request)));
+    },
+    getOrder: async (request) => {
+      const who = await caller();
+      return order(await getOrder(deps, who, validate(schemas.orderId, request).orderId));
+    },
+    listOrders: async (request) => {
+      const who = await caller();
+      const { pageSize, pageToken } = validate(schemas.listOrders, request);
+      const page = await listOrders(deps, who, pageSize, pageToken || undefined);
+      return {
+        orders: await Promise.all(page.orders.map((o) => orderToProto(o, signer))),
+        nextPageToken: page.nextPageToken ?? "",
+      };
+    },
+    cancelOrder: async (request) => {
+      const who = await caller();
+      const { orderId, reason } = validate(schemas.cancelOrder, request);
+      return order(await cancelOrder(deps, who, orderId, reason || "BUYER_REQUEST"));
+    },
+    editOrder: async (request) => {
+      const who = await caller();
+      return order(await editOrder(deps, who, validate(schemas.editOrder, request)));
+    },
+    checkInTicket: async (request) => {
+      const staff = await verifier.requireUser();
+      const { ticketCode } = validate(schemas.checkInTicket, request);
+      const result = await checkInTicket(deps, staff, ticketCode);
+      const proto = await orderToProto(result.order, signer);
+      return {
+        orderId: proto.orderId,
+        ticket: proto.tickets.find((t) => t.ticketCode === result.ticketCode),
+        showId: proto.showId,
+      };
+    },
+    getOrderHistory: async (request) => {
+      const who = await caller();
+      const events = await getOrderHistory(deps, who, validate(schemas.orderId, request).orderId);
+      return {
+        events: events.map((e) => ({
+          version: e.version,
+          type: `marquee.orders.events.v1.${e.event.type}`,
+          recordedAt: e.recordedAt,
+          actor: e.actor,
+          eventId: e.eventId,
+          causationId: e.causationId ?? "",
+          correlationId: e.correlationId ?? "",
+          payloadJson: orderEventToJson(e.event),
+        })),
+      };
+    },
+    getOrderAsOf: async (request) => {
+      const who = await caller();
+      const { orderId, asOf } = validate(schemas.getOrderAsOf, request);
+      const point = asOf.$case === "version" ? { version: asOf.value } : { at: asOf.value };
+      return order(await getOrderAsOf(deps, who, orderId, point));
+    },
+    getTicketKeys: async () => ({ jwks: await signer.publicKeys() }),
+    // Internal (the query service rebuilding projections); NetworkPolicies restrict callers.
+    readEvents: async function* (request, call) {
+      const { afterPosition, limit } = validate(schemas.readEvents, request);
+      const endPosition = await store.lastPosition();
+      let position = afterPosition;
+      let sent = 0;
+      while (position < endPosition && (limit === 0 || sent < limit) && !call.signal.aborted) {
+        const batch = await store.readAll(position, Math.min(READ_BATCH, limit === 0 ? READ_BATCH : limit - sent));
+        if (batch.length === 0) break;
+        for (const e of batch) {
+          yield {
+            position: e.position,
+            streamId: e.streamId,
+            version: e.version,
+            type: e.typeName,
+            payload: e.payload,
+            recordedAt: e.recordedAt,
+            eventId: e.eventId,
+            endPosition,
+          };
+        }
+        sent += batch.length;
+        position = batch.at(-1)?.position ?? endPosition;
+      }
+    },
+  });
+}

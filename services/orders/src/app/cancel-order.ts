@@ -1,0 +1,21 @@
+import { cancel } from "../domain/decisions.js";
+import type { OrderState } from "../domain/order.js";
+import { mutateOrder } from "./mutate.js";
+import { actorOf, loadOwnOrder } from "./ownership.js";
+import type { Caller, OrdersDeps } from "./ports.js";
+
+/** Cancelled at once; the refund and the release of seats follow (saga or choreography). */
+export async function cancelOrder(
+  deps: OrdersDeps,
+  caller: Caller,
+  orderId: string,
+  reason: string,
+): Promise<OrderState> {
+  await loadOwnOrder(deps, caller, orderId);
+  const state = await mutateOrder(deps, orderId, (order) => cancel(order, reason, deps.clock.now()), {
+    actor: actorOf(caller),
+    ...(deps.sagaMode === "orchestration" ? { scheduleSaga: "cancel" as const } : {}),
+  });
+  deps.wakeSagas();
+  return state;
+}

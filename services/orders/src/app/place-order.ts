@@ -1,0 +1,37 @@
+import { placeOrder as decidePlaceOrder } from "../domain/decisions.js";
+import type { OrderState } from "../domain/order.js";
+import { actorOf } from "./ownership.js";
+import { DuplicateOrder, type Caller, type OrdersDeps } from "./ports.js";
+
+export interface PlaceOrderInput {
+  showId: string;
+  tierId: string;
+  quantity: number;
+  idempotencyKey: string;
+  attendeeNames: string[];
+}
+
+/** Records OrderPlaced; the saga (either mode) takes it from there. Same key, same order. */
+export async function placeOrder(deps: OrdersDeps, caller: Caller, input: PlaceOrderInput): Promise<OrderState> {
+  const existing = await deps.store.findByIdempotencyKey(caller.id, input.idempotencyKey);
+  if (existing) return loadExisting(deps, existing);
+  const orderId = deps.ids.newId();
+  const events = decidePlaceOrder({ ...input, orderId, buyerId: caller.id, buyerKind: caller.kind }, deps.clock.now());
+  try {
+    await deps.store.append(orderId, 0, events, {
+      actor: actorOf(caller),
+      ...(deps.sagaMode === "orchestration" ? { scheduleSaga: "purchase" as const } : {}),
+    });
+  } catch (error) {
+    if (error instanceof DuplicateOrder) return loadExisting(deps, error.existingOrderId);
+    throw error;
+  }
+  deps.wakeSagas();
+  return loadExisting(deps, orderId);
+}
+
+async function loadExisting(deps: OrdersDeps, orderId: string): Promise<OrderState> {
+  const state = await deps.store.load(orderId);
+  if (!state) throw new Error(`order ${orderId} vanished`);
+  return state;
+}

@@ -1,0 +1,98 @@
+import type { IncomingEvent } from "@marquee/platform";
+import type { SeatHold } from "../domain/decisions.js";
+import type { Money, OrderEvent, OrderState } from "../domain/order.js";
+
+/** Who is calling: a signed-in user, or a partner client (partner API). */
+export interface Caller {
+  kind: "user" | "partner";
+  id: string;
+}
+
+/** An open database transaction handed to the store by an inbox consumer (opaque to the app). */
+export type Transaction = { readonly transaction: unique symbol };
+
+export interface StoredEvent {
+  position: number;
+  eventId: string;
+  version: number;
+  event: OrderEvent;
+  recordedAt: Date;
+  actor: string;
+  causationId: string | undefined;
+  correlationId: string | undefined;
+}
+
+export interface AppendOptions {
+  /** "user:<id>", "partner:<id>" or "system:<component>". */
+  actor: string;
+  causedBy?: IncomingEvent;
+  /** Orchestration: persist a saga of this kind in the same transaction. */
+  scheduleSaga?: "purchase" | "cancel";
+  transaction?: Transaction;
+}
+
+/** Thrown by append when another writer got to the stream first (optimistic concurrency). */
+export class ConcurrencyConflict extends Error {}
+
+/** Thrown by append when the buyer already placed an order with this idempotency key. */
+export class DuplicateOrder extends Error {
+  constructor(readonly existingOrderId: string) {
+    super("an order with this idempotency key exists");
+  }
+}
+
+export interface OrderStore {
+  load(orderId: string): Promise<OrderState | undefined>;
+  loadAsOf(orderId: string, asOf: { version: number } | { at: Date }): Promise<OrderState | undefined>;
+  history(orderId: string): Promise<StoredEvent[]>;
+  /** Appends after `expectedVersion` (0 for a new order), with the outbox rows, atomically. */
+  append(orderId: string, expectedVersion: number, events: OrderEvent[], options: AppendOptions): Promise<void>;
+  findByIdempotencyKey(buyerId: string, idempotencyKey: string): Promise<string | undefined>;
+  findOrderIdByTicket(ticketCode: string): Promise<string | undefined>;
+  /** Newest first; the cursor is opaque to callers. */
+  listByBuyer(
+    buyer: Caller,
+    limit: number,
+    cursor: string | undefined,
+  ): Promise<{ orderIds: string[]; nextCursor: string | undefined }>;
+  /** Confirmed orders whose show started before `before`. */
+  confirmedOrdersOfShowsBefore(before: Date, limit: number): Promise<string[]>;
+}
+
+export type Reservation =
+  { outcome: "reserved"; hold: SeatHold } | { outcome: "out_of_stock" } | { outcome: "not_on_sale" };
+
+export interface InventoryGateway {
+  reserveSeats(order: OrderState): Promise<Reservation>;
+  releaseSeats(orderId: string, reason: string): Promise<void>;
+  /** False when the hold expired and the seats are gone. */
+  confirmSeats(orderId: string): Promise<boolean>;
+}
+
+export type Charge = { outcome: "charged"; transactionId: string } | { outcome: "insufficient_funds" };
+
+export interface WalletGateway {
+  chargeForOrder(orderId: string, accountId: string, amount: Money): Promise<Charge>;
+  refundOrder(orderId: string, reason: string): Promise<void>;
+}
+
+export interface TicketCodes {
+  newCodes(count: number): string[];
+}
+
+export interface TicketSigner {
+  sign(order: OrderState, ticketCode: string): Promise<string>;
+  publicKeys(): Promise<string[]>;
+}
+
+export interface OrdersDeps {
+  store: OrderStore;
+  inventory: InventoryGateway;
+  wallet: WalletGateway;
+  ticketCodes: TicketCodes;
+  clock: { now(): Date };
+  ids: { newId(): string };
+  sagaMode: "orchestration" | "choreography";
+  /** Nudges the saga worker (orchestration) so a new saga starts at once. */
+  wakeSagas(): void;
+}

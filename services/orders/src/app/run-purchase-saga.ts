@@ -1,0 +1,67 @@
+import { confirm, holdSeats, recordPayment, reject } from "../domain/decisions.js";
+import type { OrderState } from "../domain/order.js";
+import { nextPurchaseStep, RejectionReason } from "../domain/purchase-saga.js";
+import { mutateOrder } from "./mutate.js";
+import type { OrdersDeps } from "./ports.js";
+
+const ACTOR = { actor: "system:purchase-saga" };
+
+/**
+ * Orchestration: drives one purchase to a terminal state, one step at a time. Every step is
+ * idempotent on the other side (by order id), so after a crash the saga simply runs again
+ * from the order's recorded state. A failed call throws: the worker retries with backoff.
+ */
+export async function runPurchaseSaga(deps: OrdersDeps, orderId: string): Promise<OrderState> {
+  for (;;) {
+    const state = await deps.store.load(orderId);
+    if (!state) throw new Error(`saga for unknown order ${orderId}`);
+    const step = nextPurchaseStep(state);
+    if (step === "done") return state;
+    await STEPS[step](deps, state);
+  }
+}
+
+const STEPS = {
+  reserve_seats: async (deps: OrdersDeps, state: OrderState) => {
+    const reservation = await deps.inventory.reserveSeats(state);
+    const now = deps.clock.now();
+    if (reservation.outcome === "reserved") {
+      await mutateOrder(deps, state.orderId, (s) => holdSeats(s, reservation.hold, now), ACTOR);
+    } else {
+      const reason = reservation.outcome === "out_of_stock" ? RejectionReason.outOfStock : RejectionReason.notOnSale;
+      await mutateOrder(deps, state.orderId, (s) => reject(s, reason, now), ACTOR);
+    }
+  },
+  charge_wallet: async (deps: OrdersDeps, state: OrderState) => {
+    if (!state.held) throw new Error("charge before hold");
+    const total = state.held.total;
+    const charge = await deps.wallet.chargeForOrder(state.orderId, state.buyerId, total);
+    if (charge.outcome === "charged") {
+      const now = deps.clock.now();
+      await mutateOrder(deps, state.orderId, (s) => recordPayment(s, charge.transactionId, total, now), ACTOR);
+      return;
+    }
+    await deps.inventory.releaseSeats(state.orderId, "ORDER_REJECTED");
+    await mutateOrder(
+      deps,
+      state.orderId,
+      (s) => reject(s, RejectionReason.insufficientFunds, deps.clock.now()),
+      ACTOR,
+    );
+  },
+  confirm_seats: async (deps: OrdersDeps, state: OrderState) => {
+    if (await deps.inventory.confirmSeats(state.orderId)) {
+      const codes = deps.ticketCodes.newCodes(state.quantity);
+      await mutateOrder(deps, state.orderId, (s) => confirm(s, codes, deps.clock.now()), ACTOR);
+      return;
+    }
+    await deps.wallet.refundOrder(state.orderId, RejectionReason.holdExpired);
+    await mutateOrder(deps, state.orderId, (s) => reject(s, RejectionReason.holdExpired, deps.clock.now()), ACTOR);
+  },
+};
+
+/** Orchestration: after a cancellation, give the money back and the seats up (both idempotent). */
+export async function runCancelSaga(deps: OrdersDeps, orderId: string): Promise<void> {
+  await deps.wallet.refundOrder(orderId, "ORDER_CANCELLED");
+  await deps.inventory.releaseSeats(orderId, "ORDER_CANCELLED");
+}

@@ -1,0 +1,28 @@
+import { z } from "zod";
+import { env } from "@marquee/platform";
+
+export const ordersConfig = z.object({
+  GRPC_PORT: env.port(50055),
+  DATABASE_URL: env.url("postgres://postgres@127.0.0.1:5432/marquee_orders", ["postgres:", "postgresql:"]),
+  NATS_URL: env.url("nats://127.0.0.1:4222", ["nats:"]),
+  EVENT_NAMESPACE: env.eventNamespace(),
+  LOG_LEVEL: env.logLevel(),
+  ACCOUNTS_ADDR: env.address("127.0.0.1:50051"),
+  INVENTORY_ADDR: env.address("127.0.0.1:50053"),
+  WALLET_ADDR: env.address("127.0.0.1:50054"),
+  SAGA_MODE: env.sagaMode(),
+  SAGA_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
+  SAGA_STEP_TIMEOUT_MS: env.milliseconds(5_000),
+  SAGA_MAX_BACKOFF_MS: env.milliseconds(10_000),
+  SNAPSHOT_EVERY: z.coerce.number().int().min(2).default(10),
+  /** Confirmed orders complete (SHOW_OVER) this long after their show started. */
+  COMPLETE_AFTER_MS: env.milliseconds(6 * 3_600_000),
+  TICKET_KEY_ROTATE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .default(30 * 86_400),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(30),
+});
+
+export type OrdersConfig = z.output<typeof ordersConfig>;
