@@ -95,20 +95,26 @@ export async function migrate(target: string | pg.Pool, options: MigrateOptions)
   const client = typeof target === "string" ? undefined : await guardPostgres(() => target.connect());
   const log = (message: string): void => options.logger?.debug({ migrations: options.table }, message);
   try {
-    const applied = await runner({
-      ...(client ? { dbClient: client } : { databaseUrl: target as string }),
-      dir: options.dir,
-      migrationsTable: options.table,
-      direction: "up",
-      // The documented default is true, but 9.0's runner treats a missing value as false.
-      singleTransaction: true,
-      // "wait": a second process starting at the same time waits, then finds nothing to do.
-      advisoryLockMode: "wait",
-      checkOrder: true,
-      logger: { debug: log, info: log, warn: log, error: (message: string) => options.logger?.error(message) },
-    });
+    // The pool's statement timeout would cut short both the wait for the migration lock and
+    // a long migration (RESET below returns to the pool's value).
+    await client?.query("SET statement_timeout = 0");
+    const applied = await guardPostgres(() =>
+      runner({
+        ...(client ? { dbClient: client } : { databaseUrl: target as string }),
+        dir: options.dir,
+        migrationsTable: options.table,
+        direction: "up",
+        // The documented default is true, but 9.0's runner treats a missing value as false.
+        singleTransaction: true,
+        // "wait": a second process starting at the same time waits, then finds nothing to do.
+        advisoryLockMode: "wait",
+        checkOrder: true,
+        logger: { debug: log, info: log, warn: log, error: (message: string) => options.logger?.error(message) },
+      }),
+    );
     return applied.map((migration) => migration.name);
   } finally {
+    await client?.query("RESET statement_timeout").catch(() => undefined);
     client?.release();
   }
 }

@@ -1,0 +1,160 @@
+import assert from "node:assert/strict";
+import { jetstream, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
+import type { Logger } from "pino";
+import { streamOf, type IncomingEvent } from "../src/events.js";
+import { deadLetterSubjectOf, startConsumer, type RunningConsumer } from "../src/consumer.js";
+import { connectNats, ensureStreams, JetStreamPublisher, type NatsConnection } from "../src/nats.js";
+import { startNatsServer, type NatsServer } from "../src/testing/nats-server.js";
+import { waitFor } from "../src/testing/wait.js";
+import { messageCount, recordingLogger, testEvent, uniqueNamespace, type LogEntry } from "./support.js";
+
+describe("JetStream consumer", function () {
+  this.timeout(60_000);
+  let nats: NatsServer;
+  let nc: NatsConnection;
+  let jsm: JetStreamManager;
+  let publisher: JetStreamPublisher;
+  let logger: Logger;
+  let logs: LogEntry[];
+  let namespace: string;
+  let stream: string;
+  let consumer: RunningConsumer | undefined;
+
+  before(async () => {
+    ({ logger, entries: logs } = recordingLogger());
+    nats = await startNatsServer();
+    nc = await connectNats(nats.url, { name: "consumer-test", logger });
+    jsm = await jetstreamManager(nc);
+    publisher = new JetStreamPublisher(jetstream(nc), { timeoutMs: 1_000 });
+  });
+
+  after(async () => {
+    await nc?.close();
+    await nats?.dispose();
+  });
+
+  beforeEach(async () => {
+    logs.length = 0;
+    namespace = uniqueNamespace();
+    const spec = streamOf(namespace, "orders");
+    stream = spec.name;
+    await ensureStreams(jsm, [spec]);
+  });
+
+  afterEach(async () => {
+    await consumer?.stop();
+    consumer = undefined;
+  });
+
+  const consume = async (handler: (event: IncomingEvent) => Promise<void>, options: { maxDeliver?: number } = {}) => {
+    consumer = await startConsumer({
+      nc,
+      stream,
+      durable: "projector",
+      filterSubjects: [`${namespace}.orders.>`],
+      handler,
+      logger,
+      retryDelayMs: 20,
+      ackWaitMs: 2_000,
+      deadLetterSubject: deadLetterSubjectOf(namespace, "projector"),
+      pullExpiresMs: 2_000,
+      ...options,
+    });
+  };
+
+  it("hands the event over with its headers and acks it", async () => {
+    const received: IncomingEvent[] = [];
+    await consume(async (event) => {
+      received.push(event);
+    });
+    const sent = testEvent(namespace, "order-1", "placed");
+    await publisher.publish(sent);
+    await waitFor(() => received.length === 1);
+    const [event] = received;
+    assert.equal(event?.eventId, sent.eventId);
+    assert.equal(event?.type, sent.type);
+    assert.equal(event?.aggregateId, "order-1");
+    assert.equal(event?.correlationId, "corr-1");
+    assert.equal(Buffer.from(event?.payload ?? []).toString(), "placed");
+    assert.equal(event?.deliveryCount, 1);
+    await waitFor(async () => (await jsm.consumers.info(stream, "projector")).num_ack_pending === 0);
+  });
+
+  it("redelivers after the handler fails, until it succeeds", async () => {
+    const deliveries: number[] = [];
+    await consume(async (event) => {
+      deliveries.push(event.deliveryCount);
+      if (event.deliveryCount < 3) throw new Error("not yet");
+    });
+    await publisher.publish(testEvent(namespace, "order-1", "placed"));
+    await waitFor(() => deliveries.length === 3, { message: "three deliveries" });
+    await waitFor(
+      async () => {
+        const info = await jsm.consumers.info(stream, "projector");
+        return info.num_ack_pending === 0 && info.num_pending === 0;
+      },
+      { message: "the third delivery to be acked" },
+    );
+    assert.deepEqual(deliveries, [1, 2, 3]);
+  });
+
+  it("dead-letters an event after maxDeliver failed deliveries", async () => {
+    await ensureStreams(jsm, [
+      { name: `${namespace}_DEADLETTER`.toUpperCase(), subjects: [`${namespace}.deadletter.>`] },
+    ]);
+    let attempts = 0;
+    await consume(
+      async () => {
+        attempts++;
+        throw new Error("poison");
+      },
+      { maxDeliver: 3 },
+    );
+    const sent = testEvent(namespace, "order-1", "poison");
+    await publisher.publish(sent);
+    const deadLetters = `${namespace}_DEADLETTER`.toUpperCase();
+    await waitFor(async () => (await messageCount(jsm, deadLetters)) === 1, { message: "the dead letter" });
+    const stored = await jsm.streams.getMessage(deadLetters, { seq: 1 });
+    assert.equal(stored?.subject, `${namespace}.deadletter.projector`);
+    assert.equal(stored?.header.get("Marquee-Event-Id"), sent.eventId);
+    assert.equal(stored?.header.get("Marquee-Dead-Letter-Reason"), "poison");
+    assert.equal(Buffer.from(stored?.data ?? []).toString(), "poison");
+    assert.equal(attempts, 3);
+    const errors = logs.filter((e) => e.msg === "event dead-lettered");
+    assert.equal(errors.length, 1);
+    assert.equal(errors[0]?.level, "error");
+    assert.equal(errors[0]?.eventId, sent.eventId);
+    await waitFor(async () => (await jsm.consumers.info(stream, "projector")).num_ack_pending === 0, {
+      message: "the message to be terminated",
+    });
+  });
+
+  it("resumes consuming after NATS restarts", async () => {
+    const received: string[] = [];
+    await consume(async (event) => {
+      received.push(Buffer.from(event.payload).toString());
+    });
+    await publisher.publish(testEvent(namespace, "order-1", "before"));
+    await waitFor(() => received.length === 1);
+
+    await nats.stop();
+    await assert.rejects(publisher.publish(testEvent(namespace, "order-1", "while-down")), "NATS is really down");
+    await nats.restart();
+    await waitFor(() => publisher.publish(testEvent(namespace, "order-1", "after")).then(() => true), {
+      timeoutMs: 15_000,
+      message: "a publish after the restart",
+    });
+    await waitFor(() => received.includes("after"), { timeoutMs: 30_000, message: "the event sent after the restart" });
+    assert.equal(received[0], "before");
+  });
+
+  it("recreates its durable consumer when the server has lost it", async () => {
+    const received: string[] = [];
+    await consume(async (event) => {
+      received.push(Buffer.from(event.payload).toString());
+    });
+    await jsm.consumers.delete(stream, "projector");
+    await publisher.publish(testEvent(namespace, "order-1", "after-loss"));
+    await waitFor(() => received.includes("after-loss"), { timeoutMs: 20_000, message: "the recreated consumer" });
+  });
+});

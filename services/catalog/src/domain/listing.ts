@@ -1,0 +1,13 @@
+import type { Show } from "./show.js";
+
+/** Shows are listed by start time, then id: a total order, so pages never overlap or skip. */
+export interface ShowCursor {
+  startsAt: Date;
+  showId: string;
+}
+
+export const PAGE_SIZE = { default: 20, min: 1, max: 100 } as const;
+
+export function cursorOf(show: Pick<Show, "startsAt" | "showId">): ShowCursor {
+  return { startsAt: show.startsAt, showId: show.showId };
+}
