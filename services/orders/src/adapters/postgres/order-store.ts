@@ -10,7 +10,6 @@ import {
   type Caller,
   type OrderStore,
   type StoredEvent,
-  type Transaction,
 } from "../../app/ports.js";
 import { decodeOrderEvent, encodeOrderEvent, eventTypeOf } from "../events/order-event-codec.js";
 import { reviveState } from "./snapshot-codec.js";
