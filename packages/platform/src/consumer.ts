@@ -12,6 +12,7 @@ import {
   type JsMsg,
 } from "@nats-io/jetstream";
 import type { Logger } from "pino";
+import { asDomainError } from "./errors.js";
 import type { IncomingEvent } from "./events.js";
 import { toIncomingEvent } from "./nats.js";
 
@@ -107,7 +108,9 @@ async function ensureConsumer(options: ConsumerOptions): Promise<void> {
   const jsm = await jetstreamManager(options.nc);
   const config = {
     filter_subjects: options.filterSubjects,
-    max_deliver: options.maxDeliver ?? 10,
+    // Unlimited on the server: the handler decides (transient failures retry forever, others
+    // are dead-lettered after maxDeliver), so an outage never dead-letters a saga's events.
+    max_deliver: -1,
     ack_wait: nanos(options.ackWaitMs ?? 30_000),
   };
   const exists = await jsm.consumers.info(options.stream, options.durable).then(
@@ -143,12 +146,12 @@ async function handle(msg: JsMsg, js: JetStreamClient, options: ConsumerOptions,
     await options.handler(event);
     msg.ack();
   } catch (error) {
-    if (event.deliveryCount >= (options.maxDeliver ?? 10)) {
+    if (!isTransient(error) && event.deliveryCount >= (options.maxDeliver ?? 10)) {
       await deadLetter(msg, error, js, options, logger);
       return;
     }
     const retryInMs = Math.min(
-      options.maxRetryDelayMs ?? 60_000,
+      options.maxRetryDelayMs ?? 10_000,
       (options.retryDelayMs ?? 1_000) * 2 ** (event.deliveryCount - 1),
     );
     logger.warn(
@@ -159,6 +162,12 @@ async function handle(msg: JsMsg, js: JetStreamClient, options: ConsumerOptions,
   } finally {
     clearInterval(keepAlive);
   }
+}
+
+/** A dependency was down or not ready yet: worth retrying however many times it takes. */
+function isTransient(error: unknown): boolean {
+  const kind = asDomainError(error)?.kind;
+  return kind === "unavailable" || kind === "deadline_exceeded";
 }
 
 async function deadLetter(

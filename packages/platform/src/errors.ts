@@ -81,6 +81,9 @@ export const failedPrecondition = (message: string, reason?: string): DomainErro
   new DomainError("failed_precondition", message, reason ? { reason } : {});
 export const unavailable = (message: string, cause?: unknown): DomainError =>
   new DomainError("unavailable", message, { cause });
+/** An event arrived before what it depends on: consumers retry it later, never dead-letter it. */
+export const retryLater = (message: string): DomainError =>
+  new DomainError("unavailable", message, { reason: "RETRY_LATER" });
 
 export function httpStatusOf(kind: ErrorKind): number {
   return KINDS[kind].http;

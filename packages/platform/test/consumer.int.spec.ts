@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { jetstream, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import { streamOf, type IncomingEvent } from "../src/events.js";
+import { unavailable } from "../src/errors.js";
 import { deadLetterSubjectOf, startConsumer, type RunningConsumer } from "../src/consumer.js";
 import { connectNats, ensureStreams, JetStreamPublisher, type NatsConnection } from "../src/nats.js";
 import { startNatsServer, type NatsServer } from "../src/testing/nats-server.js";
@@ -127,6 +128,24 @@ describe("JetStream consumer", function () {
     await waitFor(async () => (await jsm.consumers.info(stream, "projector")).num_ack_pending === 0, {
       message: "the message to be terminated",
     });
+  });
+
+  it("keeps retrying a transient failure past maxDeliver, and never dead-letters it", async () => {
+    const deliveries: number[] = [];
+    await consume(
+      async (event) => {
+        deliveries.push(event.deliveryCount);
+        if (event.deliveryCount <= 5) throw unavailable("the wallet database is down");
+      },
+      { maxDeliver: 3 },
+    );
+    await publisher.publish(testEvent(namespace, "order-1", "placed"));
+    await waitFor(
+      async () => deliveries.length === 6 && (await jsm.consumers.info(stream, "projector")).num_ack_pending === 0,
+      { message: "the sixth delivery to be acked" },
+    );
+    assert.deepEqual(deliveries, [1, 2, 3, 4, 5, 6]);
+    assert.equal(logs.filter((e) => e.msg === "event dead-lettered").length, 0);
   });
 
   it("resumes consuming after NATS restarts", async () => {
