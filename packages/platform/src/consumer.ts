@@ -12,6 +12,7 @@ import {
   type JsMsg,
 } from "@nats-io/jetstream";
 import type { Logger } from "pino";
+import { runWithContext, type RequestContext } from "./context.js";
 import { asDomainError } from "./errors.js";
 import type { IncomingEvent } from "./events.js";
 import { toIncomingEvent } from "./nats.js";
@@ -143,7 +144,10 @@ async function handle(msg: JsMsg, js: JetStreamClient, options: ConsumerOptions,
   const ackWaitMs = options.ackWaitMs ?? 30_000;
   const keepAlive = setInterval(() => msg.working(), Math.max(250, ackWaitMs / 2));
   try {
-    await options.handler(event);
+    // Whatever the handler emits names this event as its cause and keeps its correlation and trace.
+    const context: RequestContext = { requestId: event.eventId, correlationId: event.correlationId ?? event.eventId };
+    if (event.traceparent) context.traceparent = event.traceparent;
+    await runWithContext(context, () => options.handler(event));
     msg.ack();
   } catch (error) {
     if (!isTransient(error) && event.deliveryCount >= (options.maxDeliver ?? 10)) {

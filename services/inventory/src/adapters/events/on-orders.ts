@@ -1,0 +1,39 @@
+import { decodeEvent, type Subscription } from "@marquee/platform";
+import { OrderEvents as T } from "@marquee/proto/events";
+import { confirmSeats } from "../../app/confirm-seats.js";
+import { releaseSeats } from "../../app/release-seats.js";
+import { reserveSeats } from "../../app/reserve-seats.js";
+import type { Inbox } from "./inbox.js";
+
+export const ORDERS_DURABLE = "inventory-on-orders";
+
+/**
+ * Choreography (SAGA_MODE=choreography): inventory's part of the purchase saga, driven by order
+ * events instead of the orchestrator's calls. The same use cases run, and emit the same outcome
+ * events (SeatsReserved / SeatsUnavailable / SeatsConfirmed / SeatsReleased).
+ */
+export function ordersSubscription(inbox: Inbox): Subscription {
+  return {
+    durable: ORDERS_DURABLE,
+    events: [T.orderPlaced, T.orderConfirmed, T.orderRejected, T.orderCancelled],
+    handler: inbox(ORDERS_DURABLE, async (event, deps) => {
+      switch (event.type) {
+        case T.orderPlaced.typeName: {
+          const { orderId, showId, tierId, quantity, buyerId } = decodeEvent(T.orderPlaced, event);
+          await reserveSeats(deps, { orderId, showId, tierId, quantity, buyerId });
+          return;
+        }
+        case T.orderConfirmed.typeName:
+          // A hold lost to expiry is announced by the use case (SeatsUnavailable HOLD_EXPIRED).
+          await confirmSeats(deps, decodeEvent(T.orderConfirmed, event).orderId);
+          return;
+        case T.orderRejected.typeName:
+          await releaseSeats(deps, decodeEvent(T.orderRejected, event).orderId, "ORDER_REJECTED");
+          return;
+        case T.orderCancelled.typeName:
+          await releaseSeats(deps, decodeEvent(T.orderCancelled, event).orderId, "ORDER_CANCELLED");
+          return;
+      }
+    }),
+  };
+}

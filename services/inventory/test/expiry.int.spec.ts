@@ -1,0 +1,120 @@
+import assert from "node:assert/strict";
+import { OrderEvents } from "@marquee/proto/events";
+import { HoldStatus, ReservationOutcome } from "@marquee/proto/marquee/inventory/v1/inventory_service";
+import { waitFor } from "@marquee/platform/testing/wait";
+import {
+  buyer,
+  decoded,
+  InventoryEvents as T,
+  onSale,
+  publish,
+  published,
+  randomUUID,
+  rejectsWith,
+  startHarness,
+  tierOf,
+  waitForEvent,
+  type Harness,
+} from "./support.js";
+
+describe("inventory hold expiry (HOLD_TTL_SECONDS=1, choreography on; real PostgreSQL, NATS)", function () {
+  this.timeout(60_000);
+  let h: Harness;
+
+  before(async () => {
+    h = await startHarness({ HOLD_TTL_SECONDS: "1", SWEEP_INTERVAL_MS: "200", SAGA_MODE: "choreography" });
+  });
+
+  after(async () => {
+    await h?.close();
+  });
+
+  const reserve = async (tier: { showId: string; tierId: string }, quantity: number) => {
+    const orderId = randomUUID();
+    const answer = await h.inventory.reserveSeats({ orderId, ...tier, quantity, buyerId: buyer() });
+    assert.equal(answer.outcome, ReservationOutcome.RESERVATION_OUTCOME_RESERVED);
+    return orderId;
+  };
+
+  const expired = async (orderId: string) => {
+    const [released] = await waitForEvent(h, orderId, T.seatsReleased);
+    assert.equal(released?.reason, "EXPIRED");
+    return released!;
+  };
+
+  it("releases expired holds and announces SeatsReleased(EXPIRED)", async () => {
+    const tier = await onSale(h, 10);
+    const orders = [await reserve(tier, 2), await reserve(tier, 3)];
+    assert.equal((await tierOf(h, tier.showId, tier.tierId)).held, 5);
+    for (const orderId of orders) await expired(orderId);
+    await waitFor(async () => (await tierOf(h, tier.showId, tier.tierId)).held === 0, { message: "held seats back" });
+    const { hold } = await h.inventory.reserveSeats({ orderId: orders[0]!, ...tier, quantity: 2, buyerId: buyer() });
+    assert.equal(hold?.status, HoldStatus.HOLD_STATUS_RELEASED);
+    assert.deepEqual(await h.inventory.releaseSeats({ orderId: orders[0]!, reason: "ORDER_REJECTED" }), {
+      released: false,
+    });
+    assert.equal(decoded(await published(h, orders[0]), T.seatsReleased).length, 1);
+  });
+
+  it("confirms an expired hold by re-taking its seats when they are still there", async () => {
+    const tier = await onSale(h, 2);
+    const orderId = await reserve(tier, 2);
+    await expired(orderId);
+    const { hold } = await h.inventory.confirmSeats({ orderId });
+    assert.equal(hold?.status, HoldStatus.HOLD_STATUS_CONFIRMED);
+    const stock = await tierOf(h, tier.showId, tier.tierId);
+    assert.deepEqual([stock.held, stock.sold, stock.available], [0, 2, 0]);
+    await waitForEvent(h, orderId, T.seatsConfirmed);
+  });
+
+  it("fails HOLD_EXPIRED when the seats were taken meanwhile, and keeps failing the same way", async () => {
+    const tier = await onSale(h, 2);
+    const late = await reserve(tier, 2);
+    await expired(late);
+    const other = await reserve(tier, 2);
+    await h.inventory.confirmSeats({ orderId: other });
+    const error = await rejectsWith(h.inventory.confirmSeats({ orderId: late }), "failed_precondition");
+    assert.equal(error.reason, "HOLD_EXPIRED");
+    const [unavailable] = await waitForEvent(h, late, T.seatsUnavailable);
+    assert.equal(unavailable?.reason, "HOLD_EXPIRED");
+    // Seats freed later do not change the answer: the orders saga has already been told.
+    await h.inventory.releaseSeats({ orderId: other, reason: "ORDER_CANCELLED" });
+    assert.equal(
+      (await rejectsWith(h.inventory.confirmSeats({ orderId: late }), "failed_precondition")).reason,
+      "HOLD_EXPIRED",
+    );
+    assert.deepEqual(await h.inventory.releaseSeats({ orderId: late, reason: "ORDER_REJECTED" }), { released: false });
+    const stock = await tierOf(h, tier.showId, tier.tierId);
+    assert.deepEqual([stock.held, stock.sold], [0, 0]);
+    assert.equal(decoded(await published(h, late), T.seatsUnavailable).length, 1);
+  });
+
+  it("answers a choreographed OrderConfirmed for a lost hold with SeatsUnavailable(HOLD_EXPIRED), once", async () => {
+    const tier = await onSale(h, 1);
+    const late = await reserve(tier, 1);
+    await expired(late);
+    await h.inventory.confirmSeats({ orderId: await reserve(tier, 1) });
+    const confirmed = {
+      orderId: late,
+      buyerId: buyer(),
+      showId: tier.showId,
+      tierId: tier.tierId,
+      organizationId: tier.organizationId,
+      quantity: 1,
+      total: { amountMinor: 2500, currency: "EUR" },
+      tickets: [],
+      buyerKind: "user",
+      occurredAt: new Date(),
+    };
+    await publish(h.nc, OrderEvents.orderConfirmed, late, confirmed);
+    const [unavailable] = await waitForEvent(h, late, T.seatsUnavailable);
+    assert.equal(unavailable?.reason, "HOLD_EXPIRED");
+    assert.equal(
+      (await rejectsWith(h.inventory.confirmSeats({ orderId: late }), "failed_precondition")).reason,
+      "HOLD_EXPIRED",
+    );
+    const stock = await tierOf(h, tier.showId, tier.tierId);
+    assert.deepEqual([stock.held, stock.sold], [0, 1]);
+    assert.equal(decoded(await published(h, late), T.seatsUnavailable).length, 1);
+  });
+});
