@@ -1,0 +1,36 @@
+import { bindService, validate, type ServiceBinding, type TokenVerifier } from "@marquee/platform";
+import { WalletServiceService } from "@marquee/proto/marquee/wallet/v1/wallet_service";
+import { chargeForOrder } from "../../app/charge-for-order.js";
+import { deposit } from "../../app/deposit.js";
+import { getBalance } from "../../app/get-balance.js";
+import { getStatement } from "../../app/get-statement.js";
+import type { WalletDeps } from "../../app/ports.js";
+import { refundOrder } from "../../app/refund-order.js";
+import { chargeToProto, lineToProto } from "./mapping.js";
+import { encodePageToken } from "./page-token.js";
+import { schemas } from "./schemas.js";
+
+/** gRPC edge of the wallet: authenticate the caller, validate the request, run the use case, map the answer. */
+export function walletService(deps: WalletDeps, verifier: TokenVerifier): ServiceBinding {
+  const caller = async () => (await verifier.requireUser()).userId;
+  return bindService(WalletServiceService, {
+    deposit: async (request) => {
+      const depositor = await caller();
+      return deposit(deps, depositor, validate(schemas.deposit, request));
+    },
+    // ChargeForOrder and RefundOrder take no token: only the orders saga calls them, and the
+    // NetworkPolicies in deploy/ let nothing else reach the wallet's port.
+    chargeForOrder: async (request) =>
+      chargeToProto(await chargeForOrder(deps, validate(schemas.chargeForOrder, request))),
+    refundOrder: async (request) => refundOrder(deps, validate(schemas.refundOrder, request)),
+    getBalance: async (request) => {
+      const callerId = await caller();
+      return { balance: await getBalance(deps, callerId, validate(schemas.getBalance, request).accountId) };
+    },
+    getStatement: async (request) => {
+      const callerId = await caller();
+      const { lines, next } = await getStatement(deps, callerId, validate(schemas.getStatement, request));
+      return { entries: lines.map(lineToProto), nextPageToken: next ? encodePageToken(next) : "" };
+    },
+  });
+}

@@ -1,0 +1,33 @@
+import {
+  ChargeOutcome,
+  EntryKind,
+  type ChargeForOrderResponse,
+  type StatementEntry,
+} from "@marquee/proto/marquee/wallet/v1/wallet_service";
+import type { TransactionKind } from "../../domain/ledger.js";
+import type { StatementLine } from "../../domain/statement.js";
+import type { OrderCharge } from "../../domain/transaction.js";
+
+const ENTRY_KINDS: Record<TransactionKind, EntryKind> = {
+  DEPOSIT: EntryKind.ENTRY_KIND_DEPOSIT,
+  CHARGE: EntryKind.ENTRY_KIND_CHARGE,
+  REFUND: EntryKind.ENTRY_KIND_REFUND,
+};
+
+export const chargeToProto = (charge: OrderCharge): ChargeForOrderResponse => ({
+  outcome:
+    charge.outcome === "CHARGED"
+      ? ChargeOutcome.CHARGE_OUTCOME_CHARGED
+      : ChargeOutcome.CHARGE_OUTCOME_INSUFFICIENT_FUNDS,
+  transactionId: charge.transactionId ?? "",
+  balance: charge.balance,
+});
+
+export const lineToProto = (line: StatementLine): StatementEntry => ({
+  transactionId: line.transactionId,
+  kind: ENTRY_KINDS[line.kind],
+  amount: line.amount,
+  balanceAfter: line.balanceAfter,
+  orderId: line.orderId ?? "",
+  occurredAt: line.occurredAt,
+});

@@ -1,0 +1,61 @@
+import type { OutgoingEvent } from "@marquee/platform";
+import type { WalletAccount } from "../domain/account.js";
+import type { StatementCursor, StatementLine } from "../domain/statement.js";
+import type { LedgerTransaction, OrderCharge, TransactionRecord } from "../domain/transaction.js";
+
+/** The ledger inside one database transaction: what a use case reads it decides on, under lock. */
+export interface Ledger {
+  /** Serializes every charge and refund of one order until this transaction ends. */
+  lockOrder(orderId: string): Promise<void>;
+  /** The owner's account, locked until this transaction ends. */
+  lockAccount(accountId: string): Promise<WalletAccount | undefined>;
+  /** The owner's account, opened in `currency` if it has none yet, locked. */
+  openAccount(accountId: string, currency: string): Promise<WalletAccount>;
+  findDeposit(accountId: string, idempotencyKey: string): Promise<TransactionRecord | undefined>;
+  findCharge(orderId: string): Promise<OrderCharge | undefined>;
+  findRefund(orderId: string): Promise<TransactionRecord | undefined>;
+  /** True when the order was closed (rejected, cancelled) before anything was charged. */
+  isVoided(orderId: string): Promise<boolean>;
+  /**
+   * Writes the transaction, its entries and the owners' new balances; resolves with the owner's
+   * account after it (undefined when no entry touched it). An unbalanced one never commits.
+   */
+  post(transaction: LedgerTransaction): Promise<WalletAccount | undefined>;
+  recordCharge(charge: OrderCharge): Promise<void>;
+  voidOrder(orderId: string, reason: string, at: Date): Promise<void>;
+  /** Events committed with this transaction (outbox). */
+  publish(events: OutgoingEvent[]): Promise<void>;
+}
+
+export interface WalletStore {
+  /**
+   * Runs `work` in one database transaction. When a concurrent call took a unique key first (the
+   * same deposit key), `work` runs again and finds what that call wrote.
+   */
+  transact<T>(work: (ledger: Ledger) => Promise<T>): Promise<T>;
+  findAccount(accountId: string): Promise<WalletAccount | undefined>;
+  /** Newest first; lines after `after` in that order. */
+  statement(accountId: string, limit: number, after: StatementCursor | undefined): Promise<StatementLine[]>;
+}
+
+export interface WalletEvents {
+  fundsDeposited(deposit: TransactionRecord): OutgoingEvent;
+  fundsCharged(charge: OrderCharge): OutgoingEvent;
+  insufficientFunds(charge: OrderCharge): OutgoingEvent;
+  fundsRefunded(refund: TransactionRecord): OutgoingEvent;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export interface IdGenerator {
+  newId(): string;
+}
+
+export interface WalletDeps {
+  store: WalletStore;
+  events: WalletEvents;
+  clock: Clock;
+  ids: IdGenerator;
+}
