@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Runs the whole test suite (what CI runs: .ci/run calls this).
+#
+#   scripts/test.sh              npm ci (only when node_modules is missing or package-lock.json
+#                                changed), the tools (scripts/tools.sh), the build (npm run build),
+#                                PostgreSQL, then unit, integration and e2e tests, in that order, in
+#                                one mocha run (= npm test; see .mocharc.js): one summary at the end
+#   scripts/test.sh unit e2e     only those kinds (unit, int, e2e)
+#
+# Tests start their own nats-server and FerretDB per test file and create their own PostgreSQL
+# databases, so only a running PostgreSQL is needed (it is started with scripts/infra.sh if it is
+# down); the services of scripts/up.sh are not used. Test databases older than a day that an
+# interrupted run left behind are dropped first.
+set -euo pipefail
+PROG="test"
+# shellcheck source=scripts/lib.sh
+source "$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)/lib.sh"
+
+kinds=()
+for arg in "$@"; do
+  case "$arg" in
+    unit | int | e2e) kinds+=("$arg") ;;
+    -h | --help)
+      sed -n '2,13s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+      exit 0
+      ;;
+    *) die "unknown argument '$arg' (test kinds: unit, int, e2e)" ;;
+  esac
+done
+
+started_at=$SECONDS
+cd "$REPO_ROOT"
+ensure_node
+ensure_node_deps
+ensure_tools
+build
+
+# --- PostgreSQL ------------------------------------------------------------------------------
+ADMIN_URL="${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+if ! pg_isready -q -d "$ADMIN_URL" -t 2 2>/dev/null; then
+  say "PostgreSQL does not answer at $ADMIN_URL: starting it with scripts/infra.sh up ..."
+  "$REPO_ROOT/scripts/infra.sh" up >/dev/null || die "could not start PostgreSQL (see above)"
+fi
+
+# Test databases are named <prefix>_<10 hex digits> (packages/platform/src/testing/postgres.ts),
+# with "test" in the prefix; a run that was killed leaves its databases behind.
+drop_stale_test_databases() {
+  command -v psql >/dev/null 2>&1 || return 0
+  local stale name
+  stale="$(psql -X -q -At -d "$ADMIN_URL" -c "
+    SELECT datname FROM pg_database
+    WHERE datname ~ '^[a-z0-9_]*test[a-z0-9_]*_[0-9a-f]{10}\$'
+      AND (pg_stat_file('base/' || oid || '/PG_VERSION')).modification < now() - interval '1 day'" 2>&1)" || {
+    say "note: could not list stale test databases (${stale%%$'\n'*}); continuing"
+    return 0
+  }
+  for name in $stale; do
+    if psql -X -q -d "$ADMIN_URL" -c "DROP DATABASE IF EXISTS \"$name\" WITH (FORCE)" >/dev/null 2>&1; then
+      say "dropped stale test database $name (older than a day)"
+    fi
+  done
+}
+drop_stale_test_databases
+
+# --- the tests ---------------------------------------------------------------------------------
+prep=$((SECONDS - started_at))
+if ((${#kinds[@]} > 0)); then
+  TEST_KIND="$(IFS=,; echo "${kinds[*]}")"
+  export TEST_KIND
+fi
+say "running ${TEST_KIND:-unit, int, e2e} tests (mocha) ..."
+code=0
+"$REPO_ROOT/node_modules/.bin/mocha" || code=$?
+say "total $((SECONDS - started_at)) s (preparation ${prep} s, tests $((SECONDS - started_at - prep)) s); mocha exit code $code"
+exit "$code"

@@ -1,0 +1,240 @@
+#!/usr/bin/env bash
+# Brings the whole Marquee system up on this machine.
+#
+#   scripts/up.sh            npm ci (only when node_modules is missing or package-lock.json changed),
+#                            the tools (scripts/tools.sh), the build (npm run build), the
+#                            infrastructure (scripts/infra.sh up: PostgreSQL, NATS, FerretDB), every
+#                            built service, the demo data (scripts/seed.ts); prints the endpoints and
+#                            waits. Ctrl-C (or SIGTERM) stops the services it started; the
+#                            infrastructure keeps running (scripts/infra.sh stop stops it).
+#   scripts/up.sh --detach   the same, but returns once everything is up and seeded, leaving the
+#                            services running; scripts/down.sh stops them.
+#
+# Services left running by an earlier up are stopped first, so every up runs the fresh build.
+# Each service logs JSON lines to .data/logs/<name>.log (the previous run's log is kept as
+# <name>.log.1); its pid is in .data/run/service-<name>.pid. A service starts only when
+# services/<name>/dist/src/main.js exists (one still being written has none yet).
+set -euo pipefail
+
+# The services, in start order (a service comes after the ones it calls): name:gRPC port.
+# Adding a service is one line here. The ports are the services' own defaults (DESIGN.md).
+SERVICES=(
+  accounts:50051
+  catalog:50052
+  inventory:50053
+  wallet:50054
+  orders:50055
+)
+
+PROG="up"
+READY_DEADLINE=60 # seconds for one service to report SERVING (the first start runs migrations)
+# shellcheck source=scripts/lib.sh
+source "$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)/lib.sh"
+
+DETACH=0
+case "${1:-}" in
+  "") ;;
+  -d | --detach) DETACH=1 ;;
+  -h | --help)
+    sed -n '2,17s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+    exit 0
+    ;;
+  *) die "unknown argument '$1' (use --detach or --help)" ;;
+esac
+
+started_at=$SECONDS
+STARTED=()   # name:pid of the services this run started
+SKIPPED=()   # services that are not built
+KEEP=0       # 1 once the services are meant to outlive this script (--detach succeeded)
+RUNNING=0    # 1 once everything is up: a Ctrl-C then is the normal way out (exit 0)
+STOPPING=0
+
+# shellcheck disable=SC2317 # these run from the traps below
+stop_started() {
+  ((${#STARTED[@]} > 0)) || return 0
+  say "stopping ${STARTED[*]%%:*} ..."
+  stop_service_processes "${STARTED[@]}"
+  STARTED=()
+}
+
+# shellcheck disable=SC2317
+on_exit() {
+  local rc=$?
+  if ((KEEP == 0)); then stop_started; fi
+  exit "$rc"
+}
+
+# shellcheck disable=SC2317
+on_signal() { # exit code
+  ((STOPPING == 0)) || return 0
+  STOPPING=1
+  echo >&2
+  stop_started
+  say "the infrastructure (PostgreSQL, NATS, FerretDB) is still running: scripts/infra.sh stop stops it"
+  if ((RUNNING == 1)); then exit 0; fi
+  exit "$1"
+}
+
+trap on_exit EXIT
+trap 'on_signal 130' INT
+trap 'on_signal 143' TERM
+
+fail_service() { # name pid message
+  local log="$LOG_DIR/$1.log"
+  say "$3"
+  if [[ -s "$log" ]]; then
+    echo "----- last lines of $log -----" >&2
+    tail -n 30 "$log" >&2
+    echo "-----" >&2
+  fi
+  exit 1
+}
+
+port_of() { # name: its gRPC port from SERVICES
+  local entry
+  for entry in "${SERVICES[@]}"; do
+    if [[ "${entry%%:*}" == "$1" ]]; then
+      echo "${entry#*:}"
+      return 0
+    fi
+  done
+  die "no service '$1' in SERVICES"
+}
+
+is_started() { # name
+  local entry
+  for entry in "${STARTED[@]}"; do
+    [[ "${entry%%:*}" == "$1" ]] && return 0
+  done
+  return 1
+}
+
+healthy() { # port
+  "$TOOLS_BIN/grpcurl" -plaintext -connect-timeout 1 -max-time 2 "127.0.0.1:$1" grpc.health.v1.Health/Check 2>/dev/null |
+    grep -q '"SERVING"'
+}
+
+start_service() { # name port
+  local name="$1" port="$2" main log pid deadline
+  main="$(service_main "$name")"
+  if [[ ! -f "$main" ]]; then
+    say "$name: not built (no ${main#"$REPO_ROOT/"}): skipped"
+    SKIPPED+=("$name")
+    return 0
+  fi
+  if port_open "$port"; then
+    local holder
+    holder="$(port_holder "$port")"
+    die "$name: port $port is already in use${holder:+ by $holder}; stop that process first"
+  fi
+  mkdir -p "$LOG_DIR" "$RUN_DIR"
+  log="$LOG_DIR/$name.log"
+  if [[ -f "$log" ]]; then mv -f "$log" "$log.1"; fi
+  # setsid: its own session, so a Ctrl-C in this terminal reaches this script only, which then
+  # stops the services with SIGTERM; with --detach they outlive the terminal. Without job control
+  # setsid does not fork, so $! is the node process itself.
+  (cd "$REPO_ROOT" && exec setsid env LOG_LEVEL=info GRPC_PORT="$port" node "$main" </dev/null >"$log" 2>&1) &
+  pid=$!
+  echo "$pid" >"$(service_pid_file "$name")"
+  STARTED+=("$name:$pid")
+  say "$name: starting on 127.0.0.1:$port (pid $pid, log ${log#"$REPO_ROOT/"}) ..."
+  deadline=$((SECONDS + READY_DEADLINE))
+  until healthy "$port"; do
+    alive "$pid" || fail_service "$name" "$pid" "$name exited during start-up"
+    ((SECONDS < deadline)) || fail_service "$name" "$pid" "$name did not report SERVING within ${READY_DEADLINE}s"
+    sleep 0.2
+  done
+  say "$name: SERVING"
+}
+
+# --- 1. the checkout ------------------------------------------------------------------------
+cd "$REPO_ROOT"
+ensure_node
+ensure_node_deps
+ensure_tools
+build
+
+# --- 2. the infrastructure ------------------------------------------------------------------
+infra="$("$REPO_ROOT/scripts/infra.sh" up)" || die "scripts/infra.sh up failed (see above)"
+
+# --- 3. the services --------------------------------------------------------------------------
+stopped="$(stop_recorded_services)"
+if ((stopped > 0)); then say "stopped $stopped service(s) left by an earlier up, to run the fresh build"; fi
+for entry in "${SERVICES[@]}"; do
+  start_service "${entry%%:*}" "${entry#*:}"
+done
+((${#STARTED[@]} > 0)) || die "no service is built (no services/*/dist/src/main.js); see the build output above"
+
+# --- 4. the demo data ---------------------------------------------------------------------------
+if is_started accounts; then
+  say "seeding the demo data ..."
+  ACCOUNTS_ADDR="127.0.0.1:$(port_of accounts)" CATALOG_ADDR="127.0.0.1:$(port_of catalog)" \
+    node "$REPO_ROOT/scripts/dist/seed.js" || die "the seed failed (see above); the services are being stopped"
+else
+  say "accounts is not running: no demo data"
+fi
+
+# --- 5. what is where -----------------------------------------------------------------------
+rel() { echo "${1#"$REPO_ROOT/"}"; }
+{
+  echo
+  echo "Marquee is up ($((SECONDS - started_at)) s)."
+  echo
+  printf '  %-12s %-40s %s\n' "SERVICE" "gRPC (plaintext, reflection, health)" "LOG"
+  for entry in "${SERVICES[@]}"; do
+    name="${entry%%:*}"
+    if is_started "$name"; then
+      printf '  %-12s %-40s %s\n' "$name" "127.0.0.1:${entry#*:}" "$(rel "$LOG_DIR/$name.log")"
+    else
+      printf '  %-12s %s\n' "$name" "not built yet (no $(rel "$(service_main "$name")"))"
+    fi
+  done
+  echo
+  printf '  %-12s %s\n' "INFRA" "URL (state)"
+  while read -r component rest; do
+    printf '  %-12s %s\n' "$component" "$rest"
+  done <<<"$infra"
+  echo "  accounts' database: postgres://postgres@127.0.0.1:5432/marquee_accounts"
+  echo "  infra logs: $(rel "$LOG_DIR")/nats.log, $(rel "$LOG_DIR")/ferretdb.log, /var/log/postgresql/"
+  echo
+  accounts="127.0.0.1:$(port_of accounts)"
+  echo "Try (grpcurl is in .tools/bin):"
+  echo "  .tools/bin/grpcurl -plaintext $accounts list"
+  echo "  .tools/bin/grpcurl -plaintext $accounts grpc.health.v1.Health/Check"
+  echo "  .tools/bin/grpcurl -plaintext $accounts describe marquee.accounts.v1.AccountsService"
+  echo "  .tools/bin/grpcurl -plaintext -d '{\"email\": \"buyer@marquee.test\", \"password\": \"marquee-demo-password\"}' \\"
+  echo "      $accounts marquee.accounts.v1.AccountsService/Authenticate"
+  if is_started catalog; then
+    echo "  .tools/bin/grpcurl -plaintext -d '{\"text\": \"jazz\"}' 127.0.0.1:$(port_of catalog) marquee.catalog.v1.CatalogService/ListShows"
+  fi
+  echo "  tail -f $(rel "$LOG_DIR")/accounts.log"
+  echo
+}
+
+if ((DETACH == 1)); then
+  KEEP=1
+  say "detached: the services keep running; scripts/down.sh stops them (and scripts/infra.sh stop the infrastructure)"
+  exit 0
+fi
+
+RUNNING=1
+say "running; Ctrl-C stops the services (the infrastructure keeps running)"
+# Wait for Ctrl-C / SIGTERM (the traps above); report a service that dies on its own.
+while ((${#STARTED[@]} > 0)); do
+  pids=("${STARTED[@]#*:}")
+  exited=""
+  code=0
+  wait -n -p exited "${pids[@]}" || code=$?
+  [[ -n "$exited" ]] || continue
+  remaining=()
+  for entry in "${STARTED[@]}"; do
+    if [[ "${entry#*:}" == "$exited" ]]; then
+      say "${entry%%:*} (pid $exited) exited on its own with code $code; see $(rel "$LOG_DIR/${entry%%:*}.log")"
+      rm -f "$(service_pid_file "${entry%%:*}")"
+    else
+      remaining+=("$entry")
+    fi
+  done
+  STARTED=("${remaining[@]}")
+done
+die "every service has exited"
