@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import pg from "pg";
+import { waitFor } from "@marquee/platform/testing/wait";
 import { OrderStatus, type Order } from "@marquee/proto/marquee/orders/v1/orders_service";
 import type { Marketplace, Person, PublishedShow } from "./marketplace.js";
 import type { System } from "./system.js";
@@ -42,7 +43,14 @@ export async function assertPurchaseInvariants(
     if (order.status === OrderStatus.ORDER_STATUS_CONFIRMED) assert.equal(order.tickets.length, order.quantity);
   }
   const ticketsSold = confirmed.reduce((sum, o) => sum + o.quantity, 0);
-  const stock = await market.availability(show);
+  // Compensations after a rejection (releasing seats) may land a moment after the order settles.
+  const stock = await waitFor(
+    async () => {
+      const tier = await market.availability(show);
+      return tier && tier.held === 0 && tier.sold === ticketsSold ? tier : undefined;
+    },
+    { timeoutMs: 30_000, message: "inventory to settle" },
+  ).catch(() => market.availability(show));
   assert.ok(stock, "the tier has stock");
   assert.equal(stock.held, 0, "no seat left held");
   assert.equal(stock.sold, ticketsSold, "seats sold = tickets issued");
