@@ -62,7 +62,14 @@ export async function assertPurchaseInvariants(
   const byBuyer = new Map(purchases.map((p) => [p.buyer.userId, p]));
   for (const [buyerId, purchase] of byBuyer) {
     const expected = purchase.initialBalance - (spentBy.get(buyerId) ?? 0);
-    assert.equal(await market.balance(purchase.buyer), expected, `buyer ${buyerId} paid exactly for what they got`);
+    const balance = await waitFor(
+      async () => {
+        const now = await market.balance(purchase.buyer);
+        return now === expected ? { now } : undefined;
+      },
+      { timeoutMs: 15_000, message: "refunds to land" },
+    ).catch(async () => ({ now: await market.balance(purchase.buyer) }));
+    assert.equal(balance.now, expected, `buyer ${buyerId} paid exactly for what they got`);
   }
 
   const unbalanced = await query(
