@@ -1,7 +1,7 @@
 import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JWK } from "jose";
 import { AccountsServiceClient } from "@marquee/proto/marquee/accounts/v1/accounts_service";
 import { currentContext } from "./context.js";
-import { unauthenticated } from "./errors.js";
+import { permissionDenied, unauthenticated } from "./errors.js";
 import { createClient } from "./grpc-client.js";
 
 /** Claims of a Marquee access token (issued by accounts, verified offline everywhere). */
@@ -11,11 +11,15 @@ export const TOKEN = {
   algorithm: "EdDSA",
   /** Claim with the user's roles per organization: { [organizationId]: ["organizer", ...] }. */
   rolesClaim: "orgs",
+  /** Claim saying who the subject is: "user" (absent) or "partner" (a partner client, via its API key). */
+  kindClaim: "kind",
 } as const;
 
 export type OrganizationRole = "organizer" | "door_staff";
 
 export interface Principal {
+  kind: "user" | "partner";
+  /** The subject: a user id, or a partner client id when kind is "partner". */
   userId: string;
   roles: Record<string, OrganizationRole[]>;
 }
@@ -51,16 +55,23 @@ export class TokenVerifier {
     }
   }
 
-  /** The principal of the current call's `authorization: Bearer <token>`; UNAUTHENTICATED if absent or bad. */
+  /** The user behind the current call's `authorization: Bearer <token>`; UNAUTHENTICATED if absent or bad. */
   async requireUser(authorization = currentContext()?.authorization): Promise<Principal> {
+    const principal = await this.requirePrincipal(authorization);
+    if (principal.kind !== "user") throw permissionDenied("this call is for signed-in users");
+    return principal;
+  }
+
+  /** A user or a partner client, whoever the token names; UNAUTHENTICATED if absent or bad. */
+  async requirePrincipal(authorization = currentContext()?.authorization): Promise<Principal> {
     const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? "")?.[1];
     if (!token) throw unauthenticated();
     return this.verify(token);
   }
 
-  /** Like requireUser, but an anonymous call yields undefined (a bad token still fails). */
+  /** Like requirePrincipal, but an anonymous call yields undefined (a bad token still fails). */
   async optionalUser(authorization = currentContext()?.authorization): Promise<Principal | undefined> {
-    return authorization ? this.requireUser(authorization) : undefined;
+    return authorization ? this.requirePrincipal(authorization) : undefined;
   }
 
   private async keys(refresh: boolean): Promise<ReturnType<typeof createLocalJWKSet>> {
@@ -80,7 +91,8 @@ export class TokenVerifier {
     });
     if (typeof payload.sub !== "string") throw unauthenticated("token has no subject");
     const roles = (payload[TOKEN.rolesClaim] ?? {}) as Record<string, OrganizationRole[]>;
-    return { userId: payload.sub, roles };
+    const kind = payload[TOKEN.kindClaim] === "partner" ? "partner" : "user";
+    return { kind, userId: payload.sub, roles: kind === "partner" ? {} : roles };
   }
 }
 

@@ -8,7 +8,11 @@ export const accountsConfig = z.object({
   EVENT_NAMESPACE: env.eventNamespace(),
   LOG_LEVEL: env.logLevel(),
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
-  SIGNING_KEY_ROTATE_SECONDS: z.coerce.number().int().min(60).default(7 * 86_400),
+  SIGNING_KEY_ROTATE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .default(7 * 86_400),
 });
 
 export type AccountsConfig = z.output<typeof accountsConfig>;

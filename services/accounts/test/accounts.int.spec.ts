@@ -19,7 +19,11 @@ async function rejectsWith(call: Promise<unknown>, kind: ErrorKind, field?: stri
   );
   assert.ok(error instanceof DomainError, `expected a DomainError, got ${String(error)}`);
   assert.equal(error.kind, kind, error.message);
-  if (field) assert.ok(error.violations.some((v) => v.field === field), `no violation for ${field}: ${error.message}`);
+  if (field)
+    assert.ok(
+      error.violations.some((v) => v.field === field),
+      `no violation for ${field}: ${error.message}`,
+    );
   return error;
 }
 
@@ -107,8 +111,14 @@ describe("accounts over gRPC (real PostgreSQL, NATS)", function () {
 
     it("refuses a wrong password and an unknown email alike", async () => {
       const { email: known } = await signUp();
-      const wrong = await rejectsWith(accounts.authenticate({ email: known, password: "wrong password!" }), "unauthenticated");
-      const unknown = await rejectsWith(accounts.authenticate({ email: "nobody@example.com", password }), "unauthenticated");
+      const wrong = await rejectsWith(
+        accounts.authenticate({ email: known, password: "wrong password!" }),
+        "unauthenticated",
+      );
+      const unknown = await rejectsWith(
+        accounts.authenticate({ email: "nobody@example.com", password }),
+        "unauthenticated",
+      );
       assert.equal(wrong.message, unknown.message);
     });
 
@@ -131,7 +141,11 @@ describe("accounts over gRPC (real PostgreSQL, NATS)", function () {
       await rejectsWith(accounts.getUser({ userId: alice.userId }), "unauthenticated");
       const forged = alice.token.slice(0, -4) + "AAAA";
       await rejectsWith(accounts.getUser({ userId: alice.userId }, { metadata: bearer(forged) }), "unauthenticated");
-      await rejectsWith(accounts.getUser({ userId: "nope" }, { metadata: bearer(alice.token) }), "invalid_argument", "user_id");
+      await rejectsWith(
+        accounts.getUser({ userId: "nope" }, { metadata: bearer(alice.token) }),
+        "invalid_argument",
+        "user_id",
+      );
     });
   });
 
@@ -157,7 +171,10 @@ describe("accounts over gRPC (real PostgreSQL, NATS)", function () {
       const founder = await signUp();
       const staff = await signUp();
       const stranger = await signUp();
-      const { organization } = await accounts.createOrganization({ name: "Jazz Cellar" }, { metadata: bearer(founder.token) });
+      const { organization } = await accounts.createOrganization(
+        { name: "Jazz Cellar" },
+        { metadata: bearer(founder.token) },
+      );
       const organizationId = organization!.organizationId;
       const request = { organizationId, userId: staff.userId, role: Role.ROLE_DOOR_STAFF };
       const { membership } = await accounts.addMember(request, { metadata: bearer(founder.token) });
@@ -184,7 +201,11 @@ describe("accounts over gRPC (real PostgreSQL, NATS)", function () {
         "not_found",
       );
       await rejectsWith(accounts.getOrganization({ organizationId: "x" }), "invalid_argument", "organization_id");
-      await rejectsWith(accounts.createOrganization({ name: "" }, { metadata: bearer(founder.token) }), "invalid_argument", "name");
+      await rejectsWith(
+        accounts.createOrganization({ name: "" }, { metadata: bearer(founder.token) }),
+        "invalid_argument",
+        "name",
+      );
     });
   });
 
@@ -196,12 +217,33 @@ describe("accounts over gRPC (real PostgreSQL, NATS)", function () {
       assert.match(created.apiKey, /^mq_[0-9a-f]{32}_[A-Za-z0-9_-]{43}$/);
       const verified = await accounts.verifyApiKey({ apiKey: created.apiKey });
       assert.equal(verified.partnerClient?.partnerClientId, clientId);
+      const { jwks } = await accounts.getSigningKeys({});
+      const { payload } = await jwtVerify(
+        verified.accessToken,
+        createLocalJWKSet({ keys: jwks.map((k) => JSON.parse(k)) }),
+        {
+          issuer: "marquee-accounts",
+          audience: "marquee",
+        },
+      );
+      assert.deepEqual([payload.sub, payload.kind], [clientId, "partner"]);
+      // A partner token is no user's: user-only calls refuse it.
+      await rejectsWith(
+        accounts.getUser({ userId: clientId }, { metadata: bearer(verified.accessToken) }),
+        "permission_denied",
+      );
 
-      const second = await accounts.createPartnerApiKey({ partnerClientId: clientId }, { metadata: bearer(owner.token) });
+      const second = await accounts.createPartnerApiKey(
+        { partnerClientId: clientId },
+        { metadata: bearer(owner.token) },
+      );
       assert.equal((await accounts.verifyApiKey({ apiKey: second.apiKey })).keyId, second.key?.keyId);
       assert.equal((await accounts.verifyApiKey({ apiKey: created.apiKey })).keyId, created.key?.keyId);
 
-      const { key } = await accounts.revokePartnerApiKey({ keyId: created.key!.keyId }, { metadata: bearer(owner.token) });
+      const { key } = await accounts.revokePartnerApiKey(
+        { keyId: created.key!.keyId },
+        { metadata: bearer(owner.token) },
+      );
       assert.ok(key?.revokedAt);
       await rejectsWith(accounts.verifyApiKey({ apiKey: created.apiKey }), "unauthenticated");
       assert.equal((await accounts.verifyApiKey({ apiKey: second.apiKey })).keyId, second.key?.keyId);
@@ -215,11 +257,20 @@ describe("accounts over gRPC (real PostgreSQL, NATS)", function () {
         { metadata: bearer(owner.token) },
       );
       await rejectsWith(accounts.verifyApiKey({ apiKey: "hello" }), "unauthenticated");
-      await rejectsWith(accounts.verifyApiKey({ apiKey: apiKey.slice(0, -1) + (apiKey.endsWith("A") ? "B" : "A") }), "unauthenticated");
-      await rejectsWith(accounts.verifyApiKey({ apiKey: "" }), "invalid_argument", "api_key");
-      await rejectsWith(accounts.revokePartnerApiKey({ keyId: key!.keyId }, { metadata: bearer(other.token) }), "not_found");
       await rejectsWith(
-        accounts.createPartnerApiKey({ partnerClientId: partnerClient!.partnerClientId }, { metadata: bearer(other.token) }),
+        accounts.verifyApiKey({ apiKey: apiKey.slice(0, -1) + (apiKey.endsWith("A") ? "B" : "A") }),
+        "unauthenticated",
+      );
+      await rejectsWith(accounts.verifyApiKey({ apiKey: "" }), "invalid_argument", "api_key");
+      await rejectsWith(
+        accounts.revokePartnerApiKey({ keyId: key!.keyId }, { metadata: bearer(other.token) }),
+        "not_found",
+      );
+      await rejectsWith(
+        accounts.createPartnerApiKey(
+          { partnerClientId: partnerClient!.partnerClientId },
+          { metadata: bearer(other.token) },
+        ),
         "not_found",
       );
       await rejectsWith(accounts.createPartnerClient({ name: "X" }), "unauthenticated");

@@ -40,6 +40,8 @@ export interface ApiKeySecrets {
 
 export interface TokenIssuer {
   issue(userId: string, roles: Record<string, OrganizationRole[]>): Promise<{ token: string; expiresAt: Date }>;
+  /** A short-lived token whose subject is a partner client. */
+  issueForPartner(partnerClientId: string): Promise<{ token: string; expiresAt: Date }>;
   /** Public JWKs (JSON) of every key whose tokens may still be valid. */
   publicKeys(): Promise<string[]>;
 }

@@ -59,8 +59,13 @@ export function accountsService(deps: AccountsDeps, verifier: TokenVerifier): Se
       return { key: keyToProto(key) };
     },
     verifyApiKey: async (request) => {
-      const { client, keyId } = await verifyApiKey(deps, validate(schemas.verifyApiKey, request).apiKey);
-      return { partnerClient: client, keyId };
+      const verified = await verifyApiKey(deps, validate(schemas.verifyApiKey, request).apiKey);
+      return {
+        partnerClient: verified.client,
+        keyId: verified.keyId,
+        accessToken: verified.accessToken,
+        expiresAt: verified.expiresAt,
+      };
     },
   });
 }

@@ -61,13 +61,22 @@ export class PostgresAccountsStore implements AccountsStore {
   }
 
   async findOrganization(organizationId: string): Promise<Organization | undefined> {
-    const { rows } = await this.pool.query<{ organization_id: string; name: string; created_by: string; created_at: Date }>(
-      `SELECT organization_id, name, created_by, created_at FROM organizations WHERE organization_id = $1`,
-      [organizationId],
-    );
+    const { rows } = await this.pool.query<{
+      organization_id: string;
+      name: string;
+      created_by: string;
+      created_at: Date;
+    }>(`SELECT organization_id, name, created_by, created_at FROM organizations WHERE organization_id = $1`, [
+      organizationId,
+    ]);
     const row = rows[0];
     return (
-      row && { organizationId: row.organization_id, name: row.name, createdByUserId: row.created_by, createdAt: row.created_at }
+      row && {
+        organizationId: row.organization_id,
+        name: row.name,
+        createdByUserId: row.created_by,
+        createdAt: row.created_at,
+      }
     );
   }
 

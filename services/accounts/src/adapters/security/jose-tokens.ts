@@ -4,6 +4,9 @@ import type { PostgresKeyring } from "@marquee/platform/keyring";
 import type { OrganizationRole } from "../../domain/organization.js";
 import type { Clock, TokenIssuer } from "../../app/ports.js";
 
+/** Partner tokens are minted per API request batch by the partner API; keep them short. */
+const PARTNER_TOKEN_SECONDS = 300;
+
 /** Ed25519-signed JWTs; the private key never leaves this service, the public keys are served. */
 export class JoseTokens implements TokenIssuer {
   constructor(
@@ -12,15 +15,23 @@ export class JoseTokens implements TokenIssuer {
     private readonly ttlSeconds: number,
   ) {}
 
-  async issue(userId: string, roles: Record<string, OrganizationRole[]>) {
+  issue(userId: string, roles: Record<string, OrganizationRole[]>) {
+    return this.sign(userId, { [TOKEN.rolesClaim]: roles }, this.ttlSeconds);
+  }
+
+  issueForPartner(partnerClientId: string) {
+    return this.sign(partnerClientId, { [TOKEN.kindClaim]: "partner" }, PARTNER_TOKEN_SECONDS);
+  }
+
+  private async sign(subject: string, claims: Record<string, unknown>, ttlSeconds: number) {
     const { kid, key } = await this.keyring.signingKey();
     const now = this.clock.now();
-    const expiresAt = new Date(now.getTime() + this.ttlSeconds * 1000);
-    const token = await new SignJWT({ [TOKEN.rolesClaim]: roles })
+    const expiresAt = new Date(now.getTime() + ttlSeconds * 1000);
+    const token = await new SignJWT(claims)
       .setProtectedHeader({ alg: TOKEN.algorithm, kid, typ: "JWT" })
       .setIssuer(TOKEN.issuer)
       .setAudience(TOKEN.audience)
-      .setSubject(userId)
+      .setSubject(subject)
       .setIssuedAt(Math.floor(now.getTime() / 1000))
       .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
       .sign(key);

@@ -23,7 +23,11 @@ export function ordersService(
   signer: TicketSigner,
   store: PostgresOrderStore,
 ): ServiceBinding {
-  const caller = async (): Promise<Caller> => ({ kind: "user", id: (await verifier.requireUser()).userId });
+  // Users and partner clients (through the partner API) both buy; each sees only its own orders.
+  const caller = async (): Promise<Caller> => {
+    const principal = await verifier.requirePrincipal();
+    return { kind: principal.kind, id: principal.userId };
+  };
   const order = async (state: Parameters<typeof orderToProto>[0]) => ({ order: await orderToProto(state, signer) });
 
   return bindService(OrdersServiceService, {

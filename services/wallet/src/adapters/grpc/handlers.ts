@@ -12,7 +12,8 @@ import { schemas } from "./schemas.js";
 
 /** gRPC edge of the wallet: authenticate the caller, validate the request, run the use case, map the answer. */
 export function walletService(deps: WalletDeps, verifier: TokenVerifier): ServiceBinding {
-  const caller = async () => (await verifier.requireUser()).userId;
+  // A wallet belongs to a user or a partner client: the token's subject either way.
+  const caller = async () => (await verifier.requirePrincipal()).userId;
   return bindService(WalletServiceService, {
     deposit: async (request) => {
       const depositor = await caller();
