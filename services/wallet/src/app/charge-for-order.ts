@@ -2,7 +2,7 @@ import { balanceOf, decideCharge } from "../domain/account.js";
 import { chargeEntries } from "../domain/ledger.js";
 import type { Money } from "../domain/money.js";
 import { sameChargeTerms, type LedgerTransaction, type OrderCharge } from "../domain/transaction.js";
-import { chargeTermsChanged, currencyMismatch, orderClosed } from "./errors.js";
+import { chargeTermsChanged, orderClosed } from "./errors.js";
 import type { WalletDeps } from "./ports.js";
 
 export interface ChargeForOrderInput {
@@ -12,7 +12,8 @@ export interface ChargeForOrderInput {
 }
 
 /**
- * Charges an order once. The first decision (charged, or insufficient funds) is recorded and is
+ * Charges an order once. The first decision (charged, or insufficient funds — also when the
+ * account holds another currency) is recorded and is
  * the answer to every retry, even after the balance has changed: the saga may act on it already.
  */
 export async function chargeForOrder(deps: WalletDeps, input: ChargeForOrderInput): Promise<OrderCharge> {
@@ -25,10 +26,10 @@ export async function chargeForOrder(deps: WalletDeps, input: ChargeForOrderInpu
     }
     if (await ledger.isVoided(input.orderId)) throw orderClosed(input.orderId);
     const account = await ledger.lockAccount(input.accountId);
-    const decision = decideCharge(account, input.amount);
-    if (decision.outcome === "CURRENCY_MISMATCH") {
-      throw currencyMismatch(account?.currency ?? "", input.amount.currency);
-    }
+    const decided = decideCharge(account, input.amount);
+    // No funds in the order's currency is a final "insufficient funds" for this order (recorded,
+    // like any outcome), so both saga modes reject it at once instead of retrying an error.
+    const decision = decided.outcome === "CURRENCY_MISMATCH" ? { outcome: "INSUFFICIENT_FUNDS" as const } : decided;
     const decidedAt = deps.clock.now();
     const charge: OrderCharge = {
       orderId: input.orderId,
