@@ -28,15 +28,21 @@ export class PostgresKeyring {
     private readonly settings: KeyringSettings,
   ) {}
 
-  /** The key to sign with now (made on first use and on rotation). */
+  private cached: { kid: string; key: CryptoKey | Uint8Array; until: number } | undefined;
+
+  /** The key to sign with now (made on first use and on rotation); kept in memory for a minute. */
   async signingKey(): Promise<{ kid: string; key: CryptoKey | Uint8Array }> {
+    if (this.cached && this.cached.until > Date.now()) return this.cached;
     let newest = (await this.keys())[0];
     if (!newest || ageSeconds(newest) >= this.settings.rotateAfterSeconds) {
       await this.addKey();
       newest = (await this.keys())[0];
     }
     if (!newest) throw new Error("no signing key after creating one");
-    return { kid: newest.kid, key: await importJWK(newest.privateJwk, SIGNING_ALGORITHM) };
+    const key = await importJWK(newest.privateJwk, SIGNING_ALGORITHM);
+    const untilRotation = (this.settings.rotateAfterSeconds - ageSeconds(newest)) * 1000;
+    this.cached = { kid: newest.kid, key, until: Date.now() + Math.min(60_000, untilRotation) };
+    return this.cached;
   }
 
   /** Public JWKs of every key whose signatures may still be valid, newest first. */
@@ -55,16 +61,29 @@ export class PostgresKeyring {
       .filter((key, index) => index === 0 || ageSeconds(key) < horizon);
   }
 
-  /** Two processes rotating at once: the advisory lock and the recency check let one key in. */
+  /**
+   * Callers racing to rotate (in this process or others) queue on an advisory lock; the first adds
+   * a key, the others then see it (each statement after the lock reads what committed) and add none.
+   */
   private async addKey(): Promise<void> {
     const { privateKey, publicKey } = await generateKeyPair(SIGNING_ALGORITHM, { crv: "Ed25519", extractable: true });
-    await this.pool.query(
-      `INSERT INTO signing_keys (kid, private_jwk, public_jwk, created_at)
-       SELECT $1, $2, $3, now()
-        WHERE pg_try_advisory_xact_lock(hashtext('marquee.signing_keys'))
-          AND NOT EXISTS (SELECT 1 FROM signing_keys WHERE created_at > now() - interval '5 seconds')`,
-      [randomUUID(), await exportJWK(privateKey), await exportJWK(publicKey)],
-    );
+    const client = await this.pool.connect();
+    try {
+      await client.query("BEGIN");
+      await client.query(`SELECT pg_advisory_xact_lock(hashtext('marquee.signing_keys'))`);
+      await client.query(
+        `INSERT INTO signing_keys (kid, private_jwk, public_jwk, created_at)
+         SELECT $1, $2, $3, now()
+          WHERE NOT EXISTS (SELECT 1 FROM signing_keys WHERE created_at > now() - make_interval(secs => $4))`,
+        [randomUUID(), await exportJWK(privateKey), await exportJWK(publicKey), this.settings.rotateAfterSeconds],
+      );
+      await client.query("COMMIT");
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
   }
 }
 
