@@ -50,6 +50,8 @@ export interface System {
   readonly services: ReadonlyMap<string, ServiceProcess>;
   /** The run's nats-server: fault tests stop and restart it. */
   readonly nats: NatsServer;
+  /** The run's FerretDB, if a MongoDB service was started: fault tests stop and restart it. */
+  ferretDb(): FerretDb;
   /** The TCP proxy in front of `service`'s PostgreSQL (SystemOptions.proxiedPostgres): pause() = database down. */
   proxy(service: string): TcpProxy;
   /** The URL `service`'s PostgreSQL database is reached at directly (to check invariants in SQL). */
@@ -150,6 +152,10 @@ export async function startSystem(
     services,
     nats,
     proxy: (service) => get(proxies, service),
+    ferretDb: () => {
+      if (!ferretDb) throw new Error("no MongoDB service was started, so there is no FerretDB");
+      return ferretDb;
+    },
     databaseUrl: (service) => get(databaseUrls, service),
     address: (service) => get(services, service).address,
     env: (service) => ({ ...get(envs, service) }),
