@@ -49,7 +49,9 @@ export class PostgresOrderStore implements OrderStore {
   }
 
   async loadAsOf(orderId: string, asOf: { version: number } | { at: Date }): Promise<OrderState | undefined> {
-    const [condition, value] = "version" in asOf ? ["version <= $2", asOf.version] : ["recorded_at <= $2", asOf.at];
+    // Timestamps cross the API with millisecond precision; compare at that precision.
+    const [condition, value] =
+      "version" in asOf ? ["version <= $2", asOf.version] : ["date_trunc('milliseconds', recorded_at) <= $2", asOf.at];
     const { rows } = await this.pool.query<EventRow>(
       `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = $1 AND ${condition} ORDER BY version`,
       [orderId, value],
