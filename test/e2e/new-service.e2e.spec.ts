@@ -1,0 +1,317 @@
+import assert from "node:assert/strict";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { createHash } from "node:crypto";
+import { once } from "node:events";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { copyFile, mkdir, mkdtemp, rm, symlink } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { parseAllDocuments } from "yaml";
+import { repoRoot, toolPath } from "@marquee/platform/testing/binaries";
+import { startFerretDb, type FerretDb } from "@marquee/platform/testing/ferretdb";
+import { startNatsServer, type NatsServer } from "@marquee/platform/testing/nats-server";
+import { createTestDatabase, type TestDatabase } from "@marquee/platform/testing/postgres";
+import { freePort } from "@marquee/platform/testing/server-process";
+import { waitFor } from "@marquee/platform/testing/wait";
+
+// `npm run new-service` in a copy of this repository (its tracked and new files; node_modules
+// linked from here, the workspaces linked to the copy's own folders): one service on PostgreSQL
+// and one on MongoDB are generated, built (buf generate + tsc -b), started as real processes and
+// called with grpcurl; their own generated tests run, their code passes lint and formatting, and
+// the deployment renders with them. A second run with a taken name changes nothing.
+
+const run = promisify(execFile);
+const root = repoRoot();
+
+interface Outcome {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function exec(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<Outcome> {
+  return run(command, args, { cwd, env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 }).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (error: { code?: number; stdout?: string; stderr?: string }) => ({
+      code: typeof error.code === "number" ? error.code : 1,
+      stdout: error.stdout ?? "",
+      stderr: error.stderr ?? "",
+    }),
+  );
+}
+
+async function ok(command: string, args: string[], cwd: string): Promise<string> {
+  const outcome = await exec(command, args, cwd);
+  assert.equal(outcome.code, 0, `${command} ${args.join(" ")} failed:\n${outcome.stdout}\n${outcome.stderr}`);
+  return outcome.stdout;
+}
+
+/** A copy of the working tree without node_modules, dist and local state; node_modules linked. */
+async function copyRepository(to: string): Promise<void> {
+  const { stdout } = await run("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
+    cwd: root,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const files = stdout.split("\0").filter((file) => file && existsSync(path.join(root, file)));
+  const folders = new Set(files.map((file) => path.dirname(path.join(to, file))));
+  for (const folder of folders) await mkdir(folder, { recursive: true });
+  await Promise.all(files.map((file) => copyFile(path.join(root, file), path.join(to, file))));
+  // Every installed package, except our own workspaces: those point at the copy's folders.
+  await mkdir(path.join(to, "node_modules", "@marquee"), { recursive: true });
+  for (const entry of readdirSync(path.join(root, "node_modules"))) {
+    if (entry === "@marquee") continue;
+    await symlink(path.join(root, "node_modules", entry), path.join(to, "node_modules", entry));
+  }
+  for (const manifest of files.filter((file) => file.endsWith("package.json") && file !== "package.json")) {
+    const { name } = JSON.parse(readFileSync(path.join(to, manifest), "utf8")) as { name?: string };
+    if (!name?.startsWith("@marquee/")) continue;
+    const link = path.join(to, "node_modules", name);
+    await symlink(path.relative(path.dirname(link), path.join(to, path.dirname(manifest))), link);
+  }
+  await symlink(path.join(root, ".tools"), path.join(to, ".tools"));
+}
+
+const digest = (dir: string, files: string[]): string =>
+  createHash("sha256")
+    .update(
+      files.map((file) => (existsSync(path.join(dir, file)) ? readFileSync(path.join(dir, file)) : "")).join("\0"),
+    )
+    .digest("hex");
+
+describe("npm run new-service: generate, build, start, call, test (in a copy of the repository)", function () {
+  this.timeout(240_000);
+
+  let dir: string;
+  let nats: NatsServer | undefined;
+  let database: TestDatabase;
+  let ferret: FerretDb;
+  const children: ChildProcess[] = [];
+  const SHARED = [
+    "proto/src/events.ts",
+    "tsconfig.json",
+    "package-lock.json",
+    "deploy/compose.yaml",
+    "deploy/k8s/base/kustomization.yaml",
+    "deploy/k8s/overlays/prod/kustomization.yaml",
+    "scripts/up.sh",
+    "test/e2e/system.ts",
+  ];
+
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), "marquee-new-service-"));
+    await copyRepository(dir);
+  });
+
+  after(async () => {
+    for (const child of children) {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill("SIGKILL");
+        await once(child, "exit");
+      }
+    }
+    await Promise.allSettled([nats?.dispose(), database?.drop(), ferret?.dispose()]);
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("generates a PostgreSQL service and a MongoDB service; refuses a taken or bad name, writing nothing", async () => {
+    const tickets = await ok("npm", ["run", "--silent", "new-service", "--", "tickets", "--store", "postgres"], dir);
+    assert.match(tickets, /created services\/tickets \(postgres, gRPC \d+, metrics \d+\)/);
+    const reviews = await ok("npm", ["run", "--silent", "new-service", "--", "reviews", "--store", "mongo"], dir);
+    assert.match(reviews, /created services\/reviews \(mongo/);
+    for (const file of [
+      "services/tickets/src/main.ts",
+      "services/tickets/migrations/0001_tickets.sql",
+      "services/tickets/test/tickets.int.spec.ts",
+      "services/tickets/src/domain/item.unit.spec.ts",
+      "services/reviews/src/adapters/mongo/item-model.ts",
+      "proto/marquee/tickets/v1/tickets_service.proto",
+      "proto/marquee/reviews/events/v1/events.proto",
+      "deploy/k8s/base/apps/tickets.yaml",
+    ])
+      assert.ok(existsSync(path.join(dir, file)), file);
+    assert.match(readFileSync(path.join(dir, "proto/src/events.ts"), "utf8"), /export const TicketsEvents = \{/);
+    assert.match(readFileSync(path.join(dir, "package-lock.json"), "utf8"), /"services\/tickets": \{/);
+
+    const before = digest(dir, SHARED);
+    const again = await exec("npm", ["run", "--silent", "new-service", "--", "tickets", "--store", "mongo"], dir);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /a service "tickets" already exists/);
+    const bad = await exec("npm", ["run", "--silent", "new-service", "--", "Bad-Name", "--store", "postgres"], dir);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /is not a service name/);
+    const noStore = await exec("npm", ["run", "--silent", "new-service", "--", "things"], dir);
+    assert.equal(noStore.code, 1);
+    assert.match(noStore.stderr, /--store is required/);
+    assert.equal(digest(dir, SHARED), before, "a refused run changed files");
+    assert.ok(!existsSync(path.join(dir, "services/things")) && !existsSync(path.join(dir, "services/Bad-Name")));
+  });
+
+  it("builds: buf generate (lint-clean contracts) and tsc -b of the new services and what they reference", async () => {
+    await ok("npm", ["run", "--silent", "gen"], dir);
+    await ok("npx", ["buf", "lint"], dir);
+    await ok("npx", ["tsc", "-b", "services/tickets", "services/reviews"], dir);
+    for (const name of ["tickets", "reviews"])
+      assert.ok(existsSync(path.join(dir, "services", name, "dist/src/main.js")));
+  });
+
+  async function start(
+    name: string,
+    env: NodeJS.ProcessEnv,
+  ): Promise<{ address: string; child: ChildProcess; output: () => string }> {
+    const port = await freePort();
+    const child = spawn(process.execPath, [path.join(dir, "services", name, "dist/src/main.js")], {
+      cwd: dir,
+      env: {
+        ...process.env,
+        LOG_LEVEL: "info",
+        GRPC_PORT: String(port),
+        METRICS_PORT: String(await freePort()),
+        ...env,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    children.push(child);
+    let output = "";
+    child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const address = `127.0.0.1:${port}`;
+    await waitFor(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${output}`);
+        const health = await exec(toolPath("grpcurl"), ["-plaintext", address, "grpc.health.v1.Health/Check"], dir);
+        return health.stdout.includes('"SERVING"');
+      },
+      { timeoutMs: 30_000, message: `${name} to report SERVING` },
+    );
+    return { address, child, output: () => output };
+  }
+
+  it("each starts on its own store and NATS; grpcurl lists it (reflection) and the sample RPC writes", async () => {
+    const bus = await startNatsServer();
+    nats = bus;
+    database = await createTestDatabase("new_service_test_tickets");
+    ferret = await startFerretDb();
+    const services = {
+      tickets: await start("tickets", { DATABASE_URL: database.url, NATS_URL: bus.url, EVENT_NAMESPACE: "gen" }),
+      reviews: await start("reviews", {
+        MONGO_URL: `${ferret.url}/gen_reviews`,
+        NATS_URL: bus.url,
+        EVENT_NAMESPACE: "gen",
+      }),
+    };
+    const grpcurl = toolPath("grpcurl");
+    for (const [name, service] of Object.entries(services)) {
+      const Name = name.charAt(0).toUpperCase() + name.slice(1);
+      const list = await ok(grpcurl, ["-plaintext", service.address, "list"], dir);
+      assert.match(list, new RegExp(`^marquee\\.${name}\\.v1\\.${Name}Service$`, "m"));
+      assert.match(list, /^grpc\.health\.v1\.Health$/m);
+      const created = JSON.parse(
+        await ok(
+          grpcurl,
+          [
+            "-plaintext",
+            "-d",
+            '{"name": "  first  "}',
+            service.address,
+            `marquee.${name}.v1.${Name}Service/CreateItem`,
+          ],
+          dir,
+        ),
+      ) as { item: { itemId: string; name: string } };
+      assert.equal(created.item.name, "first");
+      const read = JSON.parse(
+        await ok(
+          grpcurl,
+          [
+            "-plaintext",
+            "-d",
+            JSON.stringify({ item_id: created.item.itemId }),
+            service.address,
+            `marquee.${name}.v1.${Name}Service/GetItem`,
+          ],
+          dir,
+        ),
+      ) as { item: { itemId: string } };
+      assert.equal(read.item.itemId, created.item.itemId);
+      const invalid = await exec(
+        grpcurl,
+        ["-plaintext", "-d", '{"name": ""}', service.address, `marquee.${name}.v1.${Name}Service/CreateItem`],
+        dir,
+      );
+      assert.equal(invalid.code, 64 + 3, `InvalidArgument expected:\n${invalid.stdout}${invalid.stderr}`);
+      // That the ItemCreated event reaches JetStream is what the generated integration tests check (next).
+      service.child.kill("SIGTERM");
+      const [code] = (await once(service.child, "exit")) as [number | null];
+      assert.equal(code, 0, service.output());
+    }
+  });
+
+  it("their generated unit and integration tests pass", async () => {
+    const outcome = await exec(
+      "npx",
+      [
+        "mocha",
+        "--no-config",
+        "--timeout",
+        "60000",
+        "services/tickets/dist/**/*.spec.js",
+        "services/reviews/dist/**/*.spec.js",
+      ],
+      dir,
+    );
+    assert.equal(outcome.code, 0, outcome.stdout + outcome.stderr);
+    assert.match(outcome.stdout, /\b10 passing\b/);
+  });
+
+  it("the generated code is lint-clean and formatted", async () => {
+    await ok(
+      "npx",
+      [
+        "eslint",
+        "--max-warnings",
+        "0",
+        "services/tickets",
+        "services/reviews",
+        "proto/src/events.ts",
+        "test/e2e/system.ts",
+      ],
+      dir,
+    );
+    await ok(
+      "npx",
+      ["prettier", "--check", "services/tickets", "services/reviews", "proto/src/events.ts", "deploy", "tsconfig.json"],
+      dir,
+    );
+  });
+
+  it("the deployment renders with them: both overlays and the compose file", async () => {
+    for (const overlay of ["dev", "prod"]) {
+      const rendered = await ok("kubectl", ["kustomize", path.join(dir, "deploy/k8s/overlays", overlay)], dir);
+      const objects = parseAllDocuments(rendered).map(
+        (doc) => doc.toJS() as { kind: string; metadata: { name: string } },
+      );
+      for (const name of ["tickets", "reviews"]) {
+        for (const kind of ["Deployment", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget", "NetworkPolicy"])
+          assert.ok(
+            objects.some((o) => o.kind === kind && o.metadata.name === name),
+            `${overlay}: ${kind} ${name}`,
+          );
+        assert.ok(
+          objects.some((o) => o.kind === "Secret" && o.metadata.name.startsWith(`${name}-database-`)),
+          `${overlay}: Secret`,
+        );
+      }
+    }
+    const compose = readFileSync(path.join(dir, "deploy/compose.yaml"), "utf8");
+    assert.match(compose, /^ {2}tickets:\n/m);
+    assert.match(compose, /^ {2}reviews:\n/m);
+    assert.match(
+      readFileSync(path.join(dir, "deploy/k8s/base/databases/postgres-init.sql"), "utf8"),
+      /CREATE DATABASE marquee_tickets OWNER tickets/,
+    );
+    const plugin = await exec("docker", ["compose", "version"], dir);
+    if (plugin.code === 0)
+      await ok("docker", ["compose", "-f", path.join(dir, "deploy/compose.yaml"), "config", "--quiet"], dir);
+  });
+});
