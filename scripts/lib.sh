@@ -65,7 +65,13 @@ port_open() { (: <>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 alive() { [[ -n "$1" ]] && kill -0 "$1" 2>/dev/null; }
 
-service_main() { echo "$REPO_ROOT/services/$1/dist/src/main.js"; }
+# A process's compiled entry point: services/<name>/..., or <name>/... for the BFFs (bff-*).
+service_main() {
+  case "$1" in
+    bff-*) echo "$REPO_ROOT/$1/dist/src/main.js" ;;
+    *) echo "$REPO_ROOT/services/$1/dist/src/main.js" ;;
+  esac
+}
 
 service_pid_file() { echo "$RUN_DIR/service-$1.pid"; }
 

@@ -24,6 +24,10 @@ SERVICES=(
   inventory:50053
   wallet:50054
   orders:50055
+  query:50056
+  bff-web:8080
+  bff-mobile:8081
+  bff-partner:8082
 )
 
 PROG="up"
@@ -109,8 +113,12 @@ is_started() { # name
   return 1
 }
 
-healthy() { # port
-  "$TOOLS_BIN/grpcurl" -plaintext -connect-timeout 1 -max-time 2 "127.0.0.1:$1" grpc.health.v1.Health/Check 2>/dev/null |
+healthy() { # name port: gRPC health for a service, GET /readyz for a BFF (HTTP)
+  if [[ "$1" == bff-* ]]; then
+    curl -fsS -m 2 -o /dev/null "http://127.0.0.1:$2/readyz" 2>/dev/null
+    return
+  fi
+  "$TOOLS_BIN/grpcurl" -plaintext -connect-timeout 1 -max-time 2 "127.0.0.1:$2" grpc.health.v1.Health/Check 2>/dev/null |
     grep -q '"SERVING"'
 }
 
@@ -133,13 +141,13 @@ start_service() { # name port
   # setsid: its own session, so a Ctrl-C in this terminal reaches this script only, which then
   # stops the services with SIGTERM; with --detach they outlive the terminal. Without job control
   # setsid does not fork, so $! is the node process itself.
-  (cd "$REPO_ROOT" && exec setsid env LOG_LEVEL=info GRPC_PORT="$port" node "$main" </dev/null >"$log" 2>&1) &
+  (cd "$REPO_ROOT" && exec setsid env LOG_LEVEL=info GRPC_PORT="$port" PORT="$port" node "$main" </dev/null >"$log" 2>&1) &
   pid=$!
   echo "$pid" >"$(service_pid_file "$name")"
   STARTED+=("$name:$pid")
   say "$name: starting on 127.0.0.1:$port (pid $pid, log ${log#"$REPO_ROOT/"}) ..."
   deadline=$((SECONDS + READY_DEADLINE))
-  until healthy "$port"; do
+  until healthy "$name" "$port"; do
     alive "$pid" || fail_service "$name" "$pid" "$name exited during start-up"
     ((SECONDS < deadline)) || fail_service "$name" "$pid" "$name did not report SERVING within ${READY_DEADLINE}s"
     sleep 0.2
@@ -184,7 +192,9 @@ rel() { echo "${1#"$REPO_ROOT/"}"; }
   for entry in "${SERVICES[@]}"; do
     name="${entry%%:*}"
     if is_started "$name"; then
-      printf '  %-12s %-40s %s\n' "$name" "127.0.0.1:${entry#*:}" "$(rel "$LOG_DIR/$name.log")"
+      address="127.0.0.1:${entry#*:}"
+      if [[ "$name" == bff-* ]]; then address="http://$address (HTTP)"; fi
+      printf '  %-12s %-40s %s\n' "$name" "$address" "$(rel "$LOG_DIR/$name.log")"
     else
       printf '  %-12s %s\n' "$name" "not built yet (no $(rel "$(service_main "$name")"))"
     fi

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { asDomainError } from "./errors.js";
+import { asDomainError, DomainError } from "./errors.js";
 
 export type Parts = Record<string, () => Promise<unknown>>;
 
@@ -29,7 +29,9 @@ export async function compose<P extends Parts>(
       if (!part) return { name, ok: false as const, error: new Error("missing part") };
       try {
         const value = await Promise.race([part(), deadline]);
-        if (value === "late") return { name, ok: false as const, error: new Error(`${name}: deadline passed`) };
+        if (value === "late") {
+          return { name, ok: false as const, error: new DomainError("deadline_exceeded", `${name} took too long`) };
+        }
         return { name, ok: true as const, value };
       } catch (error) {
         return { name, ok: false as const, error };

@@ -10,3 +10,4 @@ export * from "./grpc-server.js";
 export * from "./grpc-client.js";
 export * from "./auth.js";
 export * from "./service.js";
+export * from "./compose.js";

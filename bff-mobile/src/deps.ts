@@ -1,0 +1,12 @@
+import type { Logger } from "pino";
+import type { TokenVerifier } from "@marquee/platform";
+import type { Clients } from "./clients.js";
+import type { MobileConfig } from "./config.js";
+
+/** What the routes and composed answers run on. */
+export interface MobileDeps {
+  config: MobileConfig;
+  logger: Logger;
+  clients: Clients;
+  verifier: TokenVerifier;
+}

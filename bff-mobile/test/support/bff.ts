@@ -1,0 +1,33 @@
+import { createLogger, keysFromAccounts, parseConfig, TokenVerifier } from "@marquee/platform";
+import { serveHttp } from "@marquee/platform/http";
+import { Lifecycle } from "@marquee/platform/lifecycle";
+import { createMobileApp } from "../../src/app.js";
+import { createClients } from "../../src/clients.js";
+import { mobileConfig } from "../../src/config.js";
+import type { Backends } from "./backends.js";
+
+export interface RunningBff {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+/** bff-mobile in this process, wired exactly as main.ts wires it, on a free port, against `backends`. */
+export async function startBff(backends: Backends, env: Record<string, string> = {}): Promise<RunningBff> {
+  const config = parseConfig(mobileConfig, {
+    ACCOUNTS_ADDR: backends.address("accounts"),
+    CATALOG_ADDR: backends.address("catalog"),
+    INVENTORY_ADDR: backends.address("inventory"),
+    ORDERS_ADDR: backends.address("orders"),
+    LOG_LEVEL: process.env.BFF_LOG_LEVEL ?? "silent",
+    ...env,
+    PORT: "0",
+  });
+  const logger = createLogger("bff-mobile", config.LOG_LEVEL);
+  const lifecycle = new Lifecycle(logger);
+  const { clients, close } = createClients(config);
+  lifecycle.onShutdown("gRPC clients", close);
+  const verifier = new TokenVerifier(keysFromAccounts(config.ACCOUNTS_ADDR));
+  const app = createMobileApp({ config, logger, clients, verifier });
+  const { port } = await serveHttp(app, { port: 0, host: "127.0.0.1", logger, lifecycle, name: "bff-mobile" });
+  return { url: `http://127.0.0.1:${port}`, stop: () => lifecycle.shutdown("test over") };
+}
