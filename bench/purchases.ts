@@ -1,0 +1,740 @@
+/**
+ * The purchase saga end to end, in both saga modes: confirmed orders per second in a closed loop,
+ * place→terminal latency in an open loop at half that rate, and (in the same run) what an
+ * event-store append costs against a plain INSERT. CPU per process during the throughput runs,
+ * and what the PostgreSQL backends were waiting on, say what limits the figures.
+ *
+ *   npm run bench:purchases -w @marquee/bench [-- --modes orchestration --concurrency 32 --duration 10]
+ *
+ * Per mode: accounts, catalog, inventory, wallet and orders as real processes (test/e2e's
+ * startSystem: their own nats-server, FerretDB and PostgreSQL databases; SAGA_MODE=<mode>,
+ * LOG_LEVEL=warn), one published show, N buyers signed up (argon2: 8 at a time) and funded, all
+ * before measuring. Terminal states are observed without polling: a core NATS subscription on
+ * e2e.orders.order_confirmed / order_rejected (what the orders outbox relay publishes) records when
+ * each order's terminal event arrives; latency = that time - the time PlaceOrder was sent.
+ *
+ * Not a test: it prints figures and PASS / BELOW GOAL lines, and exits 0 either way.
+ */
+import { rmSync } from "node:fs";
+import path from "node:path";
+import { setTimeout as delay } from "node:timers/promises";
+import { parseArgs } from "node:util";
+import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
+import { createLogger, streamOf, type Logger } from "@marquee/platform";
+import { connectNats, type NatsConnection } from "@marquee/platform/nats";
+import { createPool } from "@marquee/platform/postgres";
+import { testPostgresUrl } from "@marquee/platform/testing/postgres";
+import { profilesIn, summarizeProfile } from "./lib/cpu-profile.js";
+import { APPEND, compareWrites, PLAIN, type WriteSummary } from "./lib/event-store-writes.js";
+import { startCountingProxy, type DatabaseCounts } from "./lib/pg-counting-proxy.js";
+import { describeMachine, fixed, printTable } from "./lib/measure.js";
+import {
+  closedLoop,
+  openLoop,
+  percentile,
+  TerminalObserver,
+  type LoadContext,
+  type Sample,
+} from "./lib/purchase-load.js";
+import { loadMarketplace, loadSystem, type Person, type System } from "./lib/repo-modules.js";
+import {
+  childProcesses,
+  sampleWaits,
+  startCpuCount,
+  type AdminConnection,
+  type CpuReport,
+  type WaitSamples,
+} from "./lib/system-cpu.js";
+
+const GOAL_ORDERS_PER_SECOND = 300;
+const GOAL_P99_MS = 250;
+const GOAL_APPEND_RATIO = 0.7;
+const SERVICES = ["accounts", "catalog", "inventory", "wallet", "orders"];
+const POSTGRES_SERVICES = ["accounts", "inventory", "wallet", "orders"];
+/** The catalog's maximum tier capacity (services/catalog/src/domain/show.ts). */
+const CAPACITY = 100_000;
+const PRICE_MINOR = 100;
+/** The wallet's maximum single deposit. */
+const FUNDS_MINOR = 10_000_000;
+const SIGN_UP_PARALLEL = 8;
+
+type Mode = "orchestration" | "choreography";
+
+interface Options {
+  modes: Mode[];
+  buyers: number;
+  concurrency: number[];
+  warmup: number;
+  duration: number;
+  openDuration: number;
+  writers: number;
+  writeSeconds: number;
+  writeRounds: number;
+  sagaConcurrency: string | undefined;
+  cpuProf: string | undefined;
+  audit: boolean;
+  skipSystem: boolean;
+  skipWrites: boolean;
+}
+
+function parseOptions(): Options {
+  const { values } = parseArgs({
+    options: {
+      modes: { type: "string", default: "orchestration,choreography" },
+      buyers: { type: "string", default: "200" },
+      concurrency: { type: "string", short: "c", default: "32,64" },
+      warmup: { type: "string", default: "5" },
+      duration: { type: "string", short: "z", default: "20" },
+      "open-duration": { type: "string", default: "15" },
+      writers: { type: "string", default: "16" },
+      "write-seconds": { type: "string", default: "4" },
+      "write-rounds": { type: "string", default: "3" },
+      "saga-concurrency": { type: "string" },
+      "cpu-prof": { type: "string" },
+      "no-audit": { type: "boolean", default: false },
+      "skip-system": { type: "boolean", default: false },
+      "skip-writes": { type: "boolean", default: false },
+    },
+  });
+  const modes = values.modes.split(",").map((m) => m.trim());
+  for (const mode of modes) {
+    if (mode !== "orchestration" && mode !== "choreography") throw new Error(`unknown saga mode ${mode}`);
+  }
+  return {
+    modes: modes as Mode[],
+    buyers: Number(values.buyers),
+    concurrency: values.concurrency.split(",").map(Number),
+    warmup: Number(values.warmup),
+    duration: Number(values.duration),
+    openDuration: Number(values["open-duration"]),
+    writers: Number(values.writers),
+    writeSeconds: Number(values["write-seconds"]),
+    writeRounds: Number(values["write-rounds"]),
+    sagaConcurrency: values["saga-concurrency"],
+    audit: !values["no-audit"],
+    cpuProf: values["cpu-prof"] ? path.resolve(values["cpu-prof"]) : undefined,
+    skipSystem: values["skip-system"],
+    skipWrites: values["skip-writes"],
+  };
+}
+
+interface ThroughputResult {
+  concurrency: number;
+  confirmedPerSecond: number;
+  confirmed: number;
+  p50: number;
+  p99: number;
+  placeP50: number;
+  placeP99: number;
+  problems: string;
+  cpu: CpuReport | Error;
+  waits: WaitSamples;
+  /** Choreography: JetStream deliveries per order by consumer (warm-up included). */
+  deliveries?: string;
+}
+
+interface OpenResult {
+  rate: number;
+  sent: number;
+  confirmed: number;
+  p50: number;
+  p99: number;
+  max: number;
+  placeP99: number;
+  lagP99: number;
+  problems: string;
+  deliveries: string;
+}
+
+interface ModeResult {
+  mode: Mode;
+  throughput: ThroughputResult[];
+  open: OpenResult | undefined;
+}
+
+const ms = (value: number): string => fixed(value, 1);
+
+/** "3 timeout, 1 error (UNAVAILABLE...)": everything that did not end confirmed. */
+function problemsOf(samples: Sample[]): string {
+  const counts = new Map<string, number>();
+  for (const s of samples) {
+    if (s.outcome === "confirmed") continue;
+    const key = s.outcome === "rejected" ? `rejected ${s.detail ?? ""}` : s.outcome;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  const firstError = samples.find((s) => s.outcome === "error")?.detail;
+  const text = [...counts].map(([k, n]) => `${n} ${k}`).join(", ");
+  return text ? `${text}${firstError ? ` (first error: ${firstError.slice(0, 120)})` : ""}` : "none";
+}
+
+async function inParallel<T>(count: number, parallel: number, make: (i: number) => Promise<T>): Promise<T[]> {
+  const results: T[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: parallel }, async () => {
+      while (next < count) {
+        const i = next++;
+        results[i] = await make(i);
+      }
+    }),
+  );
+  return results;
+}
+
+function printCpu(report: CpuReport | Error, confirmed: number): void {
+  if (report instanceof Error) {
+    console.log(`  CPU not measured: ${report.message}`);
+    return;
+  }
+  const pct = (seconds: number) => `${fixed((seconds / report.seconds) * 100)}%`;
+  const perOrder = (seconds: number) => (confirmed > 0 ? fixed((seconds / confirmed) * 1e6) : "-");
+  const order = ["orders", "inventory", "wallet", "accounts", "catalog", "nats-server", "ferretdb"];
+  const rows = [...report.rows].sort((a, b) => {
+    const rank = (name: string) => {
+      const i = order.indexOf(name);
+      return i >= 0 ? i : name.startsWith("postgres:") ? 10 : 20;
+    };
+    return rank(a.name) - rank(b.name) || a.name.localeCompare(b.name);
+  });
+  const table = rows.map((r) => [
+    r.name,
+    r.name.startsWith("postgres:") ? `${r.pids.length} backends` : r.pids.join(","),
+    pct(r.seconds),
+    perOrder(r.seconds),
+  ]);
+  table.push(["postgres: every process on the server", "-", pct(report.postgresAll), perOrder(report.postgresAll)]);
+  table.push(["load generator (this process)", String(process.pid), pct(report.self), perOrder(report.self)]);
+  table.push(["everything else on the machine", "-", pct(report.other), "-"]);
+  table.push(["machine busy (all cores)", "-", pct(report.machineBusy), perOrder(report.machineBusy)]);
+  printTable(["process", "pid(s)", "CPU (% of 1 core)", "CPU µs / confirmed order"], table);
+}
+
+function printWaits(waits: WaitSamples): void {
+  for (const service of POSTGRES_SERVICES) {
+    const states = [...(waits.averages.get(service) ?? new Map<string, number>())].sort((a, b) => b[1] - a[1]);
+    const total = states.reduce((sum, [, n]) => sum + n, 0);
+    const shown = states.filter(([, n]) => n >= 0.05).slice(0, 6);
+    console.log(`  ${service}: ${fixed(total, 1)} busy backends on average`);
+    for (const [state, n] of shown) console.log(`    ${fixed(n, 2).padStart(6)}  ${state}`);
+  }
+  if (waits.failures > 0) console.log(`  (${waits.failures} of ${waits.samples + waits.failures} samples failed)`);
+}
+
+/** Deliveries so far per JetStream consumer (durable) on the saga's streams, redeliveries included. */
+async function consumerDeliveries(jsm: JetStreamManager, namespace: string): Promise<Map<string, number>> {
+  const deliveries = new Map<string, number>();
+  for (const context of ["orders", "inventory", "wallet"]) {
+    for await (const consumer of jsm.consumers.list(streamOf(namespace, context).name)) {
+      deliveries.set(consumer.name, consumer.delivered.consumer_seq);
+    }
+  }
+  return deliveries;
+}
+
+/** "orders-on-wallet 1.06, ...": deliveries per order placed; above the events it consumes per order = redeliveries. */
+function deliveriesPerOrder(before: Map<string, number>, after: Map<string, number>, orders: number): string {
+  return [...after]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, n]) => `${name} ${fixed((n - (before.get(name) ?? 0)) / Math.max(1, orders), 2)}`)
+    .join(", ");
+}
+
+async function runMode(mode: Mode, options: Options, logger: Logger, admin: AdminConnection): Promise<ModeResult> {
+  const { startSystem, EVENT_NAMESPACE } = await loadSystem();
+  const { marketplace } = await loadMarketplace();
+  console.log("");
+  console.log(`=== SAGA_MODE=${mode} ===`);
+  const env: NodeJS.ProcessEnv = { SAGA_MODE: mode, LOG_LEVEL: "warn" };
+  if (options.sagaConcurrency) env.SAGA_CONCURRENCY = options.sagaConcurrency;
+  const profileDir = options.cpuProf ? path.join(options.cpuProf, mode) : undefined;
+  if (profileDir) {
+    rmSync(profileDir, { recursive: true, force: true });
+    env.NODE_OPTIONS = `--import=${new URL("./lib/cpu-profiler-preload.js", import.meta.url).href}`;
+    env.BENCH_CPU_PROFILE_DIR = profileDir;
+  }
+  let started = performance.now();
+  const system: System = await startSystem(SERVICES, { env });
+  let nc: NatsConnection | undefined;
+  try {
+    console.log(
+      `started ${SERVICES.join(", ")} in ${fixed((performance.now() - started) / 1000, 1)} s ` +
+        `(env ${Object.entries(env)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(" ")})`,
+    );
+    const market = marketplace(system);
+    const show = await market.publishShow(CAPACITY, PRICE_MINOR);
+    started = performance.now();
+    const buyers: Person[] = await inParallel(options.buyers, SIGN_UP_PARALLEL, async () => {
+      const buyer = await market.signUp("Bench");
+      await market.fund(buyer, FUNDS_MINOR);
+      return buyer;
+    });
+    const signUpSeconds = (performance.now() - started) / 1000;
+    console.log(
+      `set-up: show ${show.showId} (capacity ${CAPACITY}, price ${PRICE_MINOR} minor units); ${buyers.length} buyers ` +
+        `signed up and funded ${FUNDS_MINOR} each in ${fixed(signUpSeconds, 1)} s, ${SIGN_UP_PARALLEL} at a time ` +
+        `(${fixed(buyers.length / signUpSeconds, 1)} sign-ups/s: register + authenticate, argon2 each)`,
+    );
+
+    nc = await connectNats(system.nats.url, { name: "bench-purchases", logger });
+    const observer = new TerminalObserver(nc, EVENT_NAMESPACE);
+    await nc.flush();
+    const jsm = await jetstreamManager(nc);
+    const ctx: LoadContext = { market, show, buyers, observer, terminalTimeoutMs: 30_000 };
+    const [probe] = await closedLoop({ ...ctx, terminalTimeoutMs: 20_000 }, 1, 0, 1).then((r) => r.samples);
+    if (probe?.outcome !== "confirmed") {
+      throw new Error(`a first purchase did not confirm: ${probe ? problemsOf([probe]) : "no sample"}`);
+    }
+    console.log(
+      `first purchase: confirmed ${ms((probe.endAt ?? 0) - probe.sentAt)} ms after PlaceOrder was sent ` +
+        `(PlaceOrder itself ${ms(probe.placedAt - probe.sentAt)} ms)`,
+    );
+
+    const databases = new Map(
+      POSTGRES_SERVICES.map((s) => [s, decodeURIComponent(new URL(system.databaseUrl(s)).pathname.slice(1))]),
+    );
+    const throughput: ThroughputResult[] = [];
+    for (const concurrency of options.concurrency) {
+      let stopCpu: Promise<() => Promise<CpuReport>> | undefined;
+      let stopWaits: (() => Promise<WaitSamples>) | undefined;
+      let cpu: Promise<CpuReport | Error> | undefined;
+      let waits: Promise<WaitSamples> | undefined;
+      const deliveriesBefore = await consumerDeliveries(jsm, EVENT_NAMESPACE);
+      const { samples, window } = await closedLoop(ctx, concurrency, options.warmup * 1000, options.duration * 1000, {
+        onMeasure: () => {
+          if (profileDir) toggleProfilers();
+          stopCpu = startCpuCount(admin, databases);
+          stopCpu.catch(() => undefined); // reported when the window ends
+          stopWaits = sampleWaits(admin, databases);
+        },
+        onMeasured: () => {
+          if (profileDir) toggleProfilers();
+          cpu = stopCpu
+            ?.then((stop) => stop())
+            .catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+          waits = stopWaits?.();
+        },
+      });
+      const seconds = (window.end - window.start) / 1000;
+      const inWindow = samples.filter((s) => s.endAt !== undefined && s.endAt >= window.start && s.endAt < window.end);
+      const confirmed = inWindow.filter((s) => s.outcome === "confirmed");
+      const latencies = confirmed.map((s) => (s.endAt ?? 0) - s.sentAt);
+      const placed = samples.filter((s) => s.sentAt >= window.start && s.sentAt < window.end && s.outcome !== "error");
+      if (!cpu || !waits) throw new Error("the measured window did not complete");
+      throughput.push({
+        concurrency,
+        confirmedPerSecond: confirmed.length / seconds,
+        confirmed: confirmed.length,
+        p50: percentile(latencies, 50),
+        p99: percentile(latencies, 99),
+        placeP50: percentile(
+          placed.map((s) => s.placedAt - s.sentAt),
+          50,
+        ),
+        placeP99: percentile(
+          placed.map((s) => s.placedAt - s.sentAt),
+          99,
+        ),
+        problems: problemsOf(samples),
+        cpu: await cpu,
+        waits: await waits,
+      });
+      const last = throughput.at(-1) as ThroughputResult;
+      last.deliveries = deliveriesPerOrder(
+        deliveriesBefore,
+        await consumerDeliveries(jsm, EVENT_NAMESPACE),
+        samples.length,
+      );
+      console.log(
+        `closed loop C=${concurrency}: ${fixed(last.confirmedPerSecond)} confirmed orders/s over ${fixed(seconds, 1)} s ` +
+          `(after ${options.warmup} s warm-up), place→confirmed p50 ${ms(last.p50)} ms, p99 ${ms(last.p99)} ms; ` +
+          `PlaceOrder RPC p50 ${ms(last.placeP50)} ms, p99 ${ms(last.placeP99)} ms; not confirmed: ${last.problems}`,
+      );
+      if (last.deliveries) console.log(`  JetStream deliveries per order, by consumer: ${last.deliveries}`);
+    }
+
+    console.log("");
+    printTable(
+      ["C", "confirmed/s", "confirmed", "p50 ms", "p99 ms", "PlaceOrder p50", "PlaceOrder p99", "not confirmed"],
+      throughput.map((t) => [
+        String(t.concurrency),
+        fixed(t.confirmedPerSecond),
+        String(t.confirmed),
+        ms(t.p50),
+        ms(t.p99),
+        ms(t.placeP50),
+        ms(t.placeP99),
+        t.problems,
+      ]),
+    );
+    for (const t of throughput) {
+      console.log("");
+      console.log(
+        `CPU during the measured ${t.cpu instanceof Error ? "-" : fixed(t.cpu.seconds, 1)} s at C=${t.concurrency} (${fixed(t.confirmedPerSecond)} confirmed/s):`,
+      );
+      printCpu(t.cpu, t.confirmed);
+      console.log("");
+      console.log(
+        `PostgreSQL backends of this run's databases at C=${t.concurrency} (pg_stat_activity every 50 ms; ` +
+          `"idle in transaction" = a transaction waiting for its service to send the next statement; [last statement]):`,
+      );
+      printWaits(t.waits);
+      if (profileDir) printProfiles(profileDir, throughput.indexOf(t) + 1);
+    }
+
+    const best = Math.max(...throughput.map((t) => t.confirmedPerSecond));
+    let open: OpenResult | undefined;
+    if (best > 0 && options.openDuration > 0) {
+      const rate = best / 2;
+      const deliveriesBefore = await consumerDeliveries(jsm, EVENT_NAMESPACE);
+      const samples = await openLoop(ctx, rate, options.openDuration * 1000);
+      const deliveries = deliveriesPerOrder(
+        deliveriesBefore,
+        await consumerDeliveries(jsm, EVENT_NAMESPACE),
+        samples.length,
+      );
+      const confirmed = samples.filter((s) => s.outcome === "confirmed");
+      const latencies = confirmed.map((s) => (s.endAt ?? 0) - s.sentAt);
+      open = {
+        rate,
+        sent: samples.length,
+        confirmed: confirmed.length,
+        p50: percentile(latencies, 50),
+        p99: percentile(latencies, 99),
+        max: Math.max(...latencies),
+        placeP99: percentile(
+          samples.filter((s) => s.outcome !== "error").map((s) => s.placedAt - s.sentAt),
+          99,
+        ),
+        lagP99: percentile(
+          samples.map((s) => s.lagMs),
+          99,
+        ),
+        problems: problemsOf(samples),
+        deliveries,
+      };
+      console.log("");
+      console.log(
+        `open loop at ${fixed(rate)} orders/s (half of ${fixed(best)}) for ${options.openDuration} s: ${open.sent} sent, ` +
+          `${open.confirmed} confirmed; place→confirmed p50 ${ms(open.p50)} ms, p99 ${ms(open.p99)} ms, max ${ms(open.max)} ms; ` +
+          `PlaceOrder RPC p99 ${ms(open.placeP99)} ms; sender lag p99 ${ms(open.lagP99)} ms; not confirmed: ${open.problems}`,
+      );
+      if (open.deliveries) console.log(`  JetStream deliveries per order, by consumer: ${open.deliveries}`);
+    }
+    if (observer.duplicates > 0) console.log(`note: ${observer.duplicates} terminal events arrived twice`);
+    return { mode, throughput, open };
+  } finally {
+    await nc?.close().catch(() => undefined);
+    await system.stop();
+  }
+}
+
+/** SIGUSR2 to every service: starts or stops its CPU profiler (lib/cpu-profiler-preload.ts). */
+function toggleProfilers(): void {
+  for (const [name, pids] of childProcesses()) {
+    if (!SERVICES.includes(name)) continue;
+    for (const pid of pids) process.kill(pid, "SIGUSR2");
+  }
+}
+
+/** The services' CPU profiles of the n-th measured window: where each spent its CPU. */
+function printProfiles(dir: string, n: number): void {
+  console.log("");
+  console.log(`CPU profiles of the services during this window (V8 sampling profiler, 0.5 ms; files in ${dir}):`);
+  for (const file of profilesIn(dir).filter((f) => f.endsWith(`-${n}.cpuprofile`))) {
+    const service = path.basename(file).split("-")[0] ?? "?";
+    const summary = summarizeProfile(file);
+    const pct = (value: number) => `${fixed((value / summary.busyMs) * 100, 1)}%`;
+    console.log("");
+    console.log(
+      `${service}: ${fixed(summary.busyMs / 1000, 1)} s busy of ${fixed(summary.wallMs / 1000, 1)} s (${path.basename(file)})`,
+    );
+    console.log(
+      `  self time by package (% of busy): ${summary.byPackage
+        .filter(([name]) => name !== "(idle)")
+        .map(([name, ms]) => `${name} ${pct(ms)}`)
+        .join(", ")}`,
+    );
+    console.log("  hottest functions (self):");
+    for (const [name, ms] of summary.topSelf.slice(0, 10)) console.log(`    ${pct(ms).padStart(6)}  ${name}`);
+    if (!["orders", "inventory", "wallet"].includes(service)) continue;
+    console.log("  our code, inclusive (% of busy):");
+    for (const [name, ms] of summary.ownInclusive.slice(0, 18)) console.log(`    ${pct(ms).padStart(6)}  ${name}`);
+  }
+}
+
+function printWrites(summary: WriteSummary): void {
+  console.log("");
+  console.log(
+    `=== event-store appends vs plain INSERTs (fresh database, orders migrations; ${summary.writers} concurrent writers; ` +
+      `synchronous_commit=${summary.synchronousCommit}) ===`,
+  );
+  const rounds = Math.max(...summary.results.map((r) => r.round));
+  printTable(
+    [
+      "variant",
+      "round trips",
+      ...Array.from({ length: rounds }, (_, i) => `round ${i + 1} /s`),
+      "median /s",
+      "ms/op",
+      "vs plain",
+    ],
+    summary.variants.map((v) => {
+      const plain = summary.variants.find((p) => p.name === PLAIN)?.perSecond ?? Number.NaN;
+      return [
+        v.name,
+        String(v.roundTrips),
+        ...summary.results.filter((r) => r.variant === v.name).map((r) => fixed(r.perSecond)),
+        fixed(v.perSecond),
+        fixed(v.msPerOp, 2),
+        `${fixed(v.perSecond / plain, 3)}x`,
+      ];
+    }),
+  );
+  for (const v of summary.variants) console.log(`  ${v.name}: ${v.note}`);
+  console.log("");
+  console.log(
+    "commits/s by number of writers, BEGIN + plain INSERT + COMMIT with and without SELECT pg_notify(...) " +
+      "(median of 2 rounds; a NOTIFY takes a cluster-wide lock held until its commit is flushed):",
+  );
+  printTable(
+    ["writers", "without NOTIFY /s", "with NOTIFY /s", "with / without"],
+    summary.scaling.map((s) => [
+      String(s.writers),
+      fixed(s.inTransaction),
+      fixed(s.withNotify),
+      `${fixed(s.withNotify / s.inTransaction, 3)}x`,
+    ]),
+  );
+}
+
+interface AuditResult {
+  mode: Mode;
+  orders: number;
+  perService: {
+    service: string;
+    roundTrips: number;
+    transactions: number;
+    kbToServer: number;
+    idleRoundTripsPerSecond: number;
+  }[];
+  eventsPerOrder: Map<string, number>;
+  deliveriesPerOrder: number;
+  idleCpu: CpuReport;
+}
+
+/**
+ * What one confirmed order costs, counted rather than timed: PostgreSQL round trips and
+ * transactions per service database (through a counting proxy: every service's DATABASE_URL points
+ * at it via TEST_POSTGRES_URL), events published per stream and deliveries to consumers, with the
+ * background (idle) rate measured first and subtracted. A separate, lightly loaded system (C=8), so
+ * the proxy's extra hop never touches the timed figures. Also: CPU per process while idle.
+ */
+async function runAudit(mode: Mode, options: Options, logger: Logger, admin: AdminConnection): Promise<AuditResult> {
+  const { startSystem, EVENT_NAMESPACE } = await loadSystem();
+  const { marketplace } = await loadMarketplace();
+  const direct = new URL(testPostgresUrl());
+  const proxy = await startCountingProxy({ host: direct.hostname, port: Number(direct.port || 5432) });
+  const saved = process.env.TEST_POSTGRES_URL;
+  const proxied = new URL(direct);
+  proxied.port = String(proxy.port);
+  process.env.TEST_POSTGRES_URL = proxied.toString();
+  let system: System | undefined;
+  let nc: NatsConnection | undefined;
+  try {
+    const env: NodeJS.ProcessEnv = { SAGA_MODE: mode, LOG_LEVEL: "warn" };
+    if (options.sagaConcurrency) env.SAGA_CONCURRENCY = options.sagaConcurrency;
+    system = await startSystem(SERVICES, { env });
+    if (saved === undefined) delete process.env.TEST_POSTGRES_URL;
+    else process.env.TEST_POSTGRES_URL = saved;
+    const market = marketplace(system);
+    const show = await market.publishShow(CAPACITY, PRICE_MINOR);
+    const buyers = await inParallel(16, SIGN_UP_PARALLEL, async () => {
+      const buyer = await market.signUp("Audit");
+      await market.fund(buyer, FUNDS_MINOR);
+      return buyer;
+    });
+    nc = await connectNats(system.nats.url, { name: "bench-purchases-audit", logger });
+    const jsm = await jetstreamManager(nc);
+    const observer = new TerminalObserver(nc, EVENT_NAMESPACE);
+    await nc.flush();
+    const ctx: LoadContext = { market, show, buyers, observer, terminalTimeoutMs: 30_000 };
+    const databases = new Map(
+      POSTGRES_SERVICES.map((s) => [s, decodeURIComponent(new URL(system?.databaseUrl(s) ?? "").pathname.slice(1))]),
+    );
+    const contexts = ["orders", "inventory", "wallet"];
+    const jetStreamCounts = async () => {
+      const messages = new Map<string, number>();
+      let deliveries = 0;
+      for (const context of contexts) {
+        const name = streamOf(EVENT_NAMESPACE, context).name;
+        messages.set(context, (await jsm.streams.info(name)).state.messages);
+        for await (const consumer of jsm.consumers.list(name)) deliveries += consumer.delivered.consumer_seq;
+      }
+      return { messages, deliveries };
+    };
+    const commits = async () => {
+      const { rows } = await admin.query<{ datname: string; xact_commit: string }>(
+        "SELECT datname, xact_commit FROM pg_stat_database WHERE datname = ANY($1)",
+        [[...databases.values()]],
+      );
+      return new Map(rows.map((r) => [r.datname, Number(r.xact_commit)]));
+    };
+
+    await closedLoop(ctx, 8, 0, 2_000); // warm-up
+    await delay(1_500);
+    // Background: what the services do with no orders (saga worker polls, relays, consumers, health).
+    const idleFrom = proxy.counts();
+    const stopIdleCpu = await startCpuCount(admin, databases);
+    const idleStarted = performance.now();
+    await delay(3_000);
+    const idleSeconds = (performance.now() - idleStarted) / 1000;
+    const idleTo = proxy.counts();
+    const idleCpu = await stopIdleCpu();
+
+    const before = { pg: proxy.counts(), js: await jetStreamCounts(), commits: await commits() };
+    const started = performance.now();
+    const { samples } = await closedLoop(ctx, 8, 0, 5_000);
+    await delay(1_500); // the last orders' relays and consumers finish
+    const seconds = (performance.now() - started) / 1000;
+    const after = { pg: proxy.counts(), js: await jetStreamCounts(), commits: await commits() };
+    const orders = samples.filter((s) => s.outcome === "confirmed").length;
+    if (orders !== samples.length) console.log(`audit (${mode}): not confirmed: ${problemsOf(samples)}`);
+
+    const perService = POSTGRES_SERVICES.map((service) => {
+      const db = databases.get(service) ?? "";
+      const rt = (m: Map<string, DatabaseCounts>) => m.get(db)?.roundTrips ?? 0;
+      const idleRate = (rt(idleTo) - rt(idleFrom)) / idleSeconds;
+      return {
+        service,
+        roundTrips: (rt(after.pg) - rt(before.pg) - idleRate * seconds) / orders,
+        transactions: ((after.commits.get(db) ?? 0) - (before.commits.get(db) ?? 0)) / orders,
+        kbToServer: ((after.pg.get(db)?.bytesToServer ?? 0) - (before.pg.get(db)?.bytesToServer ?? 0)) / 1024 / orders,
+        idleRoundTripsPerSecond: idleRate,
+      };
+    });
+    const eventsPerOrder = new Map(
+      contexts.map((c) => [c, ((after.js.messages.get(c) ?? 0) - (before.js.messages.get(c) ?? 0)) / orders]),
+    );
+    return {
+      mode,
+      orders,
+      perService,
+      eventsPerOrder,
+      deliveriesPerOrder: (after.js.deliveries - before.js.deliveries) / orders,
+      idleCpu,
+    };
+  } finally {
+    if (saved === undefined) delete process.env.TEST_POSTGRES_URL;
+    else process.env.TEST_POSTGRES_URL = saved;
+    await nc?.close().catch(() => undefined);
+    await system?.stop();
+    await proxy.close();
+  }
+}
+
+function printAudit(audit: AuditResult): void {
+  console.log("");
+  console.log(
+    `=== what one order costs, counted (SAGA_MODE=${audit.mode}; ${audit.orders} orders at C=8 through a counting proxy) ===`,
+  );
+  printTable(
+    ["database", "round trips / order", "transactions / order", "KiB sent / order", "idle round trips/s"],
+    audit.perService.map((p) => [
+      p.service,
+      fixed(p.roundTrips, 1),
+      fixed(p.transactions, 1),
+      fixed(p.kbToServer, 1),
+      fixed(p.idleRoundTripsPerSecond, 1),
+    ]),
+  );
+  const total = audit.perService.reduce((sum, p) => sum + p.roundTrips, 0);
+  console.log(
+    `total: ${fixed(total, 1)} PostgreSQL round trips per confirmed order (background subtracted); JetStream: events ` +
+      `published per order ${[...audit.eventsPerOrder].map(([c, n]) => `${c} ${fixed(n, 1)}`).join(", ")}; ` +
+      `${fixed(audit.deliveriesPerOrder, 1)} deliveries to consumers per order`,
+  );
+  console.log("");
+  console.log(`CPU with no orders at all (${fixed(audit.idleCpu.seconds, 1)} s idle, same system):`);
+  printTable(
+    ["process", "CPU (% of 1 core)"],
+    audit.idleCpu.rows
+      .filter((r) => !r.name.startsWith("postgres:") || r.seconds > 0)
+      .map((r) => [r.name, `${fixed((r.seconds / audit.idleCpu.seconds) * 100, 1)}%`]),
+  );
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions();
+  const logger = createLogger("bench-purchases", process.env.LOG_LEVEL ?? "warn");
+  console.log("Purchase saga: confirmed orders/s, place→terminal latency, event-store appends vs INSERTs");
+  console.log(`machine: ${describeMachine()}`);
+  console.log(
+    `load: closed loop at C=${options.concurrency.join(", ")} for ${options.duration} s after ${options.warmup} s warm-up, ` +
+      `then an open loop at half the best rate for ${options.openDuration} s; ${options.buyers} buyers; 1 ticket per order. ` +
+      `Everything (5 services, nats-server, FerretDB, PostgreSQL, this load generator) shares this machine's cores.`,
+  );
+  const adminPool = createPool(testPostgresUrl(), { logger, max: 1, applicationName: "bench-purchases-admin" });
+  const admin = await adminPool.connect();
+  const modeResults: ModeResult[] = [];
+  let writes: WriteSummary | undefined;
+  try {
+    if (!options.skipSystem) {
+      for (const mode of options.modes) modeResults.push(await runMode(mode, options, logger, admin));
+    }
+    if (options.audit) {
+      for (const mode of options.modes) printAudit(await runAudit(mode, options, logger, admin));
+    }
+    if (!options.skipWrites) {
+      writes = await compareWrites({
+        writers: options.writers,
+        seconds: options.writeSeconds,
+        rounds: options.writeRounds,
+        logger,
+      });
+      printWrites(writes);
+    }
+  } finally {
+    admin.release();
+    await adminPool.end().catch(() => undefined);
+  }
+
+  console.log("");
+  console.log("=== summary ===");
+  for (const result of modeResults) {
+    const best = result.throughput.reduce((a, b) => (b.confirmedPerSecond > a.confirmedPerSecond ? b : a));
+    const verdict = best.confirmedPerSecond >= GOAL_ORDERS_PER_SECOND ? "PASS" : "BELOW GOAL";
+    console.log(
+      `${result.mode}: throughput ${fixed(best.confirmedPerSecond)} confirmed orders/s (best, C=${best.concurrency}; ` +
+        `${result.throughput.map((t) => `C=${t.concurrency}: ${fixed(t.confirmedPerSecond)}`).join(", ")}) ` +
+        `(goal >= ${GOAL_ORDERS_PER_SECOND}) -> ${verdict}`,
+    );
+    if (result.open) {
+      const openVerdict = result.open.p99 <= GOAL_P99_MS ? "PASS" : "BELOW GOAL";
+      console.log(
+        `${result.mode}: latency at ${fixed(result.open.rate)} orders/s p50 ${ms(result.open.p50)} ms, ` +
+          `p99 ${ms(result.open.p99)} ms (goal p99 <= ${GOAL_P99_MS} ms) -> ${openVerdict}`,
+      );
+    }
+  }
+  if (writes) {
+    const plain = writes.variants.find((v) => v.name === PLAIN);
+    const append = writes.variants.find((v) => v.name === APPEND);
+    if (plain && append) {
+      const ratio = append.perSecond / plain.perSecond;
+      console.log(
+        `event store: ${fixed(append.perSecond)} appends/s vs ${fixed(plain.perSecond)} plain inserts/s = ` +
+          `${fixed(ratio, 3)}x (goal >= ${GOAL_APPEND_RATIO}x) -> ${ratio >= GOAL_APPEND_RATIO ? "PASS" : "BELOW GOAL"}`,
+      );
+    }
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
