@@ -16,6 +16,8 @@ import { runWithContext, type RequestContext } from "./context.js";
 import { asDomainError } from "./errors.js";
 import type { IncomingEvent } from "./events.js";
 import { toIncomingEvent } from "./nats.js";
+import { countDelivery, startConsumerSpan, trackConsumer } from "./telemetry/messaging.js";
+import { endSpan, formatTraceparent } from "./telemetry/tracing.js";
 
 export interface ConsumerOptions {
   nc: NatsConnection;
@@ -53,11 +55,25 @@ export const deadLetterSubjectOf = (namespace: string, durable: string): string 
  * backoff on failure, dead letter + term once maxDeliver is reached. The client library
  * re-pulls after a reconnect; the outer loop here also recreates the consumer if the server
  * lost it, so consumption resumes after a NATS restart without help.
+ *
+ * Each delivery is handled in a CONSUMER span continuing the message's traceparent, inside a
+ * request context (request id = event id) that the handler's logs, calls and events see;
+ * outcomes, redeliveries, dead letters and handling time are counted, and the consumer's lag
+ * (num_pending) is read from the server when metrics are scraped.
  */
 export async function startConsumer(options: ConsumerOptions): Promise<RunningConsumer> {
   const js = jetstream(options.nc);
   await ensureConsumer(options);
   const logger = options.logger.child({ consumer: options.durable });
+  const jsm = await jetstreamManager(options.nc);
+  const untrack = trackConsumer({
+    consumer: options.durable,
+    stream: options.stream,
+    info: async () => {
+      const info = await jsm.consumers.info(options.stream, options.durable);
+      return { pending: info.num_pending, ackPending: info.num_ack_pending, redelivered: info.num_redelivered };
+    },
+  });
   let running = true;
   let messages: ConsumerMessages | undefined;
   const pause = new AbortController();
@@ -87,6 +103,7 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
   return {
     stop: async () => {
       running = false;
+      untrack();
       pause.abort();
       messages?.stop();
       await loop;
@@ -139,19 +156,44 @@ async function handle(msg: JsMsg, js: JetStreamClient, options: ConsumerOptions,
   } catch (error) {
     // Unreadable now means unreadable on every redelivery.
     await deadLetter(msg, error, js, options, logger);
+    countDelivery(options.durable, "dead_lettered", msg.info.deliveryCount, undefined);
     return;
   }
+  const started = performance.now();
+  const span = startConsumerSpan(event, options.durable);
+  // Whatever the handler emits names this event as its cause and keeps its correlation; its
+  // trace context is the consumer span's, so its calls and events are children of it.
+  const context: RequestContext = {
+    requestId: event.eventId,
+    correlationId: event.correlationId ?? event.eventId,
+    traceparent: formatTraceparent(span),
+    span,
+  };
+  await runWithContext(context, () => handleIn(msg, event, span, started, js, options, logger));
+}
+
+async function handleIn(
+  msg: JsMsg,
+  event: IncomingEvent,
+  span: ReturnType<typeof startConsumerSpan>,
+  started: number,
+  js: JetStreamClient,
+  options: ConsumerOptions,
+  logger: Logger,
+): Promise<void> {
   const ackWaitMs = options.ackWaitMs ?? 30_000;
   const keepAlive = setInterval(() => msg.working(), Math.max(250, ackWaitMs / 2));
+  const seconds = (): number => (performance.now() - started) / 1000;
   try {
-    // Whatever the handler emits names this event as its cause and keeps its correlation and trace.
-    const context: RequestContext = { requestId: event.eventId, correlationId: event.correlationId ?? event.eventId };
-    if (event.traceparent) context.traceparent = event.traceparent;
-    await runWithContext(context, () => options.handler(event));
+    await options.handler(event);
     msg.ack();
+    countDelivery(options.durable, "acked", event.deliveryCount, seconds());
+    span.end();
   } catch (error) {
     if (!isTransient(error) && event.deliveryCount >= (options.maxDeliver ?? 10)) {
       await deadLetter(msg, error, js, options, logger);
+      countDelivery(options.durable, "dead_lettered", event.deliveryCount, seconds());
+      endSpan(span, error);
       return;
     }
     const retryInMs = Math.min(
@@ -163,6 +205,8 @@ async function handle(msg: JsMsg, js: JetStreamClient, options: ConsumerOptions,
       "event handler failed",
     );
     msg.nak(retryInMs);
+    countDelivery(options.durable, "retried", event.deliveryCount, seconds());
+    endSpan(span, error);
   } finally {
     clearInterval(keepAlive);
   }

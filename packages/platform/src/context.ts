@@ -1,12 +1,20 @@
 import { AsyncLocalStorage } from "node:async_hooks";
+import type { Context, Span } from "@opentelemetry/api";
 
 /** What one inbound request carries to everything it calls, without threading it through. */
 export interface RequestContext {
   requestId: string;
   /** Absolute deadline of the inbound call; outbound calls never outlive it. */
   deadline?: Date;
-  /** W3C trace context of the inbound call. */
+  /**
+   * W3C traceparent of the current span (the server span of the call, the consumer span of the
+   * event, ...): what outgoing events capture and what the logs show.
+   */
   traceparent?: string;
+  /** That span (telemetry/tracing.ts keeps span, traceparent and otelContext in step). */
+  span?: Span;
+  /** The OpenTelemetry context holding the span; made from `span` when first asked for (activeContext()). */
+  otelContext?: Context;
   /** The end user's `authorization` metadata, forwarded to services called on their behalf. */
   authorization?: string;
   correlationId?: string;
@@ -26,4 +34,10 @@ export function currentContext(): RequestContext | undefined {
 export function traceIdOf(traceparent: string | undefined): string | undefined {
   const parts = traceparent?.split("-");
   return parts?.length === 4 ? parts[1] : undefined;
+}
+
+/** The span id part of a W3C traceparent. */
+export function spanIdOf(traceparent: string | undefined): string | undefined {
+  const parts = traceparent?.split("-");
+  return parts?.length === 4 ? parts[2] : undefined;
 }

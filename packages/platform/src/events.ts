@@ -52,8 +52,8 @@ export function streamOf(namespace: string, context: string): { name: string; su
 }
 
 /**
- * Builds an outgoing event. Correlation and trace context come from the current request
- * (or from the event that caused this one, when given).
+ * Builds an outgoing event. Correlation comes from the event that caused this one (when given)
+ * or the current request; the trace context from the current span (or the cause).
  */
 export function newEvent<T>(
   namespace: string,
@@ -75,7 +75,9 @@ export function newEvent<T>(
   const cause = options.causedBy;
   const causationId = cause?.eventId ?? context?.requestId;
   const correlationId = cause?.correlationId ?? context?.correlationId ?? context?.requestId ?? eventId;
-  const traceparent = cause?.traceparent ?? context?.traceparent;
+  // The current span (a handler's consumer span, a call's server span) is the new event's
+  // parent; the cause's own context only when there is no current one.
+  const traceparent = context?.traceparent ?? cause?.traceparent;
   if (causationId) event.causationId = causationId;
   event.correlationId = correlationId;
   if (traceparent) event.traceparent = traceparent;

@@ -10,9 +10,12 @@ import {
   type Interceptor,
   type ServiceError,
 } from "@grpc/grpc-js";
+import { ROOT_CONTEXT } from "@opentelemetry/api";
 import { currentContext } from "./context.js";
 import { DomainError, fromServiceError } from "./errors.js";
 import { METADATA_KEYS } from "./grpc-server.js";
+import { grpcClientRecorder, splitMethodPath } from "./telemetry/metrics.js";
+import { formatTraceparent, SpanKind, SpanStatusCode, startSpan } from "./telemetry/tracing.js";
 
 export interface ClientOptions {
   /** Deadline for a call when the caller has none (and the cap when it has one further away). */
@@ -52,9 +55,11 @@ type ClientConstructor<C> = {
 
 /**
  * A client for one service: every call carries a deadline (the inbound call's remaining
- * time, capped by defaultTimeoutMs), the request id, trace context and the end user's token
- * of the inbound call; idempotent methods retry on UNAVAILABLE with backoff (gRPC retry
- * policy in the channel's service config); errors come back as DomainError with their kind.
+ * time, capped by defaultTimeoutMs), the request id and the end user's token of the inbound
+ * call, and runs in a CLIENT span (a child of the current span) whose traceparent it sends;
+ * idempotent methods retry on UNAVAILABLE with backoff (gRPC retry policy in the channel's
+ * service config, under the one span); errors come back as DomainError with their kind.
+ * Calls are counted in grpc_client_handled_total / grpc_client_handling_seconds.
  */
 export function createClient<C extends Client>(
   Constructor: ClientConstructor<C>,
@@ -100,15 +105,37 @@ function propagateContext(defaultTimeoutMs: number): Interceptor {
     const explicit = options.deadline instanceof Date ? options.deadline.getTime() : Number(options.deadline ?? cap);
     const inbound = context?.deadline?.getTime() ?? cap;
     const deadline = new Date(Math.min(explicit, inbound, cap));
+    const path = options.method_definition.path;
+    const span = startSpan(path.slice(1), {
+      kind: SpanKind.CLIENT,
+      parent: context?.otelContext ?? context?.span ?? ROOT_CONTEXT,
+    });
+    if (span.isRecording()) {
+      const [service, method] = splitMethodPath(path);
+      span.setAttributes({ "rpc.system": "grpc", "rpc.service": service, "rpc.method": method });
+    }
+    const record = grpcClientRecorder(path);
+    const started = performance.now();
     return new InterceptingCall(nextCall({ ...options, deadline }), {
       start(metadata, listener, next) {
         if (context) {
           setIfAbsent(metadata, METADATA_KEYS.requestId, context.requestId);
           setIfAbsent(metadata, METADATA_KEYS.correlationId, context.correlationId);
-          setIfAbsent(metadata, METADATA_KEYS.traceparent, context.traceparent);
           setIfAbsent(metadata, METADATA_KEYS.authorization, context.authorization);
         }
-        next(metadata, listener);
+        // This call's own span is the callee's parent (never the inbound call's traceparent).
+        metadata.set(METADATA_KEYS.traceparent, formatTraceparent(span));
+        next(metadata, {
+          onReceiveStatus(status, nextStatus) {
+            record((performance.now() - started) / 1000, status.code);
+            if (span.isRecording()) {
+              span.setAttribute("rpc.grpc.status_code", status.code);
+              if (status.code !== 0) span.setStatus({ code: SpanStatusCode.ERROR, message: status.details });
+            }
+            span.end();
+            nextStatus(status);
+          },
+        });
       },
     });
   };

@@ -17,6 +17,15 @@ import { fileDescriptors } from "@marquee/proto";
 import { runWithContext, type RequestContext } from "./context.js";
 import { asDomainError, toServiceError } from "./errors.js";
 import { HealthMonitor, type HealthCheck } from "./health.js";
+import { grpcServerRecorder, splitMethodPath, type CallRecorder } from "./telemetry/metrics.js";
+import {
+  formatTraceparent,
+  remoteParent,
+  SpanKind,
+  SpanStatusCode,
+  startSpan,
+  type Span,
+} from "./telemetry/tracing.js";
 
 /** What a handler knows about the call it serves. */
 export interface CallContext {
@@ -24,8 +33,8 @@ export interface CallContext {
   metadata: Metadata;
   requestId: string;
   deadline: Date | undefined;
-  /** Aborted when the client cancels or the deadline passes. */
-  signal: AbortSignal;
+  /** Aborted when the client cancels or the deadline passes (made on first read: most handlers never look). */
+  readonly signal: AbortSignal;
 }
 
 export type UnaryHandler<Req, Res> = (request: Req, call: CallContext) => Promise<Res>;
@@ -141,84 +150,183 @@ function wrapHandlers(service: ServiceBinding, logger: Logger): UntypedServiceIm
   for (const [name, method] of Object.entries(service.definition)) {
     const handler = service.handlers[name];
     if (!handler) throw new Error(`${service.name}: no handler for ${name}`);
+    const observed = new ObservedMethod(method.path, logger);
     implementation[name] = method.responseStream
-      ? serveStream(method.path, handler as StreamHandler<unknown, unknown>, logger)
-      : serveUnary(method.path, handler as UnaryHandler<unknown, unknown>, logger);
+      ? serveStream(observed, handler as StreamHandler<unknown, unknown>)
+      : serveUnary(observed, handler as UnaryHandler<unknown, unknown>);
   }
   return implementation;
 }
 
-function serveUnary(method: string, handler: UnaryHandler<unknown, unknown>, logger: Logger) {
-  return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>): void => {
-    const { context, callContext } = contextOf(method, call);
-    runWithContext(context, async () => {
-      const started = performance.now();
-      try {
-        const response = await handler(call.request, callContext);
-        logCall(logger, method, started, 0);
-        callback(null, response);
-      } catch (error) {
-        const status = toServiceError(error);
-        logCall(logger, method, started, status.code, error);
-        callback(status);
+/**
+ * What every call of one method shares, written once: a SERVER span per call (continuing the
+ * caller's `traceparent`), RED metrics (grpc_server_handled_total, grpc_server_handling_seconds)
+ * and the call log line.
+ */
+class ObservedMethod {
+  readonly spanName: string;
+  private readonly record: CallRecorder;
+  private readonly service: string;
+  private readonly method: string;
+
+  constructor(
+    readonly path: string,
+    readonly logger: Logger,
+  ) {
+    this.spanName = path.slice(1);
+    [this.service, this.method] = splitMethodPath(path);
+    this.record = grpcServerRecorder(path);
+  }
+
+  startSpan(traceparent: string | undefined): Span {
+    const span = startSpan(this.spanName, { kind: SpanKind.SERVER, parent: remoteParent(traceparent) });
+    if (span.isRecording()) {
+      span.setAttributes({ "rpc.system": "grpc", "rpc.service": this.service, "rpc.method": this.method });
+    }
+    return span;
+  }
+
+  finish(call: ServerCall, code: number, error?: unknown): void {
+    const elapsedMs = performance.now() - call.started;
+    this.record(elapsedMs / 1000, code);
+    const span = call.span;
+    if (span.isRecording()) {
+      span.setAttribute("rpc.grpc.status_code", code);
+      if (SERVER_ERROR_CODES.has(code)) {
+        if (error instanceof Error) span.recordException(error);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(code) });
       }
+    }
+    span.end();
+    logCall(this.logger, this.path, elapsedMs, code, error);
+  }
+}
+
+/** Status codes that are the server's fault (OpenTelemetry's rule for gRPC server spans). */
+const SERVER_ERROR_CODES = new Set([2, 4, 12, 13, 14, 15]);
+
+/** One inbound call: its request context (what the handler's callees see) and the handler's view of it. */
+class ServerCall implements CallContext {
+  readonly started = performance.now();
+  readonly requestId: string;
+  readonly deadline: Date | undefined;
+  readonly context: RequestContext;
+  readonly span: Span;
+  /** Set once the response or error is sent: grpc-js emits "cancelled" after every call, even a successful one. */
+  finished = false;
+  private abort: AbortController | undefined;
+
+  constructor(
+    readonly method: string,
+    private readonly call: ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown>,
+    observed: ObservedMethod,
+  ) {
+    const metadata = call.metadata;
+    this.requestId = read(metadata, METADATA_KEYS.requestId) ?? randomUUID();
+    const rawDeadline = call.getDeadline();
+    this.deadline =
+      rawDeadline instanceof Date ? rawDeadline : Number.isFinite(rawDeadline) ? new Date(rawDeadline) : undefined;
+    this.span = observed.startSpan(read(metadata, METADATA_KEYS.traceparent));
+    const context: RequestContext = {
+      requestId: this.requestId,
+      traceparent: formatTraceparent(this.span),
+      span: this.span,
+      correlationId: read(metadata, METADATA_KEYS.correlationId) ?? this.requestId,
+    };
+    if (this.deadline) context.deadline = this.deadline;
+    const authorization = read(metadata, METADATA_KEYS.authorization);
+    if (authorization) context.authorization = authorization;
+    this.context = context;
+  }
+
+  get metadata(): Metadata {
+    return this.call.metadata;
+  }
+
+  get signal(): AbortSignal {
+    if (!this.abort) {
+      const abort = new AbortController();
+      this.abort = abort;
+      if (this.call.cancelled && !this.finished) abort.abort();
+      else this.call.once("cancelled", () => (this.finished ? undefined : abort.abort()));
+    }
+    return this.abort.signal;
+  }
+
+  /** True when the client went away (cancelled, or the deadline passed) before the answer. */
+  get cancelled(): boolean {
+    return this.call.cancelled && !this.finished;
+  }
+}
+
+function read(metadata: Metadata, key: string): string | undefined {
+  const value = metadata.get(key)[0];
+  return typeof value === "string" && value.length > 0 ? value : undefined;
+}
+
+function serveUnary(observed: ObservedMethod, handler: UnaryHandler<unknown, unknown>) {
+  return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>): void => {
+    const serverCall = new ServerCall(observed.path, call, observed);
+    runWithContext(serverCall.context, () => {
+      let answer: Promise<unknown>;
+      try {
+        answer = handler(call.request, serverCall);
+      } catch (error) {
+        answer = Promise.reject(error); // a handler that is not async and threw at once
+      }
+      answer.then(
+        (response) => {
+          serverCall.finished = true;
+          callback(null, response);
+          observed.finish(serverCall, 0);
+        },
+        (error: unknown) => {
+          serverCall.finished = true;
+          const status = toServiceError(error);
+          callback(status);
+          observed.finish(serverCall, status.code, error);
+        },
+      );
     });
   };
 }
 
-function serveStream(method: string, handler: StreamHandler<unknown, unknown>, logger: Logger) {
+function serveStream(observed: ObservedMethod, handler: StreamHandler<unknown, unknown>) {
   return (call: ServerWritableStream<unknown, unknown>): void => {
-    const { context, callContext } = contextOf(method, call);
-    runWithContext(context, async () => {
-      const started = performance.now();
+    const serverCall = new ServerCall(observed.path, call, observed);
+    runWithContext(serverCall.context, async () => {
       try {
-        for await (const message of handler(call.request, callContext)) {
-          if (callContext.signal.aborted) return;
+        for await (const message of handler(call.request, serverCall)) {
+          if (serverCall.cancelled) {
+            serverCall.finished = true;
+            observed.finish(serverCall, 1);
+            return;
+          }
           if (!call.write(message)) await once(call, "drain");
         }
-        logCall(logger, method, started, 0);
+        serverCall.finished = true;
         call.end();
+        observed.finish(serverCall, 0);
       } catch (error) {
+        serverCall.finished = true;
         const status = toServiceError(error);
-        logCall(logger, method, started, status.code, error);
         call.emit("error", status);
+        observed.finish(serverCall, status.code, error);
       }
     });
   };
 }
 
-function contextOf(
-  method: string,
-  call: ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown>,
-): { context: RequestContext; callContext: CallContext } {
-  const read = (key: string): string | undefined => {
-    const value = call.metadata.get(key)[0];
-    return typeof value === "string" && value.length > 0 ? value : undefined;
-  };
-  const requestId = read(METADATA_KEYS.requestId) ?? randomUUID();
-  const rawDeadline = call.getDeadline();
-  const deadline =
-    rawDeadline instanceof Date ? rawDeadline : Number.isFinite(rawDeadline) ? new Date(rawDeadline) : undefined;
-  const abort = new AbortController();
-  call.once("cancelled", () => abort.abort());
-  const context: RequestContext = { requestId };
-  if (deadline) context.deadline = deadline;
-  const traceparent = read(METADATA_KEYS.traceparent);
-  if (traceparent) context.traceparent = traceparent;
-  const authorization = read(METADATA_KEYS.authorization);
-  if (authorization) context.authorization = authorization;
-  context.correlationId = read(METADATA_KEYS.correlationId) ?? requestId;
-  return {
-    context,
-    callContext: { method, metadata: call.metadata, requestId, deadline, signal: abort.signal },
-  };
-}
-
-function logCall(logger: Logger, method: string, started: number, code: number, error?: unknown): void {
-  const durationMs = Math.round((performance.now() - started) * 100) / 100;
+function logCall(logger: Logger, method: string, elapsedMs: number, code: number, error?: unknown): void {
   if (code === 0) {
-    logger.debug({ rpc: method, code, durationMs }, "rpc ok");
-  } else if (asDomainError(error)) {
+    // Checked first: at info, a successful call allocates nothing for its (discarded) log line.
+    if (logger.isLevelEnabled("debug")) {
+      logger.debug({ rpc: method, code, durationMs: Math.round(elapsedMs * 100) / 100 }, "rpc ok");
+    }
+    return;
+  }
+  const durationMs = Math.round(elapsedMs * 100) / 100;
+  if (asDomainError(error)) {
     logger.info({ rpc: method, code, durationMs, error: (error as Error).message }, "rpc failed");
   } else {
     logger.error({ rpc: method, code, durationMs, err: error }, "rpc failed unexpectedly");

@@ -42,6 +42,13 @@ export class HealthMonitor {
     return this.status === "SERVING";
   }
 
+  /** For /readyz: ready exactly when the gRPC health status is SERVING, and what fails otherwise. */
+  get readiness(): { ready: boolean; failing: string[] } {
+    if (this.draining) return { ready: false, failing: ["shutting down"] };
+    if (this.serving) return { ready: true, failing: [] };
+    return { ready: false, failing: this.failing.size > 0 ? [...this.failing] : ["starting"] };
+  }
+
   async checkNow(): Promise<boolean> {
     const results = await Promise.all(this.checks.map((c) => this.runCheck(c)));
     if (!this.draining) this.apply(results.every(Boolean) ? "SERVING" : "NOT_SERVING");

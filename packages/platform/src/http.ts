@@ -8,10 +8,12 @@ import compress from "koa-compress";
 import helmet from "koa-helmet";
 import type { Logger } from "pino";
 import type { z } from "zod";
-import { runWithContext, type RequestContext } from "./context.js";
+import type { RequestContext } from "./context.js";
 import { asDomainError, DomainError, type ErrorKind } from "./errors.js";
 import { Lifecycle } from "./lifecycle.js";
 import { createLogger } from "./logger.js";
+import { httpMetricsMiddleware, operationsEndpoints, runInHttpSpan } from "./telemetry/http.js";
+import { setupTelemetry } from "./telemetry/setup.js";
 import { validate } from "./validation.js";
 
 export interface HttpAppOptions {
@@ -36,6 +38,8 @@ export interface HttpAppOptions {
 export function createHttpApp(options: HttpAppOptions): Koa {
   const app = new Koa({ proxy: true });
   app.silent = true;
+  app.use(httpMetricsMiddleware());
+  app.use(operationsEndpoints());
   app.use(requestContext(options.requestTimeoutMs));
   app.use(problemDetails(options.logger));
   app.use(helmet());
@@ -83,9 +87,8 @@ function requestContext(timeoutMs: number): Koa.Middleware {
       correlationId: requestId,
       deadline: new Date(Date.now() + timeoutMs),
     };
-    const traceparent = ctx.get("traceparent");
-    if (traceparent) context.traceparent = traceparent;
-    await runWithContext(context, next);
+    // In a SERVER span continuing the caller's traceparent: the gRPC calls it makes are its children.
+    await runInHttpSpan(ctx, context, next);
   };
 }
 
@@ -189,5 +192,6 @@ export function startHttpRuntime(name: string, logLevel: string): { logger: Logg
   const logger = createLogger(name, logLevel);
   const lifecycle = new Lifecycle(logger);
   lifecycle.installSignalHandlers();
+  setupTelemetry(name, logger, lifecycle);
   return { logger, lifecycle };
 }

@@ -1,11 +1,15 @@
-import { pino, type Logger } from "pino";
-import { currentContext, traceIdOf } from "./context.js";
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from "pino";
+import { currentContext } from "./context.js";
 
 export type { Logger } from "pino";
 
-/** JSON logs: every line names the service and, inside a request, its request and trace ids. */
-export function createLogger(service: string, level = process.env.LOG_LEVEL ?? "info"): Logger {
-  return pino({
+/** JSON logs: every line names the service and, inside a call or event handler, its request, trace and span ids. */
+export function createLogger(
+  service: string,
+  level = process.env.LOG_LEVEL ?? "info",
+  destination?: DestinationStream,
+): Logger {
+  const options: LoggerOptions = {
     level,
     base: { service },
     timestamp: pino.stdTimeFunctions.isoTime,
@@ -13,7 +17,10 @@ export function createLogger(service: string, level = process.env.LOG_LEVEL ?? "
     mixin() {
       const context = currentContext();
       if (!context) return {};
-      return { requestId: context.requestId, traceId: traceIdOf(context.traceparent) };
+      const parts = context.traceparent?.split("-");
+      if (parts?.length !== 4) return { requestId: context.requestId };
+      return { requestId: context.requestId, traceId: parts[1], spanId: parts[2] };
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }

@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import type { OutgoingEvent } from "./events.js";
 import type { EventPublisher } from "./nats.js";
 import { RelayLoop, type RelayTiming } from "./relay-loop.js";
+import { countPublished } from "./telemetry/messaging.js";
 
 /** An event as it waits inside its document's `outbox` array. */
 export interface StoredOutboxEvent {
@@ -127,6 +128,7 @@ export interface MongoOutboxRelayOptions extends RelayTiming {
  */
 export class MongoOutboxRelay {
   private readonly loop: RelayLoop;
+  private readonly name: string;
   private readonly collection: Collection<PendingDocument>;
   private published = 0;
   private lastPublishedAt: Date | undefined;
@@ -138,7 +140,8 @@ export class MongoOutboxRelay {
     private readonly options: MongoOutboxRelayOptions = {},
   ) {
     this.collection = model.db.collection<PendingDocument>(model.collection.collectionName);
-    this.loop = new RelayLoop(`mongo-outbox:${model.modelName}`, () => this.step(), logger, options);
+    this.name = `mongo-outbox:${model.modelName}`;
+    this.loop = new RelayLoop(this.name, () => this.step(), logger, options);
   }
 
   start(): void {
@@ -156,6 +159,11 @@ export class MongoOutboxRelay {
 
   get stats(): { published: number; lastPublishedAt: Date | undefined; failing: boolean } {
     return { published: this.published, lastPublishedAt: this.lastPublishedAt, failing: this.loop.failing };
+  }
+
+  /** The relay's name in logs and metrics ("mongo-outbox:<model>"). */
+  get relayName(): string {
+    return this.name;
   }
 
   /** Documents with events not yet published. */
@@ -182,6 +190,7 @@ export class MongoOutboxRelay {
         await this.publisher.publish(fromStored(raw));
         published.push(raw);
         this.published++;
+        countPublished(this.name, 1);
         this.lastPublishedAt = new Date();
       }
     } finally {

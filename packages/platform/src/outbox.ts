@@ -5,6 +5,7 @@ import type { EventPublisher } from "./nats.js";
 import { listenPostgres, type PgListener } from "./pg-listener.js";
 import { withTransaction } from "./postgres.js";
 import { RelayLoop, type RelayTiming } from "./relay-loop.js";
+import { countPublished, type OutboxSample } from "./telemetry/messaging.js";
 
 export const OUTBOX_CHANNEL = "marquee_outbox";
 /** Held (per transaction) by the one relay of a database that is publishing; any fixed bigint. */
@@ -152,6 +153,15 @@ export class OutboxRelay {
     return Number(rows[0]?.count ?? 0);
   }
 
+  /** Backlog and relay lag (age of the oldest unpublished row, by its insert time), for the metrics. */
+  async sample(): Promise<OutboxSample> {
+    const { rows } = await this.pool.query<{ backlog: number; age: number }>(
+      `SELECT count(*)::int AS backlog, COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8 AS age
+       FROM outbox WHERE published_at IS NULL`,
+    );
+    return { backlog: rows[0]?.backlog ?? 0, oldestAgeSeconds: Math.max(0, rows[0]?.age ?? 0) };
+  }
+
   private async step(): Promise<boolean> {
     await this.cleanUpIfDue();
     const batchSize = this.options.batchSize ?? 100;
@@ -159,6 +169,7 @@ export class OutboxRelay {
       this.publishBatch(client, batchSize),
     );
     this.published += acked;
+    countPublished("outbox", acked);
     if (acked > 0) this.lastPublishedAt = new Date();
     if (failure !== undefined) throw failure;
     return claimed === batchSize;

@@ -1,5 +1,6 @@
 import { setTimeout as delay } from "node:timers/promises";
 import type { Logger } from "pino";
+import { countRelayFailure } from "./telemetry/messaging.js";
 
 export interface RelayTiming {
   /** How often to look for work when nobody calls wake() (default 1000 ms). */
@@ -75,6 +76,7 @@ export class RelayLoop {
 
   private failed(error: unknown): void {
     this.failures++;
+    countRelayFailure(this.name);
     if (this.failures === 1) this.logger.warn({ relay: this.name, err: error }, "relay failing, backing off");
     else this.logger.debug({ relay: this.name, err: error, attempt: this.failures }, "relay still failing");
   }

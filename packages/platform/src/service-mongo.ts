@@ -3,6 +3,7 @@ import { registerErrorTranslator, type DomainError } from "./errors.js";
 import { connectMongo, mongoErrorToDomain, pingMongo } from "./mongo.js";
 import { MongoOutboxRelay } from "./mongo-outbox.js";
 import type { ServiceRuntime } from "./service.js";
+import { trackOutbox } from "./telemetry/messaging.js";
 
 export interface MongoSetup {
   url: string;
@@ -48,6 +49,10 @@ async function isFerretDb(connection: Connection): Promise<boolean> {
 export function relayOutbox(runtime: ServiceRuntime, model: ConstructorParameters<typeof MongoOutboxRelay>[0]) {
   const relay = new MongoOutboxRelay(model, runtime.publisher, runtime.logger);
   relay.start();
-  runtime.lifecycle.onShutdown(`outbox relay ${model.modelName}`, () => relay.stop());
+  const untrack = trackOutbox({ relay: relay.relayName, sample: async () => ({ backlog: await relay.backlog() }) });
+  runtime.lifecycle.onShutdown(`outbox relay ${model.modelName}`, async () => {
+    untrack();
+    await relay.stop();
+  });
   return relay;
 }

@@ -10,6 +10,8 @@ import {
   type Pool,
 } from "./postgres.js";
 import type { ServiceRuntime } from "./service.js";
+import { trackOutbox } from "./telemetry/messaging.js";
+import { trackPgPool } from "./telemetry/metrics.js";
 
 export interface PostgresSetup {
   url: string;
@@ -20,13 +22,16 @@ export interface PostgresSetup {
 
 /**
  * The service's own PostgreSQL database: created if missing, migrated, health-checked, with
- * its outbox relayed to JetStream; connection failures surface as UNAVAILABLE.
+ * its outbox relayed to JetStream; connection failures surface as UNAVAILABLE. The pool's
+ * usage and the outbox's backlog and lag are metrics.
  */
 export async function usePostgres(runtime: ServiceRuntime, setup: PostgresSetup): Promise<Pool> {
   const { logger, lifecycle } = runtime;
   await ensureDatabase(setup.url);
   const pool = createPool(setup.url, { logger, applicationName: runtime.name, max: setup.poolSize ?? 10 });
   lifecycle.onShutdown("postgres pool", () => pool.end());
+  const untrackPool = trackPgPool(runtime.name, pool);
+  lifecycle.onShutdown("pool metrics", untrackPool);
   await migratePlatform(pool, logger);
   await migrate(pool, { dir: setup.migrationsDir, table: `${runtime.name}_migrations`, logger });
   registerErrorTranslator((error) => {
@@ -36,6 +41,10 @@ export async function usePostgres(runtime: ServiceRuntime, setup: PostgresSetup)
   runtime.healthChecks.push({ name: "postgres", check: () => pingPostgres(pool) });
   const relay = new OutboxRelay(pool, runtime.publisher, logger);
   relay.start();
-  lifecycle.onShutdown("outbox relay", () => relay.stop());
+  const untrackOutbox = trackOutbox({ relay: "outbox", sample: () => relay.sample() });
+  lifecycle.onShutdown("outbox relay", async () => {
+    untrackOutbox();
+    await relay.stop();
+  });
   return pool;
 }

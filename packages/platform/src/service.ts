@@ -6,7 +6,10 @@ import { startGrpcServer, type RunningGrpcServer, type ServiceBinding } from "./
 import type { HealthCheck } from "./health.js";
 import { Lifecycle } from "./lifecycle.js";
 import { createLogger } from "./logger.js";
-import { connectNats, ensureStreams, JetStreamPublisher, type NatsConnection } from "./nats.js";
+import { connectNats, ensureStreams, JetStreamPublisher, type EventPublisher, type NatsConnection } from "./nats.js";
+import { tracedPublisher } from "./telemetry/messaging.js";
+import type { RunningMetricsServer } from "./telemetry/metrics-server.js";
+import { setupTelemetry, type Telemetry } from "./telemetry/setup.js";
 
 /** What every service process has, whatever its store: the shared defaults a main.ts wires onto. */
 export interface ServiceRuntime {
@@ -15,9 +18,12 @@ export interface ServiceRuntime {
   logger: Logger;
   lifecycle: Lifecycle;
   nats: NatsConnection;
-  publisher: JetStreamPublisher;
+  /** Publishes to JetStream, each event in a PRODUCER span (the outbox relays use it). */
+  publisher: EventPublisher;
   /** Dependencies the health status follows; stores add theirs. */
   healthChecks: HealthCheck[];
+  /** Tracing, metrics and liveness of this process (telemetry/setup.ts). */
+  telemetry: Telemetry;
 }
 
 export interface RuntimeOptions {
@@ -33,13 +39,14 @@ export async function startRuntime(options: RuntimeOptions): Promise<ServiceRunt
   const logger = createLogger(options.name, options.logLevel);
   const lifecycle = new Lifecycle(logger);
   lifecycle.installSignalHandlers();
+  const telemetry = setupTelemetry(options.name, logger, lifecycle);
   const nats = await connectNats(options.natsUrl, { name: options.name, logger });
   lifecycle.onShutdown("nats", () => nats.drain());
   await ensureStreams(
     await jetstreamManager(nats),
     options.contexts.map((context) => streamOf(options.namespace, context)),
   );
-  const publisher = new JetStreamPublisher(jetstream(nats));
+  const publisher = tracedPublisher(new JetStreamPublisher(jetstream(nats)));
   const healthChecks: HealthCheck[] = [
     {
       name: "nats",
@@ -48,7 +55,16 @@ export async function startRuntime(options: RuntimeOptions): Promise<ServiceRunt
       },
     },
   ];
-  return { name: options.name, namespace: options.namespace, logger, lifecycle, nats, publisher, healthChecks };
+  return {
+    name: options.name,
+    namespace: options.namespace,
+    logger,
+    lifecycle,
+    nats,
+    publisher,
+    healthChecks,
+    telemetry,
+  };
 }
 
 export interface ServeOptions {
@@ -56,8 +72,15 @@ export interface ServeOptions {
   services: ServiceBinding[];
 }
 
-/** Starts the gRPC server last and stops it first: no call arrives at a closed pool. */
+/**
+ * Starts the gRPC server last and stops it first: no call arrives at a closed pool. Beside it,
+ * the metrics server (METRICS_PORT, default gRPC port + 1000): /metrics, /livez, and /readyz,
+ * which follows the gRPC health status (database and NATS reachable; migrations ran before).
+ * It stops after the gRPC server, so /readyz says "shutting down" while calls drain.
+ */
 export async function serveGrpc(runtime: ServiceRuntime, options: ServeOptions): Promise<RunningGrpcServer> {
+  const metrics: { server?: RunningMetricsServer | undefined } = {};
+  runtime.lifecycle.onShutdown("metrics server", () => metrics.server?.close());
   const server = await startGrpcServer({
     logger: runtime.logger,
     port: options.port,
@@ -65,6 +88,7 @@ export async function serveGrpc(runtime: ServiceRuntime, options: ServeOptions):
     healthChecks: runtime.healthChecks,
   });
   runtime.lifecycle.onShutdown("grpc server", () => server.shutdown());
+  metrics.server = await runtime.telemetry.serveMetrics(server.port, () => server.health.readiness);
   return server;
 }
 

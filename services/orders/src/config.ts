@@ -23,6 +23,20 @@ export const ordersConfig = z.object({
     .min(60)
     .default(30 * 86_400),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(30),
+  /** A streaming replica the sales report is read from; unset: the primary (DATABASE_URL). */
+  DATABASE_READ_URL: z
+    .string()
+    .optional()
+    .transform((value) => value || undefined)
+    .refine(
+      (value) =>
+        value === undefined || (URL.canParse(value) && ["postgres:", "postgresql:"].includes(new URL(value).protocol)),
+      {
+        message: "must be a URL (postgres: or postgresql:)",
+      },
+    ),
+  /** How often the sales report's materialized view is refreshed (concurrently, on the primary). */
+  SALES_REPORT_REFRESH_MS: env.milliseconds(5_000),
 });
 
 export type OrdersConfig = z.output<typeof ordersConfig>;

@@ -10,6 +10,7 @@ import {
   TokenVerifier,
 } from "@marquee/platform";
 import { PostgresKeyring } from "@marquee/platform/keyring";
+import { createPool } from "@marquee/platform/postgres";
 import { usePostgres } from "@marquee/platform/service-postgres";
 import { completeFinishedOrders } from "./app/complete-finished-orders.js";
 import type { OrdersDeps } from "./app/ports.js";
@@ -20,8 +21,10 @@ import { subscribeToSagaEvents } from "./adapters/events/choreography-consumers.
 import { ordersService } from "./adapters/grpc/handlers.js";
 import { ruleErrors } from "./adapters/grpc/rule-errors.js";
 import { PostgresOrderStore } from "./adapters/postgres/order-store.js";
+import { backfillSalesFacts, PostgresSalesReports } from "./adapters/postgres/sales-report.js";
 import { SagaWorker } from "./adapters/saga/saga-worker.js";
 import { every } from "./adapters/schedule/every.js";
+import { withSagaOutcomeMetrics } from "./adapters/telemetry/saga-outcomes.js";
 import { randomTicketCodes } from "./adapters/security/random-ticket-codes.js";
 import { JwsTicketSigner } from "./adapters/security/ticket-signer.js";
 import { ordersConfig } from "./config.js";
@@ -45,11 +48,30 @@ runMain("orders", async () => {
     namespace: config.EVENT_NAMESPACE,
     snapshotEvery: config.SNAPSHOT_EVERY,
   });
+  await backfillSalesFacts(pool, runtime.logger);
+  // The report's reads go to the replica when there is one. Not a health check: with the replica
+  // down only the report fails (UNAVAILABLE); orders keep being taken.
+  const readPool = config.DATABASE_READ_URL
+    ? createPool(config.DATABASE_READ_URL, { logger: runtime.logger, applicationName: "orders-read", max: 5 })
+    : pool;
+  if (readPool !== pool) runtime.lifecycle.onShutdown("postgres read pool", () => readPool.end());
+  const salesReports = new PostgresSalesReports(pool, readPool);
+  if (readPool !== pool) {
+    const standby = await salesReports.readsFromStandby().catch(() => undefined);
+    runtime.logger.info({ standby }, "sales report reads from DATABASE_READ_URL");
+  }
+  const refresh = every(
+    config.SALES_REPORT_REFRESH_MS,
+    () => salesReports.refresh(),
+    runtime.logger,
+    "refresh sales report",
+  );
+  runtime.lifecycle.onShutdown("sales report refresh", () => refresh.stop());
   const inventory = inventoryGateway(config.INVENTORY_ADDR, config.SAGA_STEP_TIMEOUT_MS);
   const wallet = walletGateway(config.WALLET_ADDR, config.SAGA_STEP_TIMEOUT_MS);
   let worker: SagaWorker | undefined;
   const deps: OrdersDeps = {
-    store,
+    store: withSagaOutcomeMetrics(store, config.SAGA_MODE),
     inventory,
     wallet,
     ticketCodes: randomTicketCodes,
@@ -57,6 +79,7 @@ runMain("orders", async () => {
     ids: { newId: randomUUID },
     sagaMode: config.SAGA_MODE,
     wakeSagas: () => worker?.wake(),
+    salesReports,
   };
   if (config.SAGA_MODE === "orchestration") {
     worker = new SagaWorker(

@@ -85,6 +85,29 @@ export interface TicketSigner {
   publicKeys(): Promise<string[]>;
 }
 
+/** One show, tier and currency of an organization's sales report. */
+export interface SalesReportRow {
+  showId: string;
+  tierId: string;
+  currency: string;
+  ticketsSold: number;
+  ticketsCancelled: number;
+  ticketsCheckedIn: number;
+  grossMinor: number;
+  refundedMinor: number;
+}
+
+export interface SalesReport {
+  rows: SalesReportRow[];
+  /** When the report's view was last refreshed: it is as of then. */
+  refreshedAt: Date | undefined;
+}
+
+/** The sales report's read side (a materialized view, on a replica when there is one). */
+export interface SalesReports {
+  read(organizationId: string): Promise<SalesReport>;
+}
+
 export interface OrdersDeps {
   store: OrderStore;
   inventory: InventoryGateway;
@@ -95,4 +118,5 @@ export interface OrdersDeps {
   sagaMode: "orchestration" | "choreography";
   /** Nudges the saga worker (orchestration) so a new saga starts at once. */
   wakeSagas(): void;
+  salesReports: SalesReports;
 }

@@ -1,3 +1,4 @@
+import { inSpan } from "@marquee/platform/telemetry/tracing";
 import { confirm, holdSeats, recordPayment, reject } from "../domain/decisions.js";
 import type { OrderState } from "../domain/order.js";
 import { nextPurchaseStep, RejectionReason } from "../domain/purchase-saga.js";
@@ -17,7 +18,10 @@ export async function runPurchaseSaga(deps: OrdersDeps, orderId: string): Promis
     if (!state) throw new Error(`saga for unknown order ${orderId}`);
     const step = nextPurchaseStep(state);
     if (step === "done") return state;
-    await STEPS[step](deps, state);
+    // One span per step (its gRPC calls are client spans under it).
+    await inSpan(`saga purchase ${step}`, { attributes: { "marquee.order.id": orderId } }, () =>
+      STEPS[step](deps, state),
+    );
   }
 }
 

@@ -6,6 +6,7 @@ import { editOrder } from "../../app/edit-order.js";
 import { getOrderAsOf } from "../../app/get-order-as-of.js";
 import { getOrderHistory } from "../../app/get-order-history.js";
 import { getOrder } from "../../app/get-order.js";
+import { getSalesReport } from "../../app/get-sales-report.js";
 import { listOrders } from "../../app/list-orders.js";
 import { placeOrder } from "../../app/place-order.js";
 import type { Caller, OrdersDeps, TicketSigner } from "../../app/ports.js";
@@ -91,6 +92,25 @@ export function ordersService(
       return order(await getOrderAsOf(deps, who, orderId, point));
     },
     getTicketKeys: async () => ({ jwks: await signer.publicKeys() }),
+    getSalesReport: async (request) => {
+      const staff = await verifier.requireUser();
+      const { organizationId } = validate(schemas.getSalesReport, request);
+      const report = await getSalesReport(deps, staff, organizationId);
+      return {
+        organizationId,
+        rows: report.rows.map((row) => ({
+          showId: row.showId,
+          tierId: row.tierId,
+          ticketsSold: row.ticketsSold,
+          ticketsCancelled: row.ticketsCancelled,
+          ticketsCheckedIn: row.ticketsCheckedIn,
+          gross: { amountMinor: row.grossMinor, currency: row.currency },
+          refunded: { amountMinor: row.refundedMinor, currency: row.currency },
+          net: { amountMinor: row.grossMinor - row.refundedMinor, currency: row.currency },
+        })),
+        refreshedAt: report.refreshedAt,
+      };
+    },
     // Internal (the query service rebuilding projections); NetworkPolicies restrict callers.
     readEvents: async function* (request, call) {
       const { afterPosition, limit } = validate(schemas.readEvents, request);

@@ -51,5 +51,6 @@ export const schemas = {
       { error: "give either version (≥ 1) or at" },
     ),
   }),
+  getSalesReport: z.object({ organizationId: z.uuid() }),
   readEvents: z.object({ afterPosition: z.number().int().min(0), limit: z.number().int().min(0).max(1_000_000) }),
 };

@@ -11,7 +11,9 @@ import {
   type OrderStore,
   type StoredEvent,
 } from "../../app/ports.js";
+import { salesFactOf } from "../../domain/sales-facts.js";
 import { decodeOrderEvent, encodeOrderEvent, eventTypeOf } from "../events/order-event-codec.js";
+import { insertSalesFact } from "./sales-report.js";
 import { reviveState } from "./snapshot-codec.js";
 
 type Db = Pick<PoolClient, "query">;
@@ -186,10 +188,17 @@ export class PostgresOrderStore implements OrderStore {
     const state = await this.loadWith(client, orderId);
     if (!state) throw new Error(`order ${orderId} has no events after append`);
     for (const event of events) await this.updateLookups(client, state, event);
+    // The sales report's facts, in the same transaction as their events (migration 0002).
+    for (const [i, event] of events.entries()) {
+      const fact = salesFactOf(event, state, new Date());
+      const eventId = outgoing[i]?.eventId;
+      if (fact && eventId) await insertSalesFact(client, eventId, fact);
+    }
     if (options.scheduleSaga) {
-      await client.query(`INSERT INTO sagas (order_id, kind) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [
+      await client.query(`INSERT INTO sagas (order_id, kind, traceparent) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [
         orderId,
         options.scheduleSaga,
+        outgoing[0]?.traceparent ?? null,
       ]);
     }
     await this.snapshotIfDue(client, state, expectedVersion);

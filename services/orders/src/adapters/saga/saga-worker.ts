@@ -1,5 +1,6 @@
 import type { Pool } from "pg";
 import type { Logger } from "@marquee/platform";
+import { inSpan, remoteParent } from "@marquee/platform/telemetry/tracing";
 
 export interface SagaWorkerSettings {
   /** Sagas run side by side; each holds two pooled connections while it runs. */
@@ -14,7 +15,9 @@ export type SagaRunner = (kind: "purchase" | "cancel", orderId: string) => Promi
  * Runs persisted sagas. Each slot claims one due saga row with FOR UPDATE SKIP LOCKED and keeps
  * the row locked while the saga runs: if this process dies, its connection drops, the lock goes
  * with it and the saga is due again at once, for any instance. A failed run is retried with
- * exponential backoff recorded in the row.
+ * exponential backoff recorded in the row. Each run is a span ("saga purchase" / "saga cancel")
+ * continuing the trace context stored with the saga (the call that placed or cancelled the
+ * order), so the saga's steps and calls join that call's trace.
  */
 export class SagaWorker {
   private running = false;
@@ -70,8 +73,13 @@ export class SagaWorker {
     let released = false;
     try {
       await client.query("BEGIN");
-      const { rows } = await client.query<{ order_id: string; kind: "purchase" | "cancel"; attempts: number }>(
-        `SELECT order_id, kind, attempts FROM sagas WHERE next_attempt_at <= now()
+      const { rows } = await client.query<{
+        order_id: string;
+        kind: "purchase" | "cancel";
+        attempts: number;
+        traceparent: string | null;
+      }>(
+        `SELECT order_id, kind, attempts, traceparent FROM sagas WHERE next_attempt_at <= now()
           ORDER BY next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
       );
       const saga = rows[0];
@@ -80,7 +88,14 @@ export class SagaWorker {
         return false;
       }
       try {
-        await this.run(saga.kind, saga.order_id);
+        await inSpan(
+          `saga ${saga.kind}`,
+          {
+            parent: remoteParent(saga.traceparent ?? undefined),
+            attributes: { "marquee.order.id": saga.order_id, "marquee.saga.attempt": saga.attempts + 1 },
+          },
+          () => this.run(saga.kind, saga.order_id),
+        );
         await client.query(`DELETE FROM sagas WHERE order_id = $1 AND kind = $2`, [saga.order_id, saga.kind]);
       } catch (error) {
         const delayMs = Math.min(100 * 2 ** saga.attempts, this.settings.maxBackoffMs);
