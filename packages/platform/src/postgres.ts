@@ -55,6 +55,21 @@ export function createPool(url: string, options: PoolOptions): pg.Pool {
   return pool;
 }
 
+const afterCommitHooks = new WeakMap<pg.ClientBase, (() => void)[]>();
+
+/** Runs `hook` once the transaction `client` is in has committed (withTransaction); never after a rollback. */
+export function afterCommit(client: pg.ClientBase, hook: () => void): void {
+  const hooks = afterCommitHooks.get(client);
+  if (hooks) hooks.push(hook);
+  else afterCommitHooks.set(client, [hook]);
+}
+
+function runAfterCommit(client: pg.ClientBase): void {
+  const hooks = afterCommitHooks.get(client) ?? [];
+  afterCommitHooks.delete(client);
+  for (const hook of hooks) hook();
+}
+
 /** Runs `fn` inside BEGIN/COMMIT on one client; rolls back on any error and always releases. */
 export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   return guardPostgres(async () => {
@@ -68,8 +83,10 @@ export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClie
       await client.query("BEGIN");
       const result = await fn(client);
       await client.query("COMMIT");
+      runAfterCommit(client);
       return result;
     } catch (error) {
+      afterCommitHooks.delete(client);
       await client.query("ROLLBACK").catch((rollbackError: unknown) => {
         broken = rollbackError;
       });

@@ -1,5 +1,5 @@
 import { DomainError } from "@marquee/platform";
-import type { OrderEvent, OrderState } from "../domain/order.js";
+import { evolve, type OrderEvent, type OrderState } from "../domain/order.js";
 import { ConcurrencyConflict, type AppendOptions, type OrdersDeps } from "./ports.js";
 
 const MAX_ATTEMPTS = 5;
@@ -13,15 +13,18 @@ export async function mutateOrder(
   orderId: string,
   decide: (state: OrderState) => OrderEvent[],
   options: AppendOptions,
+  current?: OrderState,
 ): Promise<OrderState> {
   for (let attempt = 1; ; attempt++) {
-    const state = await deps.store.load(orderId);
+    // The caller's state is tried first; after a conflict, the stream is read again.
+    const state = attempt === 1 && current ? current : await deps.store.load(orderId);
     if (!state) throw new DomainError("not_found", "order not found");
     const events = decide(state);
     if (events.length === 0) return state;
     try {
-      await deps.store.append(orderId, state.version, events, options);
-      return (await deps.store.load(orderId)) ?? state;
+      await deps.store.append(orderId, state.version, events, { ...options, previous: state });
+      const now = deps.clock.now();
+      return events.reduce((s, event) => evolve(s, event, now), state);
     } catch (error) {
       if (!(error instanceof ConcurrencyConflict) || attempt >= MAX_ATTEMPTS || options.transaction) throw error;
     }

@@ -1,5 +1,5 @@
 import { placeOrder as decidePlaceOrder } from "../domain/decisions.js";
-import type { OrderState } from "../domain/order.js";
+import { fold, type OrderState } from "../domain/order.js";
 import { actorOf } from "./ownership.js";
 import { DuplicateOrder, type Caller, type OrdersDeps } from "./ports.js";
 
@@ -16,7 +16,8 @@ export async function placeOrder(deps: OrdersDeps, caller: Caller, input: PlaceO
   const existing = await deps.store.findByIdempotencyKey(caller.id, input.idempotencyKey);
   if (existing) return loadExisting(deps, existing);
   const orderId = deps.ids.newId();
-  const events = decidePlaceOrder({ ...input, orderId, buyerId: caller.id, buyerKind: caller.kind }, deps.clock.now());
+  const now = deps.clock.now();
+  const events = decidePlaceOrder({ ...input, orderId, buyerId: caller.id, buyerKind: caller.kind }, now);
   try {
     await deps.store.append(orderId, 0, events, {
       actor: actorOf(caller),
@@ -27,7 +28,8 @@ export async function placeOrder(deps: OrdersDeps, caller: Caller, input: PlaceO
     throw error;
   }
   deps.wakeSagas();
-  return loadExisting(deps, orderId);
+  const placed = fold(events.map((event) => ({ event, recordedAt: now })));
+  return placed ?? loadExisting(deps, orderId);
 }
 
 async function loadExisting(deps: OrdersDeps, orderId: string): Promise<OrderState> {

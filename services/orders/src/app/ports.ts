@@ -29,6 +29,8 @@ export interface AppendOptions {
   /** Orchestration: persist a saga of this kind in the same transaction. */
   scheduleSaga?: "purchase" | "cancel";
   transaction?: Transaction;
+  /** The state the events were decided on (saves the store a re-read of the stream). */
+  previous?: OrderState;
 }
 
 /** Thrown by append when another writer got to the stream first (optimistic concurrency). */

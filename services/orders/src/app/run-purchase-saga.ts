@@ -13,28 +13,31 @@ const ACTOR = { actor: "system:purchase-saga" };
  * from the order's recorded state. A failed call throws: the worker retries with backoff.
  */
 export async function runPurchaseSaga(deps: OrdersDeps, orderId: string): Promise<OrderState> {
+  let state = await deps.store.load(orderId);
+  if (!state) throw new Error(`saga for unknown order ${orderId}`);
   for (;;) {
-    const state = await deps.store.load(orderId);
-    if (!state) throw new Error(`saga for unknown order ${orderId}`);
     const step = nextPurchaseStep(state);
     if (step === "done") return state;
-    // One span per step (its gRPC calls are client spans under it).
-    await inSpan(`saga purchase ${step}`, { attributes: { "marquee.order.id": orderId } }, () =>
-      STEPS[step](deps, state),
+    const before: OrderState = state;
+    // One span per step (its gRPC calls are client spans under it); each step returns the new state.
+    state = await inSpan(`saga purchase ${step}`, { attributes: { "marquee.order.id": orderId } }, () =>
+      STEPS[step](deps, before),
     );
   }
 }
 
-const STEPS = {
+const STEPS: Record<
+  Exclude<ReturnType<typeof nextPurchaseStep>, "done">,
+  (deps: OrdersDeps, state: OrderState) => Promise<OrderState>
+> = {
   reserve_seats: async (deps: OrdersDeps, state: OrderState) => {
     const reservation = await deps.inventory.reserveSeats(state);
     const now = deps.clock.now();
     if (reservation.outcome === "reserved") {
-      await mutateOrder(deps, state.orderId, (s) => holdSeats(s, reservation.hold, now), ACTOR);
-    } else {
-      const reason = reservation.outcome === "out_of_stock" ? RejectionReason.outOfStock : RejectionReason.notOnSale;
-      await mutateOrder(deps, state.orderId, (s) => reject(s, reason, now), ACTOR);
+      return mutateOrder(deps, state.orderId, (s) => holdSeats(s, reservation.hold, now), ACTOR, state);
     }
+    const reason = reservation.outcome === "out_of_stock" ? RejectionReason.outOfStock : RejectionReason.notOnSale;
+    return mutateOrder(deps, state.orderId, (s) => reject(s, reason, now), ACTOR, state);
   },
   charge_wallet: async (deps: OrdersDeps, state: OrderState) => {
     if (!state.held) throw new Error("charge before hold");
@@ -42,25 +45,30 @@ const STEPS = {
     const charge = await deps.wallet.chargeForOrder(state.orderId, state.buyerId, total);
     if (charge.outcome === "charged") {
       const now = deps.clock.now();
-      await mutateOrder(deps, state.orderId, (s) => recordPayment(s, charge.transactionId, total, now), ACTOR);
-      return;
+      return mutateOrder(deps, state.orderId, (s) => recordPayment(s, charge.transactionId, total, now), ACTOR, state);
     }
     await deps.inventory.releaseSeats(state.orderId, "ORDER_REJECTED");
-    await mutateOrder(
+    return mutateOrder(
       deps,
       state.orderId,
       (s) => reject(s, RejectionReason.insufficientFunds, deps.clock.now()),
       ACTOR,
+      state,
     );
   },
   confirm_seats: async (deps: OrdersDeps, state: OrderState) => {
     if (await deps.inventory.confirmSeats(state.orderId)) {
       const codes = deps.ticketCodes.newCodes(state.quantity);
-      await mutateOrder(deps, state.orderId, (s) => confirm(s, codes, deps.clock.now()), ACTOR);
-      return;
+      return mutateOrder(deps, state.orderId, (s) => confirm(s, codes, deps.clock.now()), ACTOR, state);
     }
     await deps.wallet.refundOrder(state.orderId, RejectionReason.holdExpired);
-    await mutateOrder(deps, state.orderId, (s) => reject(s, RejectionReason.holdExpired, deps.clock.now()), ACTOR);
+    return mutateOrder(
+      deps,
+      state.orderId,
+      (s) => reject(s, RejectionReason.holdExpired, deps.clock.now()),
+      ACTOR,
+      state,
+    );
   },
 };
 

@@ -167,25 +167,30 @@ export class PostgresOrderStore implements OrderStore {
         ...(options.causedBy ? { causedBy: options.causedBy } : {}),
       }),
     );
-    for (const [i, event] of events.entries()) {
+    const values: unknown[] = [];
+    const rows = events.map((event, i) => {
       const { typeName, payload } = encodeOrderEvent(event);
       const meta = outgoing[i];
-      await client.query(
-        `INSERT INTO events (stream_id, version, event_id, type, payload, actor, causation_id, correlation_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-        [
-          orderId,
-          expectedVersion + i + 1,
-          meta?.eventId,
-          typeName,
-          payload,
-          options.actor,
-          meta?.causationId ?? null,
-          meta?.correlationId ?? null,
-        ],
-      );
-    }
-    const state = await this.loadWith(client, orderId);
+      values.push(orderId, expectedVersion + i + 1, meta?.eventId, typeName, payload, options.actor);
+      values.push(meta?.causationId ?? null, meta?.correlationId ?? null);
+      return `(${Array.from({ length: 8 }, (_, c) => `$${i * 8 + c + 1}`).join(", ")})`;
+    });
+    // One statement for all the events: a version taken meanwhile fails it whole (unique key).
+    await client.query(
+      `INSERT INTO events (stream_id, version, event_id, type, payload, actor, causation_id, correlation_id)
+       VALUES ${rows.join(", ")}`,
+      values,
+    );
+    // The caller decided on `previous`; folding the new events onto it saves re-reading the stream.
+    const now = new Date();
+    const previous = options.previous?.version === expectedVersion ? options.previous : undefined;
+    const state =
+      expectedVersion === 0 || previous
+        ? fold(
+            events.map((event) => ({ event, recordedAt: now })),
+            previous,
+          )
+        : await this.loadWith(client, orderId);
     if (!state) throw new Error(`order ${orderId} has no events after append`);
     for (const event of events) await this.updateLookups(client, state, event);
     // The sales report's facts, in the same transaction as their events (migration 0002).
