@@ -42,6 +42,28 @@ if ! pg_isready -q -d "$ADMIN_URL" -t 2 2>/dev/null; then
   "$REPO_ROOT/scripts/infra.sh" up >/dev/null || die "could not start PostgreSQL (see above)"
 fi
 
+# Whole-system tests run six services with their connection pools at once (and fault tests start
+# extra copies): PostgreSQL's default of 100 connections is too few. Raising it needs a restart.
+PG_MIN_CONNECTIONS=300
+ensure_postgres_connections() {
+  local have version cluster
+  have="$(psql -X -At -d "$ADMIN_URL" -c 'SHOW max_connections' 2>/dev/null || echo 0)"
+  ((have >= PG_MIN_CONNECTIONS)) && return 0
+  say "PostgreSQL allows $have connections; setting max_connections = $PG_MIN_CONNECTIONS (restarts it) ..."
+  psql -X -q -d "$ADMIN_URL" -c "ALTER SYSTEM SET max_connections = $PG_MIN_CONNECTIONS" ||
+    die "could not raise max_connections (see above)"
+  read -r version cluster < <(pg_lsclusters -h | awk '$3 == 5432 { print $1, $2; exit }') ||
+    die "no PostgreSQL cluster on port 5432 to restart (pg_lsclusters)"
+  pg_ctlcluster --skip-systemctl-redirect "$version" "$cluster" restart ||
+    die "could not restart PostgreSQL $version/$cluster"
+  local deadline=$((SECONDS + 30))
+  until pg_isready -q -d "$ADMIN_URL" -t 2; do
+    ((SECONDS < deadline)) || die "PostgreSQL did not come back within 30 s after the restart"
+    sleep 0.2
+  done
+}
+ensure_postgres_connections
+
 # Test databases are named <prefix>_<10 hex digits> (packages/platform/src/testing/postgres.ts),
 # with "test" in the prefix; a run that was killed leaves its databases behind.
 drop_stale_test_databases() {

@@ -58,7 +58,8 @@ export async function assertPurchaseInvariants(
   assert.equal(stock.available + stock.sold, capacity, "available + sold = capacity");
 
   const spentBy = new Map<string, number>();
-  for (const order of confirmed) spentBy.set(order.buyerId, (spentBy.get(order.buyerId) ?? 0) + (order.total?.amountMinor ?? 0));
+  for (const order of confirmed)
+    spentBy.set(order.buyerId, (spentBy.get(order.buyerId) ?? 0) + (order.total?.amountMinor ?? 0));
   const byBuyer = new Map(purchases.map((p) => [p.buyer.userId, p]));
   for (const [buyerId, purchase] of byBuyer) {
     const expected = purchase.initialBalance - (spentBy.get(buyerId) ?? 0);

@@ -21,7 +21,11 @@ export interface PublishedShow {
 }
 
 const PASSWORD = "correct horse battery staple";
-const TERMINAL = new Set([OrderStatus.ORDER_STATUS_CONFIRMED, OrderStatus.ORDER_STATUS_REJECTED, OrderStatus.ORDER_STATUS_CANCELLED]);
+const TERMINAL = new Set([
+  OrderStatus.ORDER_STATUS_CONFIRMED,
+  OrderStatus.ORDER_STATUS_REJECTED,
+  OrderStatus.ORDER_STATUS_CANCELLED,
+]);
 
 /** The marketplace as its users drive it, through the services' public gRPC APIs only. */
 export function marketplace(system: System) {
@@ -68,7 +72,15 @@ export function marketplace(system: System) {
           venue: { name: "Blue Room", city: "Lisbon", address: "" },
           startsAt: new Date(Date.now() + 30 * 86_400_000),
           tags: ["jazz"],
-          tiers: [{ tierId: "", name: "Standing", price: { amountMinor: priceMinor, currency: "EUR" }, capacity, description: "" }],
+          tiers: [
+            {
+              tierId: "",
+              name: "Standing",
+              price: { amountMinor: priceMinor, currency: "EUR" },
+              capacity,
+              description: "",
+            },
+          ],
         },
         { metadata: bearer(token) },
       );
@@ -99,7 +111,12 @@ export function marketplace(system: System) {
       return balance?.amountMinor ?? 0;
     },
 
-    async buy(person: Person, show: PublishedShow, quantity: number, idempotencyKey: string = randomUUID()): Promise<Order> {
+    async buy(
+      person: Person,
+      show: PublishedShow,
+      quantity: number,
+      idempotencyKey: string = randomUUID(),
+    ): Promise<Order> {
       const { order } = await orders.placeOrder(
         { showId: show.showId, tierId: show.tierId, quantity, idempotencyKey, attendeeNames: [] },
         { metadata: bearer(person.token) },

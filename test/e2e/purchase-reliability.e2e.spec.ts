@@ -136,7 +136,10 @@ for (const mode of MODES) {
         })),
       );
       const someone = await market.signUp("StillWelcome");
-      const { show: stillThere } = await market.catalog.getShow({ showId: show.showId }, { metadata: bearer(someone.token) });
+      const { show: stillThere } = await market.catalog.getShow(
+        { showId: show.showId },
+        { metadata: bearer(someone.token) },
+      );
       assert.equal(stillThere?.showId, show.showId);
       const pending = await market.order(people[1]!.person, purchases[1]!.order.orderId);
       assert.equal(pending.status, OrderStatus.ORDER_STATUS_PENDING, "the purchase waits for the wallet");

@@ -119,7 +119,10 @@ for (const mode of MODES) {
       assert.equal(a.orderId, c.orderId);
       assert.equal((await market.settled(buyer, a.orderId)).status, OrderStatus.ORDER_STATUS_CONFIRMED);
       assert.equal(await market.balance(buyer), 4_000);
-      const { orders } = await market.orders.listOrders({ pageSize: 10, pageToken: "" }, { metadata: bearer(buyer.token) });
+      const { orders } = await market.orders.listOrders(
+        { pageSize: 10, pageToken: "" },
+        { metadata: bearer(buyer.token) },
+      );
       assert.equal(orders.length, 1);
     });
   });

@@ -39,6 +39,7 @@ export const SERVICES: readonly ServiceRecipe[] = [
   { name: "inventory", grpcService: "marquee.inventory.v1.InventoryService", env: async (s) => ({ DATABASE_URL: await s.postgres("inventory"), NATS_URL: s.natsUrl }) },
   { name: "wallet", grpcService: "marquee.wallet.v1.WalletService", env: async (s) => ({ DATABASE_URL: await s.postgres("wallet"), NATS_URL: s.natsUrl, ACCOUNTS_ADDR: s.address("accounts") }) },
   { name: "orders", grpcService: "marquee.orders.v1.OrdersService", env: async (s) => ({ DATABASE_URL: await s.postgres("orders"), NATS_URL: s.natsUrl, ACCOUNTS_ADDR: s.address("accounts"), INVENTORY_ADDR: s.address("inventory"), WALLET_ADDR: s.address("wallet") }) },
+  { name: "query", grpcService: "marquee.query.v1.QueryService", env: async (s) => ({ MONGO_URL: await s.mongo("query"), NATS_URL: s.natsUrl, ACCOUNTS_ADDR: s.address("accounts"), ORDERS_ADDR: s.address("orders") }) },
 ];
 
 export const mainOf = (service: string): string => path.join(repoRoot(), "services", service, "dist", "src", "main.js");

@@ -1,0 +1,434 @@
+/**
+ * Projection rebuild throughput: events per second the query service folds into a new generation
+ * of a read model, on a FerretDB, a nats-server and an orders database of its own.
+ *
+ *   npm run bench:projection-rebuild -w @marquee/bench [-- --events 50000 --inventory-events 20000]
+ *
+ * Seeding: `--events` order events (OrderPlaced, OrderSeatsHeld, OrderPaid, OrderConfirmed per
+ * order; one buyer in ten a partner) are written straight into the orders event store with the
+ * contract's codecs (@marquee/proto/events), and the real orders service serves them through
+ * ReadEvents; `--inventory-events` seat events (StockChanged, then SeatsReserved + SeatsConfirmed
+ * per order) are published to the inventory stream. Then, for each projection, one
+ * RebuildProjection call through the real query service, timed from its progress messages:
+ *
+ *   loading   the history folded in memory and written in bulk (what the goal is judged on)
+ *   total     starting + loading + catching up + switching (which waits 2 s before dropping the
+ *             old generation)
+ *
+ * `--profile` also CPU-profiles the query process during the my-orders rebuild and prints where
+ * its time went (by package, and our own functions inclusive).
+ *
+ * and, to say what limits it, the same run's parts measured alone: ReadEvents streamed by a bare
+ * client (the source), and FerretDB insertMany of as many documents of the same shape (the sink).
+ * Not a test: it prints figures and a PASS / BELOW GOAL line, and exits 0 either way.
+ */
+import { execFileSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { Metadata } from "@grpc/grpc-js";
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import mongoose from "mongoose";
+import { createClient, createLogger, newEvent, streamOf, subjectOf } from "@marquee/platform";
+import { connectNats, ensureStreams, JetStreamPublisher } from "@marquee/platform/nats";
+import { createPool, type Pool } from "@marquee/platform/postgres";
+import { startFerretDb } from "@marquee/platform/testing/ferretdb";
+import { startNatsServer } from "@marquee/platform/testing/nats-server";
+import { createTestDatabase } from "@marquee/platform/testing/postgres";
+import { startService } from "@marquee/platform/testing/service-process";
+import { InventoryEvents, OrderEvents } from "@marquee/proto/events";
+import { OrdersServiceClient, type ReadEventsResponse } from "@marquee/proto/marquee/orders/v1/orders_service";
+import {
+  QueryServiceClient,
+  RebuildPhase,
+  type RebuildProjectionResponse,
+} from "@marquee/proto/marquee/query/v1/query_service";
+import { profilesIn, summarizeProfile } from "./lib/cpu-profile.js";
+import { describeMachine, fixed, printTable } from "./lib/measure.js";
+
+const GOAL = 20_000;
+const NAMESPACE = "bench";
+const SHOWS = 50;
+const INSERT_ROWS = 1_000;
+
+interface Options {
+  events: number;
+  inventoryEvents: number;
+  /** CPU-profile the query process during the my-orders rebuild (lib/cpu-profiler-preload.ts). */
+  profile: boolean;
+}
+
+function parseOptions(): Options {
+  const { values } = parseArgs({
+    options: {
+      events: { type: "string", short: "n", default: "50000" },
+      "inventory-events": { type: "string", default: "20000" },
+      profile: { type: "boolean", default: false },
+    },
+  });
+  return {
+    events: Number(values.events),
+    inventoryEvents: Number(values["inventory-events"]),
+    profile: values.profile,
+  };
+}
+
+const eur = (amountMinor: number) => ({ amountMinor, currency: "EUR" });
+type Show = { showId: string; tierId: string; organizationId: string; startsAt: Date };
+const shows: Show[] = Array.from({ length: SHOWS }, (_, i) => ({
+  showId: randomUUID(),
+  tierId: randomUUID(),
+  organizationId: `00000000-0000-4000-8000-${String(i % 10).padStart(12, "0")}`,
+  startsAt: new Date(Date.now() + 30 * 86_400_000),
+}));
+const showOf = (i: number): Show => shows[i % SHOWS] as Show;
+
+/** The events of `orders` confirmed orders, as the orders service stores them (type name, protobuf). */
+function* orderEvents(
+  orders: number,
+): Generator<{ streamId: string; version: number; type: string; payload: Uint8Array }> {
+  const t0 = Date.now() - orders * 1_000;
+  for (let i = 0; i < orders; i++) {
+    const orderId = randomUUID();
+    const show = showOf(i);
+    const buyerKind = i % 10 === 9 ? "partner" : "user";
+    const buyerId = `00000000-0000-4000-9000-${String(i % 2_000).padStart(12, "0")}`;
+    const at = (s: number) => new Date(t0 + i * 1_000 + s);
+    const quantity = 1 + (i % 4);
+    const total = eur(2_500 * quantity);
+    const events = [
+      OrderEvents.orderPlaced.codec.encode({
+        orderId,
+        buyerId,
+        buyerKind,
+        showId: show.showId,
+        tierId: show.tierId,
+        quantity,
+        attendeeNames: [],
+        idempotencyKey: randomUUID(),
+        occurredAt: at(0),
+      }),
+      OrderEvents.orderSeatsHeld.codec.encode({
+        orderId,
+        unitPrice: eur(2_500),
+        total,
+        organizationId: show.organizationId,
+        showStartsAt: show.startsAt,
+        holdExpiresAt: at(900_000),
+        occurredAt: at(10),
+      }),
+      OrderEvents.orderPaid.codec.encode({ orderId, transactionId: randomUUID(), amount: total, occurredAt: at(20) }),
+      OrderEvents.orderConfirmed.codec.encode({
+        orderId,
+        buyerId,
+        showId: show.showId,
+        tierId: show.tierId,
+        organizationId: show.organizationId,
+        quantity,
+        total,
+        tickets: Array.from({ length: quantity }, (_, k) => ({ ticketCode: `T${i}X${k}`, attendeeName: "" })),
+        occurredAt: at(30),
+        buyerKind,
+      }),
+    ];
+    const types = [
+      OrderEvents.orderPlaced,
+      OrderEvents.orderSeatsHeld,
+      OrderEvents.orderPaid,
+      OrderEvents.orderConfirmed,
+    ];
+    for (const [v, writer] of events.entries()) {
+      yield { streamId: orderId, version: v + 1, type: types[v]?.typeName ?? "", payload: writer.finish() };
+    }
+  }
+}
+
+async function seedEventStore(pool: Pool, count: number): Promise<number> {
+  let batch: unknown[][] = [];
+  let written = 0;
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const values = batch.map(
+      (_, r) => `($${r * 5 + 1}, $${r * 5 + 2}, $${r * 5 + 3}, $${r * 5 + 4}, $${r * 5 + 5}, 'system:bench')`,
+    );
+    await pool.query(
+      `INSERT INTO events (stream_id, version, event_id, type, payload, actor) VALUES ${values.join(", ")}`,
+      batch.flat(),
+    );
+    written += batch.length;
+    batch = [];
+  };
+  for (const e of orderEvents(Math.ceil(count / 4))) {
+    batch.push([e.streamId, e.version, randomUUID(), e.type, Buffer.from(e.payload)]);
+    if (batch.length >= INSERT_ROWS) await flush();
+  }
+  await flush();
+  return written;
+}
+
+async function seedInventoryStream(natsUrl: string, count: number): Promise<number> {
+  const logger = createLogger("bench", "warn");
+  const nc = await connectNats(natsUrl, { name: "bench", logger });
+  try {
+    const jsm = await jetstreamManager(nc);
+    await ensureStreams(jsm, [streamOf(NAMESPACE, "inventory")]);
+    const publisher = new JetStreamPublisher(jetstream(nc));
+    const events = [];
+    for (const show of shows) {
+      events.push(
+        newEvent(NAMESPACE, InventoryEvents.stockChanged, show.showId, {
+          showId: show.showId,
+          tierId: show.tierId,
+          capacity: 1_000_000,
+          available: 1_000_000,
+          price: eur(2_500),
+          occurredAt: new Date(),
+        }),
+      );
+    }
+    for (let i = 0; events.length < count; i++) {
+      const show = showOf(i);
+      const seats = { orderId: randomUUID(), showId: show.showId, tierId: show.tierId, quantity: 2 };
+      events.push(
+        newEvent(NAMESPACE, InventoryEvents.seatsReserved, seats.orderId, {
+          ...seats,
+          buyerId: "b",
+          organizationId: show.organizationId,
+        }),
+      );
+      events.push(newEvent(NAMESPACE, InventoryEvents.seatsConfirmed, seats.orderId, seats));
+    }
+    for (let i = 0; i < events.length; i += 500)
+      await Promise.all(events.slice(i, i + 500).map((e) => publisher.publish(e)));
+    // As if the live consumer of generation 1 were caught up: it starts after what was seeded.
+    const last = (await jsm.streams.info(streamOf(NAMESPACE, "inventory").name)).state.last_seq;
+    await jsm.consumers.add(streamOf(NAMESPACE, "inventory").name, {
+      durable_name: "query-availability-g1",
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: last + 1,
+      filter_subjects: Object.values(InventoryEvents).map((t) => subjectOf(NAMESPACE, t.context, t.name)),
+    });
+    return events.length;
+  } finally {
+    await nc.close();
+  }
+}
+
+/** ReadEvents streamed to the end by a bare client: how fast the source alone goes. */
+async function readEventsRate(address: string): Promise<{ events: number; seconds: number }> {
+  const client = createClient(OrdersServiceClient, address, { defaultTimeoutMs: 3_600_000 });
+  try {
+    const started = performance.now();
+    let events = 0;
+    const call = client.raw.readEvents({ afterPosition: 0, limit: 0 }, new Metadata(), {
+      deadline: Date.now() + 3_600_000,
+    });
+    for await (const _ of call as AsyncIterable<ReadEventsResponse>) events++;
+    return { events, seconds: (performance.now() - started) / 1000 };
+  } finally {
+    client.close();
+  }
+}
+
+/** FerretDB insertMany of `count` order-shaped documents in chunks of 1,000 (the rebuild's sink). */
+async function insertManyRate(url: string, count: number): Promise<number> {
+  const connection = await mongoose.createConnection(`${url}?maxPoolSize=1`).asPromise();
+  try {
+    const collection = connection.collection<{ _id: string } & Record<string, unknown>>("bench_insert_many");
+    const doc = (i: number) => ({
+      _id: randomUUID(),
+      rev: 1,
+      orderId: randomUUID(),
+      buyerKind: "user",
+      buyerId: `buyer-${i % 2_000}`,
+      showId: randomUUID(),
+      tierId: randomUUID(),
+      organizationId: randomUUID(),
+      quantity: 2,
+      status: "confirmed",
+      rejectionReason: "",
+      unitPrice: eur(2_500),
+      total: eur(5_000),
+      tickets: [
+        { code: `T${i}X0`, attendeeName: "" },
+        { code: `T${i}X1`, attendeeName: "" },
+      ],
+      showStartsAt: new Date(),
+      placedAt: new Date(),
+      updatedAt: new Date(),
+      version: 4,
+      idempotencyKey: randomUUID(),
+      applied: [randomUUID(), randomUUID(), randomUUID(), randomUUID()],
+    });
+    const started = performance.now();
+    for (let i = 0; i < count; i += 1_000) {
+      await collection.insertMany(
+        Array.from({ length: Math.min(1_000, count - i) }, (_, k) => doc(i + k)),
+        {
+          ordered: false,
+        },
+      );
+    }
+    const seconds = (performance.now() - started) / 1000;
+    await collection.drop();
+    return count / seconds;
+  } finally {
+    await connection.close();
+  }
+}
+
+interface Timed {
+  projection: string;
+  events: number;
+  applied: number;
+  loadingSeconds: number;
+  totalSeconds: number;
+  serverRate: number;
+}
+
+async function rebuild(address: string, projection: string): Promise<Timed> {
+  const client = createClient(QueryServiceClient, address, { defaultTimeoutMs: 3_600_000 });
+  try {
+    const started = performance.now();
+    let loadingFrom: number | undefined;
+    let loadingTo: number | undefined;
+    let last: RebuildProjectionResponse["progress"];
+    let loaded: RebuildProjectionResponse["progress"];
+    const call = client.raw.rebuildProjection({ projection }, new Metadata(), { deadline: Date.now() + 3_600_000 });
+    for await (const message of call as AsyncIterable<RebuildProjectionResponse>) {
+      const progress = message.progress;
+      if (progress?.phase === RebuildPhase.REBUILD_PHASE_LOADING) {
+        loadingFrom ??= performance.now();
+        loaded = progress;
+      }
+      if (progress && progress.phase > RebuildPhase.REBUILD_PHASE_LOADING) loadingTo ??= performance.now();
+      last = progress;
+    }
+    if (last?.phase !== RebuildPhase.REBUILD_PHASE_DONE) throw new Error(`${projection}: rebuild did not finish`);
+    return {
+      projection,
+      events: loaded?.total ?? 0,
+      applied: loaded?.eventsApplied ?? 0,
+      loadingSeconds: ((loadingTo ?? performance.now()) - (loadingFrom ?? started)) / 1000,
+      totalSeconds: (performance.now() - started) / 1000,
+      serverRate: loaded?.ratePerSecond ?? 0,
+    };
+  } finally {
+    client.close();
+  }
+}
+
+/** The pid of the process listening on a TCP port of 127.0.0.1 (ss from iproute2). */
+function pidListeningOn(port: number): number | undefined {
+  const out = execFileSync("ss", ["-ltnpH", `sport = :${port}`], { encoding: "utf8" });
+  const pid = /pid=(\d+)/.exec(out)?.[1];
+  return pid ? Number(pid) : undefined;
+}
+
+function printProfile(dir: string): void {
+  for (const file of profilesIn(dir)) {
+    const summary = summarizeProfile(file);
+    console.log(
+      `\nquery CPU during the my-orders rebuild: ${fixed(summary.busyMs)} ms busy of ${fixed(summary.wallMs)} ms`,
+    );
+    printTable(
+      ["package", "ms"],
+      summary.byPackage.slice(0, 10).map(([name, ms]) => [name, fixed(ms)]),
+    );
+    printTable(
+      ["own function (inclusive)", "ms"],
+      summary.ownInclusive.slice(0, 12).map(([name, ms]) => [name, fixed(ms)]),
+    );
+  }
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions();
+  console.log(`projection rebuild — ${describeMachine()}`);
+  const nats = await startNatsServer();
+  const ferret = await startFerretDb();
+  const database = await createTestDatabase("bench_rebuild_test_orders");
+  const cleanup: (() => Promise<unknown>)[] = [() => database.drop(), () => ferret.dispose(), () => nats.dispose()];
+  try {
+    const common = { NATS_URL: nats.url, EVENT_NAMESPACE: NAMESPACE, LOG_LEVEL: "warn", ACCOUNTS_ADDR: "127.0.0.1:9" };
+    const orders = await startService({
+      name: "orders",
+      env: { ...common, DATABASE_URL: database.url, INVENTORY_ADDR: "127.0.0.1:9", WALLET_ADDR: "127.0.0.1:9" },
+    });
+    cleanup.unshift(() => orders.stop());
+    const pool = createPool(database.url, { logger: createLogger("bench", "warn") });
+    let seeded: number;
+    let seedSeconds: number;
+    try {
+      const t = performance.now();
+      seeded = await seedEventStore(pool, options.events);
+      seedSeconds = (performance.now() - t) / 1000;
+    } finally {
+      await pool.end();
+    }
+    const t = performance.now();
+    const inventory = await seedInventoryStream(nats.url, options.inventoryEvents);
+    console.log(
+      `seeded ${seeded.toLocaleString()} order events into the event store in ${fixed(seedSeconds, 1)} s, ` +
+        `${inventory.toLocaleString()} inventory events into JetStream in ${fixed((performance.now() - t) / 1000, 1)} s`,
+    );
+    const profileDir = options.profile ? mkdtempSync(path.join(tmpdir(), "bench-rebuild-profile-")) : undefined;
+    if (profileDir) cleanup.push(async () => rmSync(profileDir, { recursive: true, force: true }));
+    const profiling: NodeJS.ProcessEnv = profileDir
+      ? {
+          NODE_OPTIONS: `--import=${new URL("./lib/cpu-profiler-preload.js", import.meta.url).href}`,
+          BENCH_CPU_PROFILE_DIR: profileDir,
+        }
+      : {};
+    const query = await startService({
+      name: "query",
+      env: { ...common, ...profiling, MONGO_URL: `${ferret.url}/bench_query`, ORDERS_ADDR: orders.address },
+      readyTimeoutMs: 60_000,
+    });
+    cleanup.unshift(() => query.stop());
+    const queryPid = profileDir ? pidListeningOn(query.port) : undefined;
+
+    const source = await readEventsRate(orders.address);
+    const runs: Timed[] = [];
+    for (const projection of ["my-orders", "organizer-sales", "partner-orders", "availability"]) {
+      const profiled = queryPid !== undefined && projection === "my-orders";
+      if (profiled) process.kill(queryPid, "SIGUSR2");
+      runs.push(await rebuild(query.address, projection));
+      if (profiled) process.kill(queryPid, "SIGUSR2");
+    }
+    const sink = await insertManyRate(`${ferret.url}/bench_sink`, Math.ceil(seeded / 4));
+
+    printTable(
+      ["projection", "events", "applied", "loading s", "events/s (loading)", "server rate", "total s"],
+      runs.map((r) => [
+        r.projection,
+        r.events.toLocaleString(),
+        r.applied.toLocaleString(),
+        fixed(r.loadingSeconds, 2),
+        fixed(r.events / r.loadingSeconds),
+        fixed(r.serverRate),
+        fixed(r.totalSeconds, 2),
+      ]),
+    );
+    console.log(
+      `source: ReadEvents alone streams ${source.events.toLocaleString()} events at ${fixed(source.events / source.seconds)}/s`,
+    );
+    console.log(
+      `sink: FerretDB insertMany of ${Math.ceil(seeded / 4).toLocaleString()} order documents at ${fixed(sink)} documents/s ` +
+        `(= ${fixed(sink * 4)} order events/s at 4 events per order)`,
+    );
+    if (profileDir) printProfile(profileDir);
+    const judged = runs[0];
+    const rate = judged ? judged.events / judged.loadingSeconds : 0;
+    console.log(
+      `${rate >= GOAL ? "PASS" : "BELOW GOAL"}: my-orders rebuilt at ${fixed(rate)} events/s (goal ≥ ${GOAL.toLocaleString()}/s)`,
+    );
+  } finally {
+    for (const step of cleanup) await step().catch((error: unknown) => console.error(error));
+  }
+}
+
+await main();

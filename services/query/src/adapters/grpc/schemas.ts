@@ -1,0 +1,65 @@
+import { z } from "zod";
+import { OrderStatus as ProtoStatus } from "@marquee/proto/marquee/query/v1/query_service";
+import type { OrderStatus } from "../../domain/order-view.js";
+import { PAGE_SIZE } from "../../domain/paging.js";
+import { PROJECTION_NAMES } from "../../domain/projections.js";
+import { decodeOrderToken, decodeTicketToken } from "./page-token.js";
+
+const pageSize = z
+  .number()
+  .int()
+  .min(0, `must be ${PAGE_SIZE.min}..${PAGE_SIZE.max} (0 means ${PAGE_SIZE.default})`)
+  .max(PAGE_SIZE.max, `must be ${PAGE_SIZE.min}..${PAGE_SIZE.max}`)
+  .transform((size) => size || PAGE_SIZE.default);
+
+const token = <T>(decode: (token: string) => T | undefined) =>
+  z
+    .string()
+    .max(300)
+    .transform((value, ctx) => {
+      if (!value) return undefined;
+      const cursor = decode(value);
+      if (!cursor) ctx.addIssue({ code: "custom", message: "is not a page_token of this listing" });
+      return cursor;
+    });
+
+const STATUS: Partial<Record<ProtoStatus, OrderStatus>> = {
+  [ProtoStatus.ORDER_STATUS_PENDING]: "pending",
+  [ProtoStatus.ORDER_STATUS_CONFIRMED]: "confirmed",
+  [ProtoStatus.ORDER_STATUS_REJECTED]: "rejected",
+  [ProtoStatus.ORDER_STATUS_CANCELLED]: "cancelled",
+  [ProtoStatus.ORDER_STATUS_COMPLETED]: "completed",
+};
+
+const status = z
+  .number()
+  .int()
+  .refine((value) => value === ProtoStatus.ORDER_STATUS_UNSPECIFIED || STATUS[value as ProtoStatus] !== undefined, {
+    message: "is not an order status",
+  })
+  .transform((value) => STATUS[value as ProtoStatus]);
+
+const orderPage = z
+  .object({ pageSize, pageToken: token(decodeOrderToken), status })
+  .transform(({ pageSize, pageToken, status }) => ({ pageSize, after: pageToken, status }));
+
+const projection = z.enum(PROJECTION_NAMES, { error: `must be one of ${PROJECTION_NAMES.join(", ")}` });
+
+export const MAX_MIN_VERSION = 1_000_000;
+export const MAX_SHOWS = 100;
+
+export const schemas = {
+  listMyOrders: orderPage,
+  listPartnerOrders: orderPage,
+  getMyOrder: z.object({ orderId: z.uuid(), minVersion: z.number().int().min(0).max(MAX_MIN_VERSION) }),
+  listMyTickets: z
+    .object({ pageSize, pageToken: token(decodeTicketToken) })
+    .transform(({ pageSize, pageToken }) => ({ pageSize, after: pageToken })),
+  getShowSales: z.object({ showId: z.uuid() }),
+  listOrganizationSales: z.object({ organizationId: z.uuid() }),
+  getShowAvailability: z.object({ showIds: z.array(z.uuid()).min(1).max(MAX_SHOWS) }),
+  getProjectionStatus: z.object({
+    projection: z.union([z.literal(""), projection]).transform((name) => name || undefined),
+  }),
+  rebuildProjection: z.object({ projection }),
+};

@@ -1,0 +1,74 @@
+import type { Connection, mongo } from "mongoose";
+import type { ProjectionName } from "../../domain/projections.js";
+import type { GenerationStores } from "../../app/ports.js";
+
+export type Kind = keyof GenerationStores;
+
+/**
+ * Each generation of a projection has collections of its own, `<base>_g<generation>`: a rebuild
+ * fills new ones while reads use the current ones, and the old ones are dropped whole after the
+ * switch (a drop, not a delete of every document, which FerretDB does slowly).
+ */
+const COLLECTIONS: Record<ProjectionName, Partial<Record<Kind, string>>> = {
+  "my-orders": { orders: "my_orders" },
+  "partner-orders": { orders: "partner_orders" },
+  "organizer-sales": { sales: "show_sales" },
+  availability: { holds: "seat_holds", seats: "show_seats", stock: "show_stock" },
+};
+
+/**
+ * Indexes for MongoDB's sake. FerretDB 1.24 (SQLite) creates them but answers every query but
+ * `{_id: <string>}` by reading the whole collection (measured: see the report in bench/), so on
+ * FerretDB every read model stays small or slow.
+ */
+const INDEXES: Record<Kind, mongo.IndexSpecification[]> = {
+  orders: [
+    { buyerKind: 1, buyerId: 1, placedAt: -1, _id: -1 },
+    { buyerKind: 1, buyerId: 1, status: 1, placedAt: -1, _id: -1 },
+  ],
+  sales: [{ showId: 1 }, { organizationId: 1 }],
+  seats: [{ showId: 1 }],
+  holds: [],
+  stock: [],
+};
+
+export function kindsOf(name: ProjectionName): Kind[] {
+  return Object.keys(COLLECTIONS[name]) as Kind[];
+}
+
+export function collectionName(name: ProjectionName, kind: Kind, generation: number): string {
+  const base = COLLECTIONS[name][kind];
+  if (!base) throw new Error(`projection ${name} keeps no ${kind}`);
+  return `${base}_g${generation}`;
+}
+
+/** A document as stored: the value's fields, its id as `_id` and the revision of its last write. */
+export type StoredDocument = { _id: string; rev: number } & Record<string, unknown>;
+
+export function collectionOf(
+  connection: Connection,
+  name: ProjectionName,
+  kind: Kind,
+  generation: number,
+): mongo.Collection<StoredDocument> {
+  // The driver's collection: documents round-trip exactly as the domain shapes them (no casting).
+  return connection.collection<StoredDocument>(
+    collectionName(name, kind, generation),
+  ) as unknown as mongo.Collection<StoredDocument>;
+}
+
+export async function createIndexes(collection: mongo.Collection<StoredDocument>, kind: Kind): Promise<void> {
+  for (const index of INDEXES[kind]) await collection.createIndex(index);
+}
+
+export function toStored<T>(id: string, rev: number, value: T): StoredDocument {
+  return { ...(value as Record<string, unknown>), _id: id, rev };
+}
+
+export function fromStored<T>(doc: StoredDocument): { value: T; rev: number } {
+  const { _id, rev, ...value } = doc;
+  return { value: value as T, rev };
+}
+
+/** Leaves out undefined fields (the driver would store them as null). */
+export const WRITE_OPTIONS = { ignoreUndefined: true } as const;

@@ -1,0 +1,79 @@
+import type { Connection } from "mongoose";
+import { guardMongo } from "@marquee/platform/mongo";
+import type { BatchStores, DocStore, Generations, GenerationStores } from "../../app/ports.js";
+import type { ProjectionName } from "../../domain/projections.js";
+import { BufferedDocStore } from "./batch-store.js";
+import { collectionName, collectionOf, createIndexes, kindsOf, type Kind } from "./collections.js";
+import { MongoDocStore } from "./doc-store.js";
+
+const KINDS: Kind[] = ["orders", "sales", "holds", "seats", "stock"];
+/** A rebuild keeps this many of the most recently touched documents per collection in memory... */
+const KEEP_HOT = 1_000;
+/** ...and starts writing the others once there are more than this many. */
+const SPILL_ABOVE = 2_000;
+
+/** Generations as collections of their own in the query database. */
+export class MongoGenerations implements Generations {
+  constructor(private readonly connection: Connection) {}
+
+  /** Indexes come later (ensure): building them once after the bulk load is cheaper than per insert. */
+  async prepare(name: ProjectionName, generation: number): Promise<void> {
+    await this.drop(name, generation);
+  }
+
+  /** Indexes of a generation in place (idempotent): run at start for the active ones. */
+  async ensure(name: ProjectionName, generation: number): Promise<void> {
+    for (const kind of kindsOf(name)) {
+      await guardMongo(() => createIndexes(collectionOf(this.connection, name, kind, generation), kind));
+    }
+  }
+
+  async drop(name: ProjectionName, generation: number): Promise<void> {
+    const existing = new Set(
+      (await guardMongo(() => this.connection.listCollections())).map((collection) => collection.name),
+    );
+    for (const kind of kindsOf(name)) {
+      const collection = collectionName(name, kind, generation);
+      if (existing.has(collection)) await guardMongo(() => this.connection.dropCollection(collection));
+    }
+  }
+
+  stores(name: ProjectionName, generation: number): GenerationStores {
+    return this.build(
+      name,
+      (kind) => new MongoDocStore<unknown>(collectionOf(this.connection, name, kind, generation)),
+    );
+  }
+
+  batch(name: ProjectionName, generation: number): BatchStores {
+    const buffers = new Map<Kind, BufferedDocStore<unknown>>();
+    const stores = this.build(name, (kind) => {
+      const buffer = new BufferedDocStore<unknown>(collectionOf(this.connection, name, kind, generation));
+      buffers.set(kind, buffer);
+      return buffer;
+    });
+    return {
+      stores,
+      spill: async () => {
+        for (const buffer of buffers.values()) {
+          if (buffer.pending() > SPILL_ABOVE) await buffer.spill(buffer.pending() - KEEP_HOT);
+        }
+      },
+      flush: async () => {
+        for (const buffer of buffers.values()) await buffer.flush();
+      },
+    };
+  }
+
+  /** The stores of the projection's own kinds; any other kind is a programming error when used. */
+  private build(name: ProjectionName, make: (kind: Kind) => DocStore<unknown>): GenerationStores {
+    const own = new Set(kindsOf(name));
+    const refuse = (kind: Kind) => ({
+      get: () => Promise.reject(new Error(`${name} keeps no ${kind}`)),
+      put: () => Promise.reject(new Error(`${name} keeps no ${kind}`)),
+    });
+    return Object.fromEntries(
+      KINDS.map((kind) => [kind, own.has(kind) ? make(kind) : refuse(kind)]),
+    ) as unknown as GenerationStores;
+  }
+}
