@@ -189,3 +189,15 @@ done
 if [[ ${#fatal[@]} -gt 0 ]]; then
   die "could not install: ${fatal[*]} (see the output above; $(go version))"
 fi
+
+# Debian's Chromium for bff-web's browser test (playwright-core drives it; no browser download).
+ensure_chromium() {
+  [[ -x /usr/bin/chromium ]] && return 0
+  command -v apt-get >/dev/null 2>&1 || die "Chromium is missing and apt-get is not available to install it"
+  note "installing Debian's chromium (for the browser test) ..."
+  local sudo=""
+  [[ $(id -u) -eq 0 ]] || sudo="sudo"
+  $sudo apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null ||
+    die "could not install chromium (apt-get install chromium)"
+}
+ensure_chromium
