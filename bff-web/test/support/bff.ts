@@ -1,0 +1,31 @@
+import { createLogger, parseConfig } from "@marquee/platform";
+import { Lifecycle } from "@marquee/platform/lifecycle";
+import { serveWeb } from "../../src/app.js";
+import { webConfig, type WebConfig } from "../../src/config.js";
+import type { Backends } from "./backends.js";
+
+export interface RunningBff {
+  readonly url: string;
+  readonly config: WebConfig;
+  stop(): Promise<void>;
+}
+
+/** bff-web in this process, served as main.ts serves it, on a free port, against `backends`. */
+export async function startBff(backends: Backends, env: Record<string, string> = {}): Promise<RunningBff> {
+  const config = parseConfig(webConfig, {
+    ACCOUNTS_ADDR: backends.address("accounts"),
+    CATALOG_ADDR: backends.address("catalog"),
+    INVENTORY_ADDR: backends.address("inventory"),
+    WALLET_ADDR: backends.address("wallet"),
+    ORDERS_ADDR: backends.address("orders"),
+    QUERY_ADDR: backends.address("query"),
+    CSRF_SECRET: "a test secret that is long enough for hmac",
+    LOG_LEVEL: process.env.BFF_LOG_LEVEL ?? "silent",
+    ...env,
+    PORT: "0",
+  });
+  const logger = createLogger("bff-web", config.LOG_LEVEL);
+  const lifecycle = new Lifecycle(logger);
+  const { port } = await serveWeb(config, { logger, lifecycle }, "127.0.0.1");
+  return { url: `http://127.0.0.1:${port}`, config, stop: () => lifecycle.shutdown("test over") };
+}
