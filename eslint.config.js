@@ -3,7 +3,18 @@ import tseslint from "typescript-eslint";
 
 const noCrossServiceImports = {
   patterns: [
-    { group: ["**/services/*/**", "@marquee/accounts*", "@marquee/catalog*", "@marquee/inventory*", "@marquee/wallet*", "@marquee/orders*", "@marquee/query*"], message: "Services never import each other: share proto/ contracts and @marquee/platform only." },
+    {
+      group: [
+        "**/services/*/**",
+        "@marquee/accounts*",
+        "@marquee/catalog*",
+        "@marquee/inventory*",
+        "@marquee/wallet*",
+        "@marquee/orders*",
+        "@marquee/query*",
+      ],
+      message: "Services never import each other: share proto/ contracts and @marquee/platform only.",
+    },
   ],
 };
 
@@ -29,7 +40,20 @@ export default tseslint.config(
         {
           patterns: [
             ...noCrossServiceImports.patterns,
-            { group: ["node:*", "pg", "mongoose", "@nats-io/*", "@grpc/*", "@marquee/platform*", "**/adapters/**", "**/app/**", "koa*"], message: "domain/ holds pure rules: no I/O, adapters or frameworks." },
+            {
+              group: [
+                "node:*",
+                "pg",
+                "mongoose",
+                "@nats-io/*",
+                "@grpc/*",
+                "@marquee/platform*",
+                "**/adapters/**",
+                "**/app/**",
+                "koa*",
+              ],
+              message: "domain/ holds pure rules: no I/O, adapters or frameworks.",
+            },
           ],
         },
       ],
