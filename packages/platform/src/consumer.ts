@@ -196,11 +196,10 @@ async function handleIn(
       endSpan(span, error);
       return;
     }
-    const retryInMs = Math.min(
-      options.maxRetryDelayMs ?? 10_000,
-      (options.retryDelayMs ?? 1_000) * 2 ** (event.deliveryCount - 1),
-    );
-    logger.warn(
+    // An event that only came early (RETRY_LATER) is retried within tens of milliseconds.
+    const firstDelayMs = asDomainError(error)?.reason === "RETRY_LATER" ? 25 : (options.retryDelayMs ?? 1_000);
+    const retryInMs = Math.min(options.maxRetryDelayMs ?? 10_000, firstDelayMs * 2 ** (event.deliveryCount - 1));
+    logger[asDomainError(error)?.reason === "RETRY_LATER" ? "debug" : "warn"](
       { err: error, eventId: event.eventId, type: event.type, delivery: event.deliveryCount, retryInMs },
       "event handler failed",
     );
