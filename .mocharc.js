@@ -3,7 +3,7 @@
 //   unit  *.unit.spec.ts next to the code it tests  ->  <package>/dist/src/**/*.unit.spec.js
 //   int   *.int.spec.ts in a package's test/        ->  <package>/dist/test/**/*.int.spec.js
 //   e2e   *.e2e.spec.ts in test/e2e/ (whole system)  ->  test/e2e/dist/**/*.e2e.spec.js
-// `npm test` runs the three kinds in that order in one mocha run, so there is one summary line;
+// `npm run test:mocha` runs the three kinds in that order in one mocha run, so there is one summary line;
 // `npm run test:unit` (test:int, test:e2e) runs one kind: TEST_KIND=unit|int|e2e, comma-separated.
 import path from "node:path";
 import { fileURLToPath } from "node:url";

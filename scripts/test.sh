@@ -4,7 +4,7 @@
 #   scripts/test.sh              npm ci (only when node_modules is missing or package-lock.json
 #                                changed), the tools (scripts/tools.sh), the build (npm run build),
 #                                PostgreSQL, then unit, integration and e2e tests, in that order, in
-#                                one mocha run (= npm test; see .mocharc.js): one summary at the end
+#                                one mocha run (= npm run test:mocha; see .mocharc.js): one summary at the end
 #   scripts/test.sh unit e2e     only those kinds (unit, int, e2e)
 #
 # Tests start their own nats-server and FerretDB per test file and create their own PostgreSQL
