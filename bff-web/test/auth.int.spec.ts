@@ -1,3 +1,4 @@
+import { describe, it, before, after } from "mocha";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import type { ShowPage } from "../src/compose/show-page.js";

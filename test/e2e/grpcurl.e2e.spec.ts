@@ -1,3 +1,4 @@
+import { describe, it, before, after } from "mocha";
 import assert from "node:assert/strict";
 import { grpcurl } from "./processes.js";
 import { BUILT, startSystem, type System } from "./system.js";

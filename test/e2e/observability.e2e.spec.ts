@@ -1,3 +1,4 @@
+import { describe, it, before, after } from "mocha";
 import assert from "node:assert/strict";
 import { inSpan } from "@marquee/platform/telemetry/tracing";
 import { waitFor } from "@marquee/platform/testing/wait";

@@ -1,3 +1,4 @@
+import { describe, it, before, after } from "mocha";
 import assert from "node:assert/strict";
 import { freePort } from "@marquee/platform/testing/server-process";
 import { logLines, spawnService, waitServing, within } from "./processes.js";

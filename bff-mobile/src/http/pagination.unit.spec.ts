@@ -1,3 +1,4 @@
+import { describe, it } from "mocha";
 import assert from "node:assert/strict";
 import { DomainError } from "@marquee/platform";
 import { decodeCursor, encodeCursor, withCursor } from "./pagination.js";

@@ -1,5 +1,5 @@
 import type { Context, Middleware } from "koa";
-import { z } from "zod";
+import type { z } from "zod";
 import { DomainError } from "@marquee/platform";
 import { parseRequest } from "@marquee/platform/http";
 

@@ -1,3 +1,4 @@
+import { describe, it } from "mocha";
 import assert from "node:assert/strict";
 import type { Context } from "koa";
 import { DomainError } from "@marquee/platform";

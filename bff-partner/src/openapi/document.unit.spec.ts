@@ -1,3 +1,4 @@
+import { describe, it } from "mocha";
 import assert from "node:assert/strict";
 import type { Logger } from "pino";
 import { partnerRoutes } from "../app.js";

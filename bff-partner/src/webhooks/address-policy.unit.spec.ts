@@ -1,3 +1,4 @@
+import { describe, it } from "mocha";
 import assert from "node:assert/strict";
 import { classifyAddress, RefusedUrl, WebhookAddressPolicy, type Resolver } from "./address-policy.js";
 

@@ -1,3 +1,4 @@
+import { describe, it } from "mocha";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { retryDelayMs, retrySpanMs } from "./backoff.js";

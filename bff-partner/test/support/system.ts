@@ -1,3 +1,4 @@
+import { after } from "mocha";
 import { startFerretDb, type FerretDb } from "@marquee/platform/testing/ferretdb";
 import { startNatsServer, type NatsServer } from "@marquee/platform/testing/nats-server";
 import { createTestDatabase, type TestDatabase } from "@marquee/platform/testing/postgres";

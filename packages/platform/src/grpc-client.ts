@@ -12,7 +12,7 @@ import {
 } from "@grpc/grpc-js";
 import { ROOT_CONTEXT } from "@opentelemetry/api";
 import { currentContext } from "./context.js";
-import { DomainError, fromServiceError } from "./errors.js";
+import { type DomainError, fromServiceError } from "./errors.js";
 import { METADATA_KEYS } from "./grpc-server.js";
 import { grpcClientRecorder, splitMethodPath } from "./telemetry/metrics.js";
 import { formatTraceparent, SpanKind, SpanStatusCode, startSpan } from "./telemetry/tracing.js";

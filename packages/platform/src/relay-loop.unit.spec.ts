@@ -1,3 +1,4 @@
+import { describe, it } from "mocha";
 import assert from "node:assert/strict";
 import { RelayLoop } from "./relay-loop.js";
 import { recordingLogger } from "./testing/logs.js";

@@ -1,3 +1,4 @@
+import { describe, it, before, after, beforeEach, afterEach } from "mocha";
 import assert from "node:assert/strict";
 import { jetstream, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import type { Logger } from "pino";

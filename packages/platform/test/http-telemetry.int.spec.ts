@@ -1,3 +1,4 @@
+import { describe, it, before, after } from "mocha";
 import assert from "node:assert/strict";
 import Router from "@koa/router";
 import { currentContext } from "../src/context.js";

@@ -1,3 +1,4 @@
+import { describe, it, before, after, beforeEach } from "mocha";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { createLogger } from "../src/logger.js";

@@ -1,3 +1,4 @@
+import { describe, it, before, after } from "mocha";
 import assert from "node:assert/strict";
 import { PostgresKeyring } from "../src/keyring.js";
 import { createPool, migratePlatform, type Pool } from "../src/postgres.js";

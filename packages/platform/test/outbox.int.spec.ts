@@ -1,3 +1,4 @@
+import { describe, it, before, after, beforeEach, afterEach } from "mocha";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";

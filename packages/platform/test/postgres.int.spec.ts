@@ -1,3 +1,4 @@
+import { describe, it, before, after } from "mocha";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";

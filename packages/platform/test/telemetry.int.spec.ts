@@ -1,3 +1,4 @@
+import { describe, it, before, after, beforeEach } from "mocha";
 import assert from "node:assert/strict";
 import { once } from "node:events";
 import { createServer } from "node:net";

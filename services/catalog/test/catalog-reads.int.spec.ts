@@ -1,3 +1,4 @@
+import { describe, it, before, after } from "mocha";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import type { CreateShowRequest, ListShowsRequest, Show } from "@marquee/proto/marquee/catalog/v1/catalog_service";

@@ -1,3 +1,4 @@
+import { describe, it, before, after } from "mocha";
 import assert from "node:assert/strict";
 import { CatalogEvents } from "@marquee/proto/events";
 import { ShowStatus, type Show } from "@marquee/proto/marquee/catalog/v1/catalog_service";

@@ -1,3 +1,4 @@
+import { describe, it } from "mocha";
 import assert from "node:assert/strict";
 import { waitFor } from "../testing/wait.js";
 import { EventLoopLiveness } from "./liveness.js";

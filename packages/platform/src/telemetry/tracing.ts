@@ -4,7 +4,7 @@ import {
   diag,
   DiagLogLevel,
   ROOT_CONTEXT,
-  SpanKind,
+  type SpanKind,
   SpanStatusCode,
   trace,
   TraceFlags,

@@ -1,3 +1,4 @@
+import { describe, it, before, after, beforeEach } from "mocha";
 import assert from "node:assert/strict";
 import { Writable } from "node:stream";
 import { context as otelContext, ROOT_CONTEXT, trace } from "@opentelemetry/api";

@@ -1,3 +1,4 @@
+import { describe, it } from "mocha";
 import assert from "node:assert/strict";
 import { DomainError, type OutgoingEvent } from "@marquee/platform";
 import { draftShow, publishShow as published, type Show } from "../domain/show.js";

@@ -1,4 +1,5 @@
 // The purity rule is for the domain code; its tests may assert with node:assert.
+import { describe, it } from "mocha";
 import assert from "node:assert/strict";
 import { canEditShows, canSeeDrafts, isVisibleTo, type Caller } from "./access.js";
 import type { Show } from "./show.js";

@@ -1,3 +1,4 @@
+import { describe, it } from "mocha";
 import assert from "node:assert/strict";
 import { available, clampCapacity, planStock, sumDeltas, type PublishedShow, type TierStock } from "./stock.js";
 

@@ -1,3 +1,4 @@
+import { describe, it } from "mocha";
 import assert from "node:assert/strict";
 import { cancel, checkIn, confirm, editAttendees, holdSeats, placeOrder, recordPayment, reject } from "./decisions.js";
 import { evolve, fold, type OrderEvent, type OrderState } from "./order.js";

@@ -1,3 +1,4 @@
+import { describe, it } from "mocha";
 import assert from "node:assert/strict";
 import { evolve, type OrderEvent, type OrderState } from "./order.js";
 import { salesFactOf } from "./sales-facts.js";

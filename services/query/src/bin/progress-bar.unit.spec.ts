@@ -1,3 +1,4 @@
+import { describe, it } from "mocha";
 import assert from "node:assert/strict";
 import { RebuildPhase } from "@marquee/proto/marquee/query/v1/query_service";
 import { progressLine } from "./progress-bar.js";

@@ -1,3 +1,4 @@
+import { describe, it } from "mocha";
 import assert from "node:assert/strict";
 import { shardOf, withApplied } from "./applied.js";
 import { lagSeconds, rateAndEta } from "./projections.js";

@@ -1,3 +1,4 @@
+import { describe, it } from "mocha";
 import assert from "node:assert/strict";
 import { DomainError, validate } from "@marquee/platform";
 import type { CreateShowRequest, TicketTier } from "@marquee/proto/marquee/catalog/v1/catalog_service";

@@ -1,3 +1,4 @@
+import { describe, it } from "mocha";
 import assert from "node:assert/strict";
 import { validate, DomainError } from "@marquee/platform";
 import { OrderStatus } from "@marquee/proto/marquee/query/v1/query_service";

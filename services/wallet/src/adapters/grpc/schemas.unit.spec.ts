@@ -1,3 +1,4 @@
+import { describe, it } from "mocha";
 import assert from "node:assert/strict";
 import { DomainError, validate } from "@marquee/platform";
 import { encodePageToken } from "./page-token.js";
