@@ -19,7 +19,10 @@ const documents = ["README.md", ...readdirSync(path.join(root, "docs")).map((nam
 function namedPaths(markdown: string): string[] {
   const names = new Set<string>();
   for (const match of markdown.matchAll(/`([^`\s]+)`/g)) {
-    const candidate = (match[1] ?? "").replace(/[:#].*$/, "").replace(/[*{].*$/, "").replace(/\/$/, "");
+    const candidate = (match[1] ?? "")
+      .replace(/[:#].*$/, "")
+      .replace(/[*{].*$/, "")
+      .replace(/\/$/, "");
     const top = candidate.split("/")[0] ?? "";
     if (candidate.includes("/") && TOP_LEVEL.includes(top) && !candidate.includes("<")) names.add(candidate);
   }
