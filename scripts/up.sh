@@ -17,7 +17,7 @@
 set -euo pipefail
 
 # The services, in start order (a service comes after the ones it calls): name:gRPC port.
-# Adding a service is one line here. The ports are the services' own defaults (DESIGN.md).
+# Adding a service is one line here. The ports are the services' own defaults (docs/architecture.md).
 SERVICES=(
   accounts:50051
   catalog:50052
