@@ -5,8 +5,12 @@
 //   e2e   *.e2e.spec.ts in test/e2e/ (whole system)  ->  test/e2e/dist/**/*.e2e.spec.js
 // `npm run test:mocha` runs the three kinds in that order in one mocha run, so there is one summary line;
 // `npm run test:unit` (test:int, test:e2e) runs one kind: TEST_KIND=unit|int|e2e, comma-separated.
+// A kind whose glob matches no file fails the run: a build that emitted nothing, or a moved
+// folder, must not pass as "0 tests". Spec files named on the command line run alone:
+//   TEST_KIND=e2e npx mocha test/e2e/dist/orders-api.e2e.spec.js
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { globSync } from "glob";
 
 const root = path.dirname(fileURLToPath(import.meta.url));
 // One glob per kind: mocha warns about every glob that matches nothing.
@@ -16,15 +20,27 @@ const KINDS = {
   e2e: ["test/e2e/dist/**/*.e2e.spec.js"],
 };
 
+/** Ends the run before any test with one clear line (a throw here would be wrapped in mocha's parse error). */
+function fail(message) {
+  console.error(`.mocharc.js: ${message}`);
+  process.exit(1);
+}
+
 const kinds = (process.env.TEST_KIND || Object.keys(KINDS).join(",")).split(",").map((kind) => kind.trim());
 const unknown = kinds.filter((kind) => !(kind in KINDS));
-if (unknown.length > 0) {
-  throw new Error(`TEST_KIND: unknown kind(s) ${unknown.join(", ")}; use ${Object.keys(KINDS).join(", ")}`);
+if (unknown.length > 0) fail(`TEST_KIND: unknown kind(s) ${unknown.join(", ")}; use ${Object.keys(KINDS).join(", ")}`);
+
+// Mocha adds the files named on its command line to `spec`; naming some means "only these".
+const named = process.argv.slice(2).some((arg) => !arg.startsWith("-") && /\.spec\.[cm]?js$/.test(arg));
+for (const kind of named ? [] : kinds) {
+  if (KINDS[kind].every((glob) => globSync(glob, { cwd: root }).length === 0)) {
+    fail(`no ${kind} test files: nothing under ${root} matches ${KINDS[kind].join(", ")} (built? npm run build)`);
+  }
 }
 
 export default {
-  spec: kinds.flatMap((kind) => KINDS[kind].map((glob) => path.join(root, glob))),
-  // Always loaded, so a kind with no spec files yet runs zero tests instead of failing.
+  spec: named ? [] : kinds.flatMap((kind) => KINDS[kind].map((glob) => path.join(root, glob))),
+  // Loaded ahead of the spec files (test/mocha-setup.js).
   file: [path.join(root, "test", "mocha-setup.js")],
   reporter: "spec",
   "forbid-only": true,

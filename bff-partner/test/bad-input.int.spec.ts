@@ -1,6 +1,6 @@
 import { describe, it, before, after } from "mocha";
 import assert from "node:assert/strict";
-import { randomUUID } from "node:crypto";
+import { randomInt, randomUUID } from "node:crypto";
 import { request } from "node:http";
 import fc from "fast-check";
 import type { OrderView } from "../src/contract/orders.js";
@@ -21,6 +21,8 @@ interface Sent {
   path: string;
   headers: Record<string, string>;
   body: Buffer | undefined;
+  /** Set on the forced examples: the exact status their layer answers. */
+  expectedStatus?: number;
 }
 
 interface Answer {
@@ -80,6 +82,27 @@ const oddText = fc.oneof(
   ),
 );
 
+const BODY_LIMIT_BYTES = 16_384;
+const RUNS = 400;
+
+/**
+ * The seed of this run: FC_SEED when given (to replay a red run), a fresh one otherwise. It is
+ * printed before the run and named again in the failure.
+ */
+function propertySeed(): number {
+  const given = process.env.FC_SEED;
+  const seed = given === undefined ? randomInt(2 ** 31) : Number(given);
+  if (!Number.isSafeInteger(seed)) throw new Error(`FC_SEED must be an integer, not ${given}`);
+  console.log(`      fast-check seed ${seed} (replay this run with FC_SEED=${seed})`);
+  return seed;
+}
+
+function assertProblem(answer: Answer, status: number, where: string): void {
+  assert.equal(answer.status, status, where);
+  assert.match(answer.contentType, /^application\/problem\+json/, where);
+  assert.equal((JSON.parse(answer.body) as { status: number }).status, status, where);
+}
+
 describe("bff-partner: bad input on every route (property-based)", function () {
   this.timeout(300_000);
   let fixture: Fixture & { stop(): Promise<void> };
@@ -97,7 +120,7 @@ describe("bff-partner: bad input on every route (property-based)", function () {
   });
 
   before(async () => {
-    fixture = await startFixture({ RATE_LIMITS: "default=100000/1s", BODY_LIMIT_BYTES: "16384" });
+    fixture = await startFixture({ RATE_LIMITS: "default=100000/1s", BODY_LIMIT_BYTES: String(BODY_LIMIT_BYTES) });
     [partner, show] = await Promise.all([fixture.market.partner("Fuzzed"), fixture.market.publishShow(100, 100)]);
     api = fixture.api(partner);
     // The partner's own order is rejected (the wallet cannot pay it), so even a well-formed
@@ -119,8 +142,52 @@ describe("bff-partner: bad input on every route (property-based)", function () {
     await fixture?.stop();
   });
 
+  it("answers a body over the limit 413 problem+json, and writes nothing", async () => {
+    const before = await state();
+    const body = Buffer.from(`{"show_id":"${"x".repeat(BODY_LIMIT_BYTES)}"}`);
+    const answer = await send(fixture.partner.url, {
+      method: "POST",
+      path: "/v1/orders",
+      headers: {
+        "Content-Type": "application/json",
+        Authorization: `Bearer ${partner.apiKey}`,
+        "Idempotency-Key": randomUUID(),
+      },
+      body,
+    });
+    assertProblem(answer, 413, `${body.length} bytes → ${answer.status}: ${answer.body.slice(0, 300)}`);
+    assert.deepEqual(await state(), before);
+  });
+
   it("answers 4xx problem+json (never 5xx) and writes nothing", async () => {
     const before = await state();
+    const key = `Bearer ${partner.apiKey}`;
+    // Forced first (fast-check examples), each with the status of the layer it reaches:
+    // authentication, lookup, routing, JSON parsing. The body limit has its own test above.
+    const examples: Sent[] = [
+      {
+        method: "GET",
+        path: "/v1/orders",
+        headers: { Authorization: "Bearer nope" },
+        body: undefined,
+        expectedStatus: 401,
+      },
+      {
+        method: "GET",
+        path: `/v1/orders/${randomUUID()}`,
+        headers: { Authorization: key },
+        body: undefined,
+        expectedStatus: 404,
+      },
+      { method: "PUT", path: "/v1/orders", headers: { Authorization: key }, body: undefined, expectedStatus: 405 },
+      {
+        method: "POST",
+        path: "/v1/orders",
+        headers: { Authorization: key, "Content-Type": "application/json", "Idempotency-Key": randomUUID() },
+        body: Buffer.from('{"show_id": '),
+        expectedStatus: 400,
+      },
+    ];
     const idValue = fc.oneof(
       fc.constant(randomUUID()),
       fc.constantFrom(myOrderId, myWebhookId, show.showId, "00000000-0000-0000-0000-000000000000"),
@@ -239,37 +306,42 @@ describe("bff-partner: bad input on every route (property-based)", function () {
       });
 
     let count = 0;
+    let forced = 0;
     const statuses = new Map<number, number>();
-    await fc.assert(
-      fc.asyncProperty(sent, async (request) => {
-        count++;
-        const answer = await send(fixture.partner.url, request);
-        statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
-        const where = `${request.method} ${request.path.slice(0, 200)} → ${answer.status}: ${answer.body.slice(0, 300)}`;
-        assert.ok(answer.status < 500, where);
-        if (answer.status >= 400 && request.method !== "HEAD") {
-          assert.match(answer.contentType, /^application\/problem\+json/, where);
-          const problem = JSON.parse(answer.body) as { status: number; requestId: string };
-          assert.equal(problem.status, answer.status, where);
-          assert.ok(problem.requestId, where);
-        }
-        // A valid read may answer 2xx; a write never may (no valid write is generated).
-        if (
-          answer.status < 300 &&
-          request.method !== "GET" &&
-          request.method !== "HEAD" &&
-          request.method !== "OPTIONS"
-        ) {
-          assert.fail(`a write went through: ${where}`);
-        }
-      }),
-      { numRuns: 400, seed: Number(process.env.FC_SEED ?? Date.now() % 2 ** 31), verbose: 1 },
-    );
-    assert.equal(count, 400);
-    // The inputs reached every layer: authentication, routing, body limits, validation, lookups.
-    for (const status of [400, 401, 404, 405, 413]) {
-      assert.ok(statuses.has(status), `no ${status} among ${JSON.stringify([...statuses])}`);
+    const property = fc.asyncProperty(sent, async (request) => {
+      count++;
+      const answer = await send(fixture.partner.url, request);
+      statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
+      const where = `${request.method} ${request.path.slice(0, 200)} → ${answer.status}: ${answer.body.slice(0, 300)}`;
+      if (request.expectedStatus !== undefined) {
+        forced++;
+        assertProblem(answer, request.expectedStatus, where);
+      }
+      assert.ok(answer.status < 500, where);
+      if (answer.status >= 400 && request.method !== "HEAD") {
+        assert.match(answer.contentType, /^application\/problem\+json/, where);
+        const problem = JSON.parse(answer.body) as { status: number; requestId: string };
+        assert.equal(problem.status, answer.status, where);
+        assert.ok(problem.requestId, where);
+      }
+      // A valid read may answer 2xx; a write never may (no valid write is generated).
+      if (
+        answer.status < 300 &&
+        request.method !== "GET" &&
+        request.method !== "HEAD" &&
+        request.method !== "OPTIONS"
+      ) {
+        assert.fail(`a write went through: ${where}`);
+      }
+    });
+    const seed = propertySeed();
+    try {
+      await fc.assert(property, { numRuns: RUNS, seed, examples: examples.map((example) => [example]), verbose: 1 });
+    } catch (error) {
+      throw new Error(`property failed; replay with FC_SEED=${seed}\n${(error as Error).message}`, { cause: error });
     }
+    assert.equal(count, RUNS);
+    assert.equal(forced, examples.length);
     console.log(
       `      answers: ${[...statuses]
         .sort(([a], [b]) => a - b)

@@ -48,6 +48,7 @@ export interface RunningConsumer {
   stop(): Promise<void>;
 }
 
+/** Stored by the dead letters' stream that every service ensures at start (deadLetterStreamOf). */
 export const deadLetterSubjectOf = (namespace: string, durable: string): string => `${namespace}.deadletter.${durable}`;
 
 /**
@@ -236,6 +237,7 @@ async function deadLetter(
       if (!key.startsWith("Nats-")) for (const value of values) h.append(key, value);
     }
     h.set("Marquee-Dead-Letter-Subject", msg.subject);
+    h.set("Marquee-Dead-Letter-Consumer", options.durable);
     h.set("Marquee-Dead-Letter-Stream", `${options.stream}:${msg.seq}`);
     h.set("Marquee-Dead-Letter-Reason", error instanceof Error ? error.message.slice(0, 500) : String(error));
     try {

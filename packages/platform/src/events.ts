@@ -52,6 +52,19 @@ export function streamOf(namespace: string, context: string): { name: string; su
 }
 
 /**
+ * The stream that stores every consumer's dead letters (`<namespace>.deadletter.<durable>`,
+ * see deadLetterSubjectOf), so an event a consumer gave up on can be read and replayed.
+ */
+export function deadLetterStreamOf(namespace: string): { name: string; subjects: string[] } {
+  return streamOf(namespace, "deadletter");
+}
+
+/** The streams a service ensures at start: those of its bounded contexts, and the dead letters'. */
+export function eventStreamsOf(namespace: string, contexts: string[]): { name: string; subjects: string[] }[] {
+  return [...contexts.map((context) => streamOf(namespace, context)), deadLetterStreamOf(namespace)];
+}
+
+/**
  * Builds an outgoing event. Correlation comes from the event that caused this one (when given)
  * or the current request; the trace context from the current span (or the cause).
  */

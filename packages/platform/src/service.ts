@@ -1,6 +1,6 @@
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { Logger } from "pino";
-import { streamOf, subjectOf, type EventType, type IncomingEvent } from "./events.js";
+import { eventStreamsOf, streamOf, subjectOf, type EventType, type IncomingEvent } from "./events.js";
 import { deadLetterSubjectOf, startConsumer, type RunningConsumer } from "./consumer.js";
 import { startGrpcServer, type RunningGrpcServer, type ServiceBinding } from "./grpc-server.js";
 import type { HealthCheck } from "./health.js";
@@ -31,7 +31,7 @@ export interface RuntimeOptions {
   natsUrl: string;
   namespace: string;
   logLevel: string;
-  /** Bounded contexts whose streams this service publishes to or reads from (ensured at start). */
+  /** Bounded contexts whose streams this service publishes to or reads from (ensured at start, with the dead letters' stream). */
   contexts: string[];
 }
 
@@ -42,10 +42,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<ServiceRunt
   const telemetry = setupTelemetry(options.name, logger, lifecycle);
   const nats = await connectNats(options.natsUrl, { name: options.name, logger });
   lifecycle.onShutdown("nats", () => nats.drain());
-  await ensureStreams(
-    await jetstreamManager(nats),
-    options.contexts.map((context) => streamOf(options.namespace, context)),
-  );
+  await ensureStreams(await jetstreamManager(nats), eventStreamsOf(options.namespace, options.contexts));
   const publisher = tracedPublisher(new JetStreamPublisher(jetstream(nats)));
   const healthChecks: HealthCheck[] = [
     {

@@ -2,7 +2,7 @@ import { describe, it, before, after, beforeEach, afterEach } from "mocha";
 import assert from "node:assert/strict";
 import { jetstream, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import type { Logger } from "pino";
-import { streamOf, type IncomingEvent } from "../src/events.js";
+import { deadLetterStreamOf, eventStreamsOf, streamOf, type IncomingEvent } from "../src/events.js";
 import { unavailable } from "../src/errors.js";
 import { deadLetterSubjectOf, startConsumer, type RunningConsumer } from "../src/consumer.js";
 import { connectNats, ensureStreams, JetStreamPublisher, type NatsConnection } from "../src/nats.js";
@@ -38,9 +38,9 @@ describe("JetStream consumer", function () {
   beforeEach(async () => {
     logs.length = 0;
     namespace = uniqueNamespace();
-    const spec = streamOf(namespace, "orders");
-    stream = spec.name;
-    await ensureStreams(jsm, [spec]);
+    stream = streamOf(namespace, "orders").name;
+    // The streams a service of the orders context ensures at start (service.ts startRuntime).
+    await ensureStreams(jsm, eventStreamsOf(namespace, ["orders"]));
   });
 
   afterEach(async () => {
@@ -100,10 +100,7 @@ describe("JetStream consumer", function () {
     assert.deepEqual(deliveries, [1, 2, 3]);
   });
 
-  it("dead-letters an event after maxDeliver failed deliveries", async () => {
-    await ensureStreams(jsm, [
-      { name: `${namespace}_DEADLETTER`.toUpperCase(), subjects: [`${namespace}.deadletter.>`] },
-    ]);
+  it("dead-letters an event after maxDeliver failed deliveries into the stream every service creates", async () => {
     let attempts = 0;
     await consume(
       async () => {
@@ -114,11 +111,14 @@ describe("JetStream consumer", function () {
     );
     const sent = testEvent(namespace, "order-1", "poison");
     await publisher.publish(sent);
-    const deadLetters = `${namespace}_DEADLETTER`.toUpperCase();
+    const deadLetters = deadLetterStreamOf(namespace).name;
     await waitFor(async () => (await messageCount(jsm, deadLetters)) === 1, { message: "the dead letter" });
     const stored = await jsm.streams.getMessage(deadLetters, { seq: 1 });
     assert.equal(stored?.subject, `${namespace}.deadletter.projector`);
     assert.equal(stored?.header.get("Marquee-Event-Id"), sent.eventId);
+    assert.equal(stored?.header.get("Marquee-Dead-Letter-Subject"), sent.subject);
+    assert.equal(stored?.header.get("Marquee-Dead-Letter-Consumer"), "projector");
+    assert.equal(stored?.header.get("Marquee-Dead-Letter-Stream"), `${stream}:1`);
     assert.equal(stored?.header.get("Marquee-Dead-Letter-Reason"), "poison");
     assert.equal(Buffer.from(stored?.data ?? []).toString(), "poison");
     assert.equal(attempts, 3);
@@ -129,6 +129,7 @@ describe("JetStream consumer", function () {
     await waitFor(async () => (await jsm.consumers.info(stream, "projector")).num_ack_pending === 0, {
       message: "the message to be terminated",
     });
+    assert.equal(await messageCount(jsm, deadLetters), 1, "one dead letter, however often it was delivered");
   });
 
   it("keeps retrying a transient failure past maxDeliver, and never dead-letters it", async () => {
