@@ -35,7 +35,7 @@ const packages = (names, message) => ({ regex: `^(${anyOf(names)})(/.*)?$`, mess
 // catches the ways around it: compiled output under dist/, or a path through services/, bff-*/
 // or packages/.)
 const reachingOut = {
-  regex: "^\\.{1,2}/(.*/)?(dist|services|packages|bff-[^/]+)(/.*)?$",
+  regex: "^\\.{1,2}/(.*/)?(dist|services|packages|bff-[^/]+)/.*$",
   message: "Reach another package by its name (@marquee/platform, @marquee/proto), never by a relative path.",
 };
 
