@@ -112,14 +112,15 @@ const domainLayers = {
 
 // app/: use cases over ports (app/ports.ts). The ports are implemented in adapters/ and handed
 // in by main.ts, so app/ imports no I/O package and no adapter. Allowed built-ins: crypto (ids,
-// hashes: computation) and timers/promises (pacing a loop); from the platform its root (errors,
-// principals, request context, event types) and the pure modules named below, not the stores,
-// brokers or servers.
+// hashes: computation) and timers/promises (pacing a loop). From the platform: its root (errors,
+// principals, request context, event types) and the modules named below: errors, events,
+// context, validation, tracing spans, and faults (the crash points that fault tests name at the
+// saga's step boundaries: off unless MARQUEE_CRASH_AT is set). Not the stores, brokers or servers.
 const appAllowedBuiltins = ["crypto", "timers/promises"];
 const appIo = (allowedBuiltins) =>
   io(allowedBuiltins, "app/ holds use cases: I/O goes behind a port in app/ports.ts, implemented in adapters/.");
 const appPlatform = {
-  regex: "^@marquee/platform/(?!(errors|events|context|validation|telemetry/tracing)$).*",
+  regex: "^@marquee/platform/(?!(errors|events|context|validation|faults|telemetry/tracing)$).*",
   message: "app/ uses the platform's errors, events and context only; stores, brokers and servers are adapters'.",
 };
 const appLayers = {
