@@ -3,9 +3,14 @@
 #
 #   scripts/test.sh              npm ci (only when node_modules is missing or package-lock.json
 #                                changed), the tools (scripts/tools.sh), the build (npm run build),
-#                                PostgreSQL, then unit, integration and e2e tests, in that order, in
-#                                one mocha run (= npm run test:mocha; see .mocharc.js): one summary at the end
-#   scripts/test.sh unit e2e     only those kinds (unit, int, e2e)
+#                                the static checks (npm run check: types, eslint, prettier, buf lint,
+#                                buf breaking; see scripts/check.sh), PostgreSQL, then unit,
+#                                integration and e2e tests, in that order, in one mocha run
+#                                (= npm run test:mocha; see .mocharc.js): one summary at the end
+#   scripts/test.sh unit e2e     only those kinds (unit, int, e2e); the checks still run
+#   scripts/test.sh --skip-check unit
+#                                no static checks (MARQUEE_SKIP_CHECK=1 does the same): for a quick
+#                                local rerun only; ignored when CI=true (CI always checks)
 #
 # Tests start their own nats-server and FerretDB per test file and create their own PostgreSQL
 # databases, so only a running PostgreSQL is needed (it is started with scripts/infra.sh if it is
@@ -17,14 +22,16 @@ PROG="test"
 source "$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)/lib.sh"
 
 kinds=()
+skip_check="${MARQUEE_SKIP_CHECK:-0}"
 for arg in "$@"; do
   case "$arg" in
     unit | int | e2e) kinds+=("$arg") ;;
+    --skip-check) skip_check=1 ;;
     -h | --help)
-      sed -n '2,13s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+      sed -n '2,18s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
       exit 0
       ;;
-    *) die "unknown argument '$arg' (test kinds: unit, int, e2e)" ;;
+    *) die "unknown argument '$arg' (test kinds: unit, int, e2e; --skip-check)" ;;
   esac
 done
 
@@ -34,6 +41,16 @@ ensure_node
 ensure_node_deps
 ensure_tools
 build
+if [[ "$skip_check" == 1 && "${CI:-}" == true ]]; then
+  say "CI=true: the static checks run whatever --skip-check / MARQUEE_SKIP_CHECK say"
+  skip_check=0
+fi
+if [[ "$skip_check" == 1 ]]; then
+  say "static checks skipped (--skip-check / MARQUEE_SKIP_CHECK=1)"
+else
+  say "static checks (npm run check) ..."
+  (cd "$REPO_ROOT" && npm run --silent check) || die "the static checks failed (see above)"
+fi
 
 # --- PostgreSQL ------------------------------------------------------------------------------
 ADMIN_URL="${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"

@@ -119,7 +119,7 @@ for (const mode of MODES) {
       const people = await buyers(market, 4);
       const wallet = system.services.get("wallet");
       assert.ok(wallet);
-      system.proxy("wallet").pause();
+      await system.proxy("wallet").pause();
       await waitFor(async () => (await wallet.health()) === "NOT_SERVING", { message: "wallet to report NOT_SERVING" });
 
       const started = Date.now();
@@ -145,7 +145,7 @@ for (const mode of MODES) {
       const pending = await market.order(people[1]!.person, purchases[1]!.order.orderId);
       assert.equal(pending.status, OrderStatus.ORDER_STATUS_PENDING, "the purchase waits for the wallet");
 
-      system.proxy("wallet").resume();
+      await system.proxy("wallet").resume();
       await waitFor(async () => (await wallet.health()) === "SERVING", { message: "wallet to recover" });
       const { confirmed } = await assertPurchaseInvariants(system, market, show, 10, purchases);
       assert.equal(confirmed, 3, "the three buyers who can pay get their tickets once the wallet is back");

@@ -294,7 +294,8 @@ function serveUnary(observed: ObservedMethod, handler: UnaryHandler<unknown, unk
 function serveStream(observed: ObservedMethod, handler: StreamHandler<unknown, unknown>) {
   return (call: ServerWritableStream<unknown, unknown>): void => {
     const serverCall = new ServerCall(observed.path, call, observed);
-    runWithContext(serverCall.context, async () => {
+    // grpc-js wants this function to return void; the stream's errors are caught below and sent as its status.
+    void runWithContext(serverCall.context, async () => {
       try {
         for await (const message of handler(call.request, serverCall)) {
           if (serverCall.cancelled) {
