@@ -1,22 +1,9 @@
-import { bffClients, type ClientsOf } from "@marquee/platform";
-import { AccountsServiceClient } from "@marquee/proto/marquee/accounts/v1/accounts_service";
-import { CatalogServiceClient } from "@marquee/proto/marquee/catalog/v1/catalog_service";
-import { InventoryServiceClient } from "@marquee/proto/marquee/inventory/v1/inventory_service";
-import { OrdersServiceClient } from "@marquee/proto/marquee/orders/v1/orders_service";
-import { QueryServiceClient } from "@marquee/proto/marquee/query/v1/query_service";
-import { WalletServiceClient } from "@marquee/proto/marquee/wallet/v1/wallet_service";
+import { bffClients } from "@marquee/platform";
 import type { WebConfig } from "./config.js";
 
-/** The services bff-web talks to; `query` is the CQRS read side (my orders and tickets, sales). */
-const endpoints = (config: WebConfig) => ({
-  accounts: { client: AccountsServiceClient, address: config.ACCOUNTS_ADDR },
-  catalog: { client: CatalogServiceClient, address: config.CATALOG_ADDR },
-  inventory: { client: InventoryServiceClient, address: config.INVENTORY_ADDR },
-  wallet: { client: WalletServiceClient, address: config.WALLET_ADDR },
-  orders: { client: OrdersServiceClient, address: config.ORDERS_ADDR },
-  query: { client: QueryServiceClient, address: config.QUERY_ADDR },
-});
+const SERVICES = ["accounts", "catalog", "inventory", "wallet", "orders", "query"] as const;
 
-export type Clients = ClientsOf<ReturnType<typeof endpoints>>;
+/** The services bff-web calls; the request's deadline, id and the user's token travel with every call. */
+export const createClients = (config: WebConfig) => bffClients(config, SERVICES, { defaultTimeoutMs: 5_000 });
 
-export const createClients = (config: WebConfig) => bffClients(endpoints(config), { defaultTimeoutMs: 5_000 });
+export type Clients = ReturnType<typeof createClients>["clients"];

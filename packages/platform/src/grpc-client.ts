@@ -11,7 +11,6 @@ import {
   type ServiceError,
 } from "@grpc/grpc-js";
 import { ROOT_CONTEXT } from "@opentelemetry/api";
-import { idempotentRpcsOf } from "@marquee/proto/facts";
 import { currentContext } from "./context.js";
 import { type DomainError, fromServiceError } from "./errors.js";
 import { METADATA_KEYS } from "./grpc-server.js";
@@ -163,35 +162,8 @@ function promisify<C extends Client>(raw: C): PromiseClient<C> {
   });
 }
 
-/** A service a BFF calls: its ts-proto client and address. */
-export interface ServiceEndpoint<C extends Client> {
-  client: ClientConstructor<C>;
-  address: string;
-}
-
-/** The promise-returning clients of a set of endpoints, by the same names. */
-export type ClientsOf<S> = { [K in keyof S]: S[K] extends ServiceEndpoint<infer C> ? PromiseClient<C> : never };
-
-/**
- * A BFF's gRPC clients, one per named endpoint, each retrying the RPCs its contract declares
- * idempotent (@marquee/proto/facts); `close` closes them all (a shutdown step).
- */
-export function bffClients<S extends Record<string, ServiceEndpoint<Client>>>(
-  endpoints: S,
-  options: { defaultTimeoutMs?: number } = {},
-): { clients: ClientsOf<S>; close(): void } {
-  const made = Object.entries(endpoints).map(([name, { client, address }]) => {
-    const idempotentMethods = [...idempotentRpcsOf(serviceNameOf(client))];
-    return [name, createClient(client, address, { ...options, idempotentMethods })] as const;
-  });
-  return {
-    clients: Object.fromEntries(made.map(([name, created]) => [name, created.call])) as ClientsOf<S>,
-    close: () => made.forEach(([, created]) => created.close()),
-  };
-}
-
 /** "marquee.wallet.v1.WalletService" of a ts-proto client (from its methods' paths). */
-function serviceNameOf<C>(Constructor: ClientConstructor<C>): string {
+export function serviceNameOf(Constructor: Pick<ClientConstructor<unknown>, "service">): string {
   return Object.values(Constructor.service)[0]?.path.split("/")[1] ?? "";
 }
 

@@ -132,11 +132,24 @@ export function problemOf(error: DomainError): Problem {
   };
 }
 
+/** The JSON of a problem answer (RFC 9457 members, then Marquee's). */
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance: string;
+  requestId: string;
+  reason?: string;
+  errors?: FieldViolation[];
+  [extension: string]: unknown;
+}
+
 /** Writes a problem as application/problem+json: the one writer every error answer goes through. */
 export function sendProblem(ctx: Context, problem: Problem): void {
   ctx.status = problem.status;
   ctx.type = "application/problem+json";
-  ctx.body = {
+  const body: ProblemBody = {
     type: `https://marquee.example/problems/${problem.type}`,
     title: problem.title,
     status: problem.status,
@@ -147,6 +160,7 @@ export function sendProblem(ctx: Context, problem: Problem): void {
     ...(problem.errors && problem.errors.length > 0 ? { errors: problem.errors } : {}),
     ...problem.extensions,
   };
+  ctx.body = body;
 }
 
 const TITLES: Record<ErrorKind, string> = {

@@ -12,3 +12,4 @@ export * from "./auth.js";
 export * from "./service.js";
 export * from "./compose.js";
 export * from "./page-token.js";
+export * from "./bff-clients.js";

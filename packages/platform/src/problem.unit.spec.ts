@@ -4,20 +4,8 @@ import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import Router from "@koa/router";
 import { DomainError, invalidArgument } from "./errors.js";
-import { createHttpApp, HttpProblem, problemOf, sendProblem } from "./http.js";
+import { createHttpApp, HttpProblem, problemOf, sendProblem, type ProblemBody } from "./http.js";
 import { createLogger } from "./logger.js";
-
-interface ProblemBody {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  instance: string;
-  requestId: string;
-  reason?: string;
-  errors?: { field: string; description: string }[];
-  checkedInAt?: string;
-}
 
 describe("problem+json", () => {
   let server: Server;
