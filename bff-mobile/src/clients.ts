@@ -1,4 +1,4 @@
-import { bffClients } from "@marquee/platform";
+import { bffClients } from "@marquee/platform/bff-clients";
 import type { MobileConfig } from "./config.js";
 
 const SERVICES = ["accounts", "catalog", "inventory", "orders"] as const;

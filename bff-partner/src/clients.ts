@@ -1,4 +1,4 @@
-import { bffClients } from "@marquee/platform";
+import { bffClients } from "@marquee/platform/bff-clients";
 import type { PartnerConfig } from "./config.js";
 
 const SERVICES = ["accounts", "catalog", "inventory", "orders", "wallet"] as const;

@@ -1,4 +1,4 @@
-import { bffClients } from "@marquee/platform";
+import { bffClients } from "@marquee/platform/bff-clients";
 import type { WebConfig } from "./config.js";
 
 const SERVICES = ["accounts", "catalog", "inventory", "wallet", "orders", "query"] as const;

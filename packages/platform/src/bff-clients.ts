@@ -8,6 +8,7 @@ import { WalletServiceClient } from "@marquee/proto/marquee/wallet/v1/wallet_ser
 import type { Client } from "@grpc/grpc-js";
 import { createClient, serviceNameOf, type ClientConstructor, type PromiseClient } from "./grpc-client.js";
 
+/** Every service a BFF may call (imported as @marquee/platform/bff-clients: services never load these). */
 const SERVICES = {
   accounts: AccountsServiceClient,
   catalog: CatalogServiceClient,

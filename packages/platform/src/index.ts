@@ -12,4 +12,3 @@ export * from "./auth.js";
 export * from "./service.js";
 export * from "./compose.js";
 export * from "./page-token.js";
-export * from "./bff-clients.js";
