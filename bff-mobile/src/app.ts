@@ -5,7 +5,6 @@ import { createHttpApp } from "@marquee/platform/http";
 import { bearerAuth } from "./auth/bearer.js";
 import type { MobileDeps } from "./deps.js";
 import { conditionalGet } from "./http/conditional-get.js";
-import { methodNotAllowedProblem } from "./http/problem.js";
 import { checkInRoutes } from "./routes/check-ins.js";
 import { feedRoutes } from "./routes/feed.js";
 import { orderRoutes } from "./routes/orders.js";
@@ -38,7 +37,7 @@ export function createMobileApp(deps: MobileDeps): Koa {
     logger: deps.logger,
     requestTimeoutMs: deps.config.REQUEST_TIMEOUT_MS,
     bodyLimitBytes: deps.config.BODY_LIMIT_BYTES,
-    middleware: [methodNotAllowedProblem(), conditionalGet(), bearerAuth(deps.verifier, { ignore: signsIn })],
+    middleware: [conditionalGet(), bearerAuth(deps.verifier, { ignore: signsIn })],
   });
   for (const routes of ROUTES) {
     const router = routes(deps);

@@ -1,47 +1,9 @@
-import { createClient, type PromiseClient } from "@marquee/platform";
-import { AccountsServiceClient } from "@marquee/proto/marquee/accounts/v1/accounts_service";
-import { CatalogServiceClient } from "@marquee/proto/marquee/catalog/v1/catalog_service";
-import { InventoryServiceClient } from "@marquee/proto/marquee/inventory/v1/inventory_service";
-import { OrdersServiceClient } from "@marquee/proto/marquee/orders/v1/orders_service";
+import { bffClients } from "@marquee/platform/bff-clients";
 import type { MobileConfig } from "./config.js";
 
-/** The services bff-mobile talks to, each a promise-returning gRPC client. */
-export interface Clients {
-  accounts: PromiseClient<AccountsServiceClient>;
-  catalog: PromiseClient<CatalogServiceClient>;
-  inventory: PromiseClient<InventoryServiceClient>;
-  orders: PromiseClient<OrdersServiceClient>;
-}
+const SERVICES = ["accounts", "catalog", "inventory", "orders"] as const;
 
-/** Calls safe to repeat (reads, and writes idempotent by a key): retried on UNAVAILABLE. */
-const IDEMPOTENT = {
-  accounts: ["GetSigningKeys"],
-  catalog: ["GetShow", "ListShows"],
-  inventory: ["GetAvailability"],
-  orders: ["GetOrder", "ListOrders", "PlaceOrder", "GetTicketKeys"],
-};
+/** The services bff-mobile calls; the caller's token travels with every call (auth/bearer.ts). */
+export const createClients = (config: MobileConfig) => bffClients(config, SERVICES, { defaultTimeoutMs: 5_000 });
 
-const DEFAULT_TIMEOUT_MS = 5_000;
-
-/**
- * One place creating the gRPC clients. The request's deadline and id travel with every call, and
- * so does the caller's `authorization` (auth/bearer.ts puts it in the request context).
- */
-export function createClients(config: MobileConfig): { clients: Clients; close(): void } {
-  const options = (idempotentMethods: string[]) => ({ defaultTimeoutMs: DEFAULT_TIMEOUT_MS, idempotentMethods });
-  const made = {
-    accounts: createClient(AccountsServiceClient, config.ACCOUNTS_ADDR, options(IDEMPOTENT.accounts)),
-    catalog: createClient(CatalogServiceClient, config.CATALOG_ADDR, options(IDEMPOTENT.catalog)),
-    inventory: createClient(InventoryServiceClient, config.INVENTORY_ADDR, options(IDEMPOTENT.inventory)),
-    orders: createClient(OrdersServiceClient, config.ORDERS_ADDR, options(IDEMPOTENT.orders)),
-  };
-  return {
-    clients: {
-      accounts: made.accounts.call,
-      catalog: made.catalog.call,
-      inventory: made.inventory.call,
-      orders: made.orders.call,
-    },
-    close: () => Object.values(made).forEach((client) => client.close()),
-  };
-}
+export type Clients = ReturnType<typeof createClients>["clients"];

@@ -4,7 +4,6 @@ import type { Middleware } from "koa";
 import { createHttpApp } from "@marquee/platform/http";
 import { requirePartner } from "./auth/require-partner.js";
 import type { PartnerDeps } from "./deps.js";
-import { methodNotAllowedProblem } from "./http/problem.js";
 import { koaPath, type Route } from "./http/route.js";
 import { idempotency } from "./idempotency/middleware.js";
 import { buildDocument, type OpenApiDocument } from "./openapi/document.js";
@@ -53,7 +52,6 @@ export function createPartnerApp(deps: PartnerDeps): Koa {
     logger: deps.logger,
     requestTimeoutMs: deps.config.REQUEST_TIMEOUT_MS,
     bodyLimitBytes: deps.config.BODY_LIMIT_BYTES,
-    middleware: [methodNotAllowedProblem()],
   });
   const authenticated: Middleware[] = [requirePartner(deps.authenticator)];
   if (deps.limiter) authenticated.push(rateLimit(deps.limiter, deps.config.RATE_LIMITS));

@@ -354,7 +354,7 @@ describe("bff-partner: the partner API against the real services", function () {
       assert.match(wrongMethod.headers.get("allow") ?? "", /GET/);
     });
 
-    it("malformed JSON and non-JSON bodies are 400 problems; oversized ones 413", async () => {
+    it("malformed JSON is a 400 problem, a non-JSON body 415, an oversized one 413", async () => {
       const malformed = await api.request<Problem>("POST", "/v1/orders", {
         rawBody: "{not json",
         headers: { "Content-Type": "application/json" },
@@ -364,8 +364,12 @@ describe("bff-partner: the partner API against the real services", function () {
         rawBody: "show_id=1",
         headers: { "Content-Type": "text/plain" },
       });
-      assert.equal(text.status, 400);
+      assert.equal(text.status, 415);
       assert.equal(text.body.reason, "UNSUPPORTED_MEDIA_TYPE");
+      assert.deepEqual(
+        text.body.errors?.map((e) => e.field),
+        ["Content-Type"],
+      );
       const huge = await api.post<Problem>("/v1/orders", { attendee_names: ["x".repeat(64 * 1024)] });
       assert.equal(huge.status, 413);
     });

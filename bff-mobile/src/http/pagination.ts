@@ -1,5 +1,5 @@
 import type { Context } from "koa";
-import { DomainError, invalidArgument } from "@marquee/platform";
+import { DomainError, invalidArgument, pageTokenCodec } from "@marquee/platform";
 import { z } from "zod";
 
 export const LIMIT = { min: 1, max: 50, default: 20 } as const;
@@ -12,12 +12,7 @@ export const pageQuery = {
     .min(LIMIT.min, `must be ${LIMIT.min}..${LIMIT.max}`)
     .max(LIMIT.max, `must be ${LIMIT.min}..${LIMIT.max}`)
     .default(LIMIT.default),
-  cursor: z
-    .string()
-    .min(1, "must be the `next` of a previous page")
-    .max(1_000, "is too long to be a cursor")
-    .regex(/^[A-Za-z0-9_-]+$/, "must be the `next` of a previous page")
-    .optional(),
+  cursor: z.string().min(1, "must be the `next` of a previous page").optional(),
 };
 
 /** Where a list goes on: the upstream service's page token, and how many items of that page were already shown. */
@@ -27,28 +22,23 @@ export interface Position {
 }
 
 /**
- * Cursors are opaque to the app: base64url of [list, upstream page token, items to skip]. The
- * list's name inside means a cursor of one list is refused by another (400, not a confusing page).
+ * Cursors are opaque to the app: [list, upstream page token, items to skip] in the platform's page
+ * token. The list's name inside means a cursor of one list is refused by another (400, not a confusing page).
  */
-export function encodeCursor(list: string, position: Position): string {
-  return Buffer.from(JSON.stringify([list, position.token, position.skip])).toString("base64url");
-}
+const cursorsOf = (list: string) =>
+  pageTokenCodec({
+    json: z
+      .tuple([z.literal(list), z.string(), z.int().min(0)])
+      .transform(([, token, skip]): Position => ({ token, skip })),
+    toJson: (position) => [list, position.token, position.skip],
+    field: "cursor",
+    description: badCursorDescription(list),
+  });
 
-export function decodeCursor(list: string, cursor: string | undefined): Position {
-  if (cursor === undefined) return { token: "", skip: 0 };
-  try {
-    const decoded: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-    if (Array.isArray(decoded) && decoded.length === 3) {
-      const [name, token, skip]: unknown[] = decoded;
-      if (name === list && typeof token === "string" && Number.isSafeInteger(skip) && (skip as number) >= 0) {
-        return { token, skip: skip as number };
-      }
-    }
-  } catch {
-    // not JSON: refused below
-  }
-  throw badCursor(list);
-}
+export const encodeCursor = (list: string, position: Position): string => cursorsOf(list).encode(position);
+
+export const decodeCursor = (list: string, cursor: string | undefined): Position =>
+  cursorsOf(list).decode(cursor) ?? { token: "", skip: 0 };
 
 /** An upstream page token the service refuses came from a tampered cursor: a 400 naming `cursor`. */
 export async function withCursor<T>(list: string, position: Position, call: () => Promise<T>): Promise<T> {
@@ -60,11 +50,11 @@ export async function withCursor<T>(list: string, position: Position, call: () =
   }
 }
 
-function badCursor(list: string): DomainError {
-  return invalidArgument([
-    { field: "cursor", description: `is not a cursor of ${list}: use the \`next\` of a previous page` },
-  ]);
-}
+const badCursorDescription = (list: string): string =>
+  `is not a cursor of ${list}: use the \`next\` of a previous page`;
+
+const badCursor = (list: string): DomainError =>
+  invalidArgument([{ field: "cursor", description: badCursorDescription(list) }]);
 
 /** One page of a list: `{ items, next }` in the body and RFC 8288 `Link: <...>; rel="next"` (relative to the request). */
 export function sendPage(ctx: Context, items: unknown[], next: string | undefined, extra: object = {}): void {

@@ -1,10 +1,9 @@
 import Router from "@koa/router";
 import { z } from "zod";
 import { asDomainError, notFound } from "@marquee/platform";
-import { parseRequest } from "@marquee/platform/http";
+import { parseRequest, problemOf, sendProblem } from "@marquee/platform/http";
 import { requireUser } from "../auth/bearer.js";
 import type { MobileDeps } from "../deps.js";
-import { sendProblem } from "../http/problem.js";
 import { bodyOf } from "../http/schemas.js";
 
 const checkIn = z.strictObject({
@@ -45,7 +44,7 @@ export function checkInRoutes(deps: MobileDeps): Router {
       const domain = asDomainError(error);
       if (domain?.reason !== "ALREADY_CHECKED_IN") throw error;
       const checkedInAt = CHECKED_IN_AT.exec(domain.message)?.[1] ?? null;
-      sendProblem(ctx, domain, { checkedInAt });
+      sendProblem(ctx, { ...problemOf(domain), extensions: { checkedInAt } });
     }
   });
   return router;

@@ -3,6 +3,7 @@ import type { Context } from "koa";
 import { z } from "zod";
 import { DomainError, notFound } from "@marquee/platform";
 import { parseRequest } from "@marquee/platform/http";
+import { ORDER_LIMITS } from "@marquee/proto/facts";
 import type { Order } from "@marquee/proto/marquee/orders/v1/orders_service";
 import { requireUser } from "../auth/bearer.js";
 import type { MobileDeps } from "../deps.js";
@@ -11,22 +12,24 @@ import { decodeCursor, encodeCursor, pageQuery, sendPage, withCursor } from "../
 import { bodyOf, id, idempotencyKey } from "../http/schemas.js";
 import { ORDER_FIELDS, orderStatus, orderView, type OrderStatusView } from "../views/order.js";
 
-const MAX_TICKETS = 10;
 const ORDERS = "my orders";
 
 const placeOrder = z
   .strictObject({
     showId: id,
     tierId: id,
-    quantity: z.number({ error: "must be a number" }).int().min(1).max(MAX_TICKETS),
-    attendeeNames: z.array(z.string().trim().max(120)).max(MAX_TICKETS).default([]),
+    quantity: z.number({ error: "must be a number" }).int().min(1).max(ORDER_LIMITS.ticketsPerOrder),
+    attendeeNames: z
+      .array(z.string().trim().max(ORDER_LIMITS.attendeeNameLength))
+      .max(ORDER_LIMITS.ticketsPerOrder)
+      .default([]),
   })
   .refine((order) => order.attendeeNames.length <= order.quantity, {
     path: ["attendeeNames"],
     message: "at most one attendee name per ticket",
   });
 const placeHeaders = z.object({ "Idempotency-Key": idempotencyKey });
-const cancelBody = z.strictObject({ reason: z.string().trim().max(200).default("") });
+const cancelBody = z.strictObject({ reason: z.string().trim().max(ORDER_LIMITS.cancelReasonLength).default("") });
 const params = z.object({ id });
 const listQuery = z.object({ ...pageQuery, fields: fieldsParam });
 const readQuery = z.object({ fields: fieldsParam });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { PAGE_SIZE } from "@marquee/proto/facts";
 import { responseSchema } from "./registry.js";
 
 export const CURRENCY = /^[A-Z]{3}$/;
@@ -48,7 +49,13 @@ export const problem = responseSchema(
 
 /** Query parameters shared by every list. */
 export const pageQuery = {
-  limit: z.coerce.number().int().min(1).max(100).default(20).describe("Items per page (1-100)."),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(PAGE_SIZE.min)
+    .max(PAGE_SIZE.max)
+    .default(PAGE_SIZE.default)
+    .describe(`Items per page (${PAGE_SIZE.min}-${PAGE_SIZE.max}).`),
   cursor: z
     .string()
     .min(1)

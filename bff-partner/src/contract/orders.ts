@@ -1,8 +1,7 @@
 import { z } from "zod";
+import { ORDER_LIMITS } from "@marquee/proto/facts";
 import { id, money, pageQuery, timestamp } from "./common.js";
 import { pageOf, requestSchema, responseSchema } from "./registry.js";
-
-export const MAX_TICKETS_PER_ORDER = 10;
 
 export const orderStatus = z
   .enum(["pending", "confirmed", "rejected", "cancelled", "completed"])
@@ -48,10 +47,10 @@ export const placeOrderRequest = requestSchema(
     .strictObject({
       show_id: id,
       tier_id: id,
-      quantity: z.number().int().min(1).max(MAX_TICKETS_PER_ORDER),
+      quantity: z.number().int().min(1).max(ORDER_LIMITS.ticketsPerOrder),
       attendee_names: z
-        .array(z.string().trim().min(1).max(120))
-        .max(MAX_TICKETS_PER_ORDER)
+        .array(z.string().trim().min(1).max(ORDER_LIMITS.attendeeNameLength))
+        .max(ORDER_LIMITS.ticketsPerOrder)
         .optional()
         .describe("Optional, at most one per ticket."),
     })
@@ -64,7 +63,7 @@ export const placeOrderRequest = requestSchema(
 export const cancelOrderRequest = requestSchema(
   "CancelOrderRequest",
   z.strictObject({
-    reason: z.string().trim().max(200).optional().describe("Why, for the audit log."),
+    reason: z.string().trim().max(ORDER_LIMITS.cancelReasonLength).optional().describe("Why, for the audit log."),
   }),
 );
 

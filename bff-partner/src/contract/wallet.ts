@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEPOSIT_MINOR } from "@marquee/proto/facts";
 import { CURRENCY, id, money, pageQuery, timestamp } from "./common.js";
 import { pageOf, requestSchema, responseSchema } from "./registry.js";
 
@@ -29,7 +30,12 @@ export const depositRequest = requestSchema(
   "DepositRequest",
   z.strictObject({
     amount: z.strictObject({
-      amount_minor: z.number().int().min(1).max(10_000_000).describe("Minor units; at most 10,000,000 per deposit."),
+      amount_minor: z
+        .number()
+        .int()
+        .min(DEPOSIT_MINOR.min)
+        .max(DEPOSIT_MINOR.max)
+        .describe(`Minor units; at most ${DEPOSIT_MINOR.max.toLocaleString("en")} per deposit.`),
       currency: z.string().regex(CURRENCY, "must be an ISO 4217 code in upper case (3 letters)"),
     }),
   }),

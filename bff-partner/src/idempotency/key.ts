@@ -1,25 +1,26 @@
 import { createHash } from "node:crypto";
 import type { Context } from "koa";
 import { invalidArgument } from "@marquee/platform";
+import { IDEMPOTENCY_KEY } from "@marquee/proto/facts";
 
 export const IDEMPOTENCY_HEADER = "Idempotency-Key";
 export const REPLAYED_HEADER = "Idempotent-Replayed";
-export const MAX_KEY_LENGTH = 100;
 
 const VISIBLE_ASCII = /^[\x21-\x7e]+$/;
 
 /**
  * The request's Idempotency-Key: a token (`Idempotency-Key: 5f1c...`) or, as the IETF draft
- * writes it, a structured-field string (`Idempotency-Key: "5f1c..."`). 1-100 visible ASCII
- * characters (a UUID is a good choice). Missing or invalid: 400 naming the header.
+ * writes it, a structured-field string (`Idempotency-Key: "5f1c..."`). visible ASCII characters
+ * within the services' length limit (a UUID is a good choice). Missing or invalid: 400 naming the header.
  */
 export function idempotencyKeyOf(ctx: Context): string {
   const raw = ctx.get(IDEMPOTENCY_HEADER).trim();
   if (!raw) throw violation("is required on every POST (e.g. a UUID per logical request)");
   const quoted = /^"(.*)"$/.exec(raw);
   const key = quoted ? (quoted[1] ?? "").replace(/\\(["\\])/g, "$1") : raw;
-  if (key.length < 1 || key.length > MAX_KEY_LENGTH || !VISIBLE_ASCII.test(key)) {
-    throw violation(`must be 1-${MAX_KEY_LENGTH} visible ASCII characters`);
+  const { minLength, maxLength } = IDEMPOTENCY_KEY;
+  if (key.length < minLength || key.length > maxLength || !VISIBLE_ASCII.test(key)) {
+    throw violation(`must be ${minLength}-${maxLength} visible ASCII characters`);
   }
   return key;
 }

@@ -2,8 +2,8 @@ import { setTimeout as delay } from "node:timers/promises";
 import type { Context, Middleware } from "koa";
 import type { Logger } from "pino";
 import { asDomainError, DomainError } from "@marquee/platform";
+import { sendProblem } from "@marquee/platform/http";
 import { partnerOf } from "../auth/require-partner.js";
-import { sendProblem } from "../http/problem.js";
 import { fingerprintOf, idempotencyKeyOf, REPLAYED_HEADER } from "./key.js";
 import type { Claim, IdempotencyStore, StoredResponse } from "./store.js";
 

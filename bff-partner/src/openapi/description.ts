@@ -1,3 +1,7 @@
+import { IDEMPOTENCY_KEY, PAGE_SIZE } from "@marquee/proto/facts";
+
+const KEY = IDEMPOTENCY_KEY;
+
 /** The API's introduction (CommonMark), in the document and on the docs page. */
 export const API_DESCRIPTION = `The Marquee Partner API lets resellers and agencies sell tickets: list published shows with live availability, place and cancel orders paid from the partner's prepaid wallet, and receive signed webhooks when orders settle or tickets are scanned.
 
@@ -15,11 +19,11 @@ Every error is \`application/problem+json\` (RFC 9457) with \`type\`, \`title\`,
 
 ## Pagination
 
-Lists answer \`{"data": [...], "next_cursor": "..."}\`; pass \`next_cursor\` back as \`cursor\` for the next page (\`null\` on the last page). \`limit\` is 1-100 (default 20).
+Lists answer \`{"data": [...], "next_cursor": "..."}\`; pass \`next_cursor\` back as \`cursor\` for the next page (\`null\` on the last page). \`limit\` is ${PAGE_SIZE.min}-${PAGE_SIZE.max} (default ${PAGE_SIZE.default}).
 
 ## Idempotency
 
-Every POST requires an \`Idempotency-Key\` header (1-100 visible ASCII characters; a UUID per logical request). Sending the same key again with the same body returns the first answer, status and body, with \`Idempotent-Replayed: true\`, and does nothing a second time; the same key with a different body is a 422. A repeat that arrives while the first request is still running waits for its answer (a few seconds at most), or gets a 409 with \`Retry-After\`. Keys are remembered for 24 hours. Answers with 5xx and 400 are not remembered, so the request can be retried (or corrected) with the same key.
+Every POST requires an \`Idempotency-Key\` header (${KEY.minLength}-${KEY.maxLength} visible ASCII characters; a UUID per logical request). Sending the same key again with the same body returns the first answer, status and body, with \`Idempotent-Replayed: true\`, and does nothing a second time; the same key with a different body is a 422. A repeat that arrives while the first request is still running waits for its answer (a few seconds at most), or gets a 409 with \`Retry-After\`. Keys are remembered for 24 hours. Answers with 5xx and 400 are not remembered, so the request can be retried (or corrected) with the same key.
 
 ## Rate limits
 

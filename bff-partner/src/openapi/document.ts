@@ -1,8 +1,9 @@
 import { z } from "zod";
+import { IDEMPOTENCY_KEY } from "@marquee/proto/facts";
 import { EVENT_SCHEMAS } from "../contract/events.js";
 import { requestSchemas, responseSchemas } from "../contract/registry.js";
 import type { Route } from "../http/route.js";
-import { IDEMPOTENCY_HEADER, MAX_KEY_LENGTH, REPLAYED_HEADER } from "../idempotency/key.js";
+import { IDEMPOTENCY_HEADER, REPLAYED_HEADER } from "../idempotency/key.js";
 import { SIGNATURE_HEADER } from "../webhooks/signature.js";
 import { API_DESCRIPTION } from "./description.js";
 
@@ -101,6 +102,7 @@ function problemsOf(route: Route): Record<string, ReturnType<typeof problemRespo
   if (route.auth) add(401, "No API key, or a malformed, unknown or revoked one.", named(["WWW-Authenticate"]));
   if (route.params) add(404, "Not found (or not the partner's: another partner's resources are not found either).");
   if (route.body) add(413, "The body is larger than the limit.", maybeLimited);
+  if (route.body || route.method === "post") add(415, "The body is not JSON (Content-Type: application/json).", {});
   if (route.method === "post") {
     add(409, "A request with this Idempotency-Key is still in progress; retry after Retry-After seconds.", {
       ...limited,
@@ -300,7 +302,7 @@ export function buildDocument(routes: Route[], options: { version: string }): Op
           required: true,
           description:
             "Required on every POST: a unique value per logical request (a UUID). Repeats return the first answer.",
-          schema: { type: "string", minLength: 1, maxLength: MAX_KEY_LENGTH + 2 },
+          schema: { type: "string", minLength: 1, maxLength: IDEMPOTENCY_KEY.maxLength + 2 },
         },
       },
       headers: HEADERS,

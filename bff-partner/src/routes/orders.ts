@@ -1,10 +1,10 @@
 import type { Middleware } from "koa";
-import { notFound } from "@marquee/platform";
+import { notFound, serviceCursor } from "@marquee/platform";
 import type { Order } from "@marquee/proto/marquee/orders/v1/orders_service";
 import { idParams } from "../contract/common.js";
 import { cancelOrderRequest, listOrdersQuery, order, orderPage, placeOrderRequest } from "../contract/orders.js";
 import type { PartnerDeps } from "../deps.js";
-import { cursorOf, pageTokenOf, withApiFieldNames } from "../http/cursor.js";
+import { withApiFieldNames } from "../http/field-names.js";
 import { route, type Route } from "../http/route.js";
 import { idempotencyKeyOf } from "../idempotency/key.js";
 import { orderView } from "../views/order.js";
@@ -62,10 +62,13 @@ export function orderRoutes(deps: PartnerDeps, idempotent: Middleware): Route[] 
       responses: { 200: { description: "A page of orders.", schema: orderPage } },
       handler: async ({ query }) => {
         const page = await withApiFieldNames(
-          orders.listOrders({ pageSize: query.limit, pageToken: pageTokenOf(query.cursor) }),
+          orders.listOrders({ pageSize: query.limit, pageToken: serviceCursor.pageToken(query.cursor) }),
           ORDER_FIELDS,
         );
-        return { status: 200, body: { data: page.orders.map(orderView), next_cursor: cursorOf(page.nextPageToken) } };
+        return {
+          status: 200,
+          body: { data: page.orders.map(orderView), next_cursor: serviceCursor.next(page.nextPageToken) },
+        };
       },
     }),
     route({

@@ -1,8 +1,9 @@
+import { serviceCursor } from "@marquee/platform";
 import { idParams } from "../contract/common.js";
 import { listShowsQuery, show, showPage } from "../contract/shows.js";
 import { showDetail } from "../compose/show-detail.js";
 import type { PartnerDeps } from "../deps.js";
-import { cursorOf, pageTokenOf, withApiFieldNames } from "../http/cursor.js";
+import { withApiFieldNames } from "../http/field-names.js";
 import { route, type Route } from "../http/route.js";
 import { showSummaryView } from "../views/show.js";
 
@@ -29,13 +30,13 @@ export function showRoutes(deps: PartnerDeps): Route[] {
             ...(query.from ? { startsAfter: new Date(query.from) } : {}),
             ...(query.to ? { startsBefore: new Date(query.to) } : {}),
             pageSize: query.limit,
-            pageToken: pageTokenOf(query.cursor),
+            pageToken: serviceCursor.pageToken(query.cursor),
           }),
           CATALOG_FIELDS,
         );
         return {
           status: 200,
-          body: { data: page.shows.map(showSummaryView), next_cursor: cursorOf(page.nextPageToken) },
+          body: { data: page.shows.map(showSummaryView), next_cursor: serviceCursor.next(page.nextPageToken) },
         };
       },
     }),

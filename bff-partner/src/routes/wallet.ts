@@ -1,8 +1,9 @@
 import type { Middleware } from "koa";
+import { serviceCursor } from "@marquee/platform";
 import { deposit, depositRequest, statementPage, statementQuery, wallet } from "../contract/wallet.js";
 import { partnerOf } from "../auth/require-partner.js";
 import type { PartnerDeps } from "../deps.js";
-import { cursorOf, pageTokenOf, withApiFieldNames } from "../http/cursor.js";
+import { withApiFieldNames } from "../http/field-names.js";
 import { route, type Route } from "../http/route.js";
 import { idempotencyKeyOf } from "../idempotency/key.js";
 import { moneyView, optionalMoneyView } from "../views/money.js";
@@ -46,13 +47,13 @@ export function walletRoutes(deps: PartnerDeps, idempotent: Middleware): Route[]
           wallets.getStatement({
             accountId: partnerOf(ctx).partnerId,
             pageSize: query.limit,
-            pageToken: pageTokenOf(query.cursor),
+            pageToken: serviceCursor.pageToken(query.cursor),
           }),
           WALLET_FIELDS,
         );
         return {
           status: 200,
-          body: { data: page.entries.map(statementEntryView), next_cursor: cursorOf(page.nextPageToken) },
+          body: { data: page.entries.map(statementEntryView), next_cursor: serviceCursor.next(page.nextPageToken) },
         };
       },
     }),

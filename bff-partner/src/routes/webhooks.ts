@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Middleware } from "koa";
-import { invalidArgument, notFound } from "@marquee/platform";
+import { z } from "zod";
+import { invalidArgument, notFound, pageTokenCodec } from "@marquee/platform";
 import { idParams } from "../contract/common.js";
 import { EVENT_TYPES } from "../contract/events.js";
 import {
@@ -31,26 +32,15 @@ function signingDocs(config: PartnerDeps["config"]): string {
   return `Each event is POSTed as JSON with \`Marquee-Signature: t=<unix seconds>,v1=<hex>\`, where v1 is HMAC-SHA256 with the endpoint's secret over \`<t>.<raw body>\`; refuse signatures whose t is more than ${REPLAY_WINDOW_SECONDS / 60} minutes away from your clock. Answer 2xx within ${config.WEBHOOK_TIMEOUT_MS / 1000} s; anything else (or no answer) is retried with exponential backoff and jitter, ${config.WEBHOOK_MAX_ATTEMPTS} attempts over up to ${hours.toFixed(1)} hours. Events may arrive more than once and out of order: deduplicate on the body's \`id\`.`;
 }
 
-const encodeCursor = (cursor: DeliveryCursor): string =>
-  Buffer.from(JSON.stringify([cursor.createdAt, cursor.id])).toString("base64url");
-
-function decodeCursor(cursor: string | undefined): DeliveryCursor | undefined {
-  if (!cursor) return undefined;
-  try {
-    const [createdAt, id] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown[];
-    if (
-      typeof createdAt === "string" &&
-      !Number.isNaN(Date.parse(createdAt)) &&
-      typeof id === "string" &&
-      /^[0-9a-f-]{36}$/.test(id)
-    ) {
-      return { createdAt, id };
-    }
-  } catch {
-    // falls through to the 400 below
-  }
-  throw invalidArgument([{ field: "cursor", description: "must be a next_cursor from a previous page" }]);
-}
+/** The delivery log pages on the last listed delivery: [created at, id]. */
+const deliveryCursor = pageTokenCodec({
+  json: z
+    .tuple([z.string().refine((at) => !Number.isNaN(Date.parse(at))), z.string().regex(/^[0-9a-f-]{36}$/)])
+    .transform(([createdAt, id]): DeliveryCursor => ({ createdAt, id })),
+  toJson: (cursor) => [cursor.createdAt, cursor.id],
+  field: "cursor",
+  description: "must be a next_cursor from a previous page",
+});
 
 /** Webhook endpoints are the partner's own: another partner's id is a 404, like a missing one. */
 export function webhookRoutes(deps: PartnerDeps, idempotent: Middleware): Route[] {
@@ -140,10 +130,13 @@ export function webhookRoutes(deps: PartnerDeps, idempotent: Middleware): Route[
       problems: { 404: "The partner has no endpoint with this id." },
       handler: async ({ params, query, ctx }) => {
         const webhook = await ownWebhook(partnerOf(ctx).partnerId, params.id);
-        const page = await webhooks.deliveries(webhook.id, query.limit, decodeCursor(query.cursor));
+        const page = await webhooks.deliveries(webhook.id, query.limit, deliveryCursor.decode(query.cursor));
         return {
           status: 200,
-          body: { data: page.deliveries.map(deliveryView), next_cursor: page.next ? encodeCursor(page.next) : null },
+          body: {
+            data: page.deliveries.map(deliveryView),
+            next_cursor: page.next ? deliveryCursor.encode(page.next) : null,
+          },
         };
       },
     }),

@@ -1,3 +1,4 @@
+import { serviceCursor } from "@marquee/platform";
 import { compose } from "@marquee/platform/compose";
 import type { WebDeps } from "../deps.js";
 import { availabilityByShow, showView, type ShowView, type TierAvailabilityView } from "../views/show.js";
@@ -47,7 +48,7 @@ export function homePage(deps: WebDeps, page: { pageSize: number; cursor?: strin
         ...showView(show),
         availability: parts.availability?.get(show.showId) ?? null,
       })),
-      nextCursor: listed.nextPageToken || null,
+      nextCursor: serviceCursor.next(listed.nextPageToken),
       degraded: parts.degraded,
     };
   });

@@ -1,23 +1,21 @@
 import { z } from "zod";
+import { serviceCursor } from "@marquee/platform";
+import { IDEMPOTENCY_KEY } from "@marquee/proto/facts";
 
 /** Every id the services hand out is a UUID; anything else is a 400 naming the field, never a lookup. */
 export const id = z.uuid({ error: "must be an id (UUID) from this API" });
 
-/** An opaque cursor from a previous page's `nextCursor`. */
-export const cursor = z
-  .string()
-  .max(500, "is too long to be a cursor")
-  .regex(/^[A-Za-z0-9_-]*$/, "must be a nextCursor from a previous page")
-  .optional();
+/** A previous page's `nextCursor`, read as the page token it wraps (undefined: the first page). */
+export const cursor = serviceCursor.schema;
 
 export const pageSize = (max: number, fallback: number) =>
   z.coerce.number({ error: "must be a number" }).int().min(1).max(max).default(fallback);
 
-/** Idempotency-Key header: any printable ASCII up to 100 characters (the services' limit). */
+/** Idempotency-Key header: printable ASCII within the services' length limit. */
 export const idempotencyKey = z
   .string()
-  .min(1)
-  .max(100)
+  .min(IDEMPOTENCY_KEY.minLength)
+  .max(IDEMPOTENCY_KEY.maxLength)
   .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces")
   .optional();
 

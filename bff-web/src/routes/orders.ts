@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
 import Router from "@koa/router";
 import { z } from "zod";
-import { notFound } from "@marquee/platform";
+import { notFound, serviceCursor } from "@marquee/platform";
 import { parseRequest } from "@marquee/platform/http";
+import { ORDER_LIMITS, PAGE_SIZE } from "@marquee/proto/facts";
 import type { Order } from "@marquee/proto/marquee/orders/v1/orders_service";
 import { OrderStatus } from "@marquee/proto/marquee/query/v1/query_service";
 import { requireSession } from "../auth/session.js";
@@ -12,21 +13,22 @@ import { cursor, id, idempotencyKey, pageSize } from "../http/schemas.js";
 import { streamOrderProgress } from "../orders/progress.js";
 import { orderView } from "../views/order.js";
 
-const MAX_TICKETS = 10;
-
 const placeOrder = z
   .object({
     showId: id,
     tierId: id,
-    quantity: z.number({ error: "must be a number" }).int().min(1).max(MAX_TICKETS),
-    attendeeNames: z.array(z.string().trim().max(120)).max(MAX_TICKETS).default([]),
+    quantity: z.number({ error: "must be a number" }).int().min(1).max(ORDER_LIMITS.ticketsPerOrder),
+    attendeeNames: z
+      .array(z.string().trim().max(ORDER_LIMITS.attendeeNameLength))
+      .max(ORDER_LIMITS.ticketsPerOrder)
+      .default([]),
   })
   .refine((order) => order.attendeeNames.length <= order.quantity, {
     path: ["attendeeNames"],
     message: "at most one attendee name per ticket",
   });
 
-const cancelOrder = z.object({ reason: z.string().trim().max(200).default("") });
+const cancelOrder = z.object({ reason: z.string().trim().max(ORDER_LIMITS.cancelReasonLength).default("") });
 const params = z.object({ id });
 const STATUSES = {
   PENDING: OrderStatus.ORDER_STATUS_PENDING,
@@ -36,7 +38,7 @@ const STATUSES = {
   COMPLETED: OrderStatus.ORDER_STATUS_COMPLETED,
 } as const;
 const listQuery = z.object({
-  pageSize: pageSize(100, 20),
+  pageSize: pageSize(PAGE_SIZE.max, PAGE_SIZE.default),
   cursor,
   status: z.enum(Object.keys(STATUSES) as [keyof typeof STATUSES]).optional(),
 });
@@ -74,7 +76,7 @@ export function orderRoutes(deps: WebDeps): Router {
       pageToken: input.cursor ?? "",
       status: input.status ? STATUSES[input.status] : OrderStatus.ORDER_STATUS_UNSPECIFIED,
     });
-    ctx.body = { orders: page.orders.map(orderView), nextCursor: page.nextPageToken || null };
+    ctx.body = { orders: page.orders.map(orderView), nextCursor: serviceCursor.next(page.nextPageToken) };
   });
 
   router.get("/api/orders/:id", async (ctx) => {

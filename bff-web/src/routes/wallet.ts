@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
 import Router from "@koa/router";
 import { z } from "zod";
+import { serviceCursor } from "@marquee/platform";
 import { parseRequest } from "@marquee/platform/http";
+import { DEPOSIT_MINOR, PAGE_SIZE } from "@marquee/proto/facts";
 import { requireSession } from "../auth/session.js";
 import type { WebDeps } from "../deps.js";
 import { bodyOf } from "../http/body.js";
@@ -10,13 +12,17 @@ import { statementEntryView } from "../views/account.js";
 import { moneyView } from "../views/money.js";
 
 const deposit = z.object({
-  amountMinor: z.number({ error: "must be a number (minor units, e.g. cents)" }).int().min(1).max(10_000_000),
+  amountMinor: z
+    .number({ error: "must be a number (minor units, e.g. cents)" })
+    .int()
+    .min(DEPOSIT_MINOR.min)
+    .max(DEPOSIT_MINOR.max),
   currency: z
     .string()
     .regex(/^[A-Z]{3}$/, "must be an ISO 4217 code in upper case (3 letters)")
     .default("EUR"),
 });
-const statementQuery = z.object({ pageSize: pageSize(100, 20), cursor });
+const statementQuery = z.object({ pageSize: pageSize(PAGE_SIZE.max, PAGE_SIZE.default), cursor });
 const headers = z.object({ "idempotency-key": idempotencyKey });
 
 /** The signed-in user's wallet (its account id is their user id): top up, balance and statement. */
@@ -48,7 +54,10 @@ export function walletRoutes(deps: WebDeps): Router {
     ]);
     ctx.body = {
       balance: moneyView(balance.balance),
-      statement: { entries: statement.entries.map(statementEntryView), nextCursor: statement.nextPageToken || null },
+      statement: {
+        entries: statement.entries.map(statementEntryView),
+        nextCursor: serviceCursor.next(statement.nextPageToken),
+      },
     };
   });
 

@@ -48,7 +48,7 @@ export type PromiseClient<C> = {
   ) => Promise<UnaryTypes<C[K]>[1]>;
 };
 
-type ClientConstructor<C> = {
+export type ClientConstructor<C> = {
   new (address: string, channelCredentials: ChannelCredentials, options?: ChannelOptions): C;
   service: Record<string, { path: string }>;
 };
@@ -72,7 +72,7 @@ export function createClient<C extends Client>(
 
 function channelOptions<C>(Constructor: ClientConstructor<C>, options: ClientOptions): ChannelOptions {
   const maxMessageBytes = options.maxMessageBytes ?? 4 * 1024 * 1024;
-  const serviceName = Object.values(Constructor.service)[0]?.path.split("/")[1] ?? "";
+  const serviceName = serviceNameOf(Constructor);
   const serviceConfig = {
     methodConfig: [
       {
@@ -160,6 +160,11 @@ function promisify<C extends Client>(raw: C): PromiseClient<C> {
         });
     },
   });
+}
+
+/** "marquee.wallet.v1.WalletService" of a ts-proto client (from its methods' paths). */
+export function serviceNameOf(Constructor: Pick<ClientConstructor<unknown>, "service">): string {
+  return Object.values(Constructor.service)[0]?.path.split("/")[1] ?? "";
 }
 
 /** Metadata carrying an end user's access token. */

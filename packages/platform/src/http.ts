@@ -9,7 +9,7 @@ import helmet from "koa-helmet";
 import type { Logger } from "pino";
 import type { z } from "zod";
 import type { RequestContext } from "./context.js";
-import { asDomainError, DomainError, type ErrorKind } from "./errors.js";
+import { asDomainError, DomainError, type ErrorKind, type FieldViolation } from "./errors.js";
 import { Lifecycle } from "./lifecycle.js";
 import { createLogger } from "./logger.js";
 import { httpMetricsMiddleware, operationsEndpoints, runInHttpSpan } from "./telemetry/http.js";
@@ -42,6 +42,7 @@ export function createHttpApp(options: HttpAppOptions): Koa {
   app.use(operationsEndpoints());
   app.use(requestContext(options.requestTimeoutMs));
   app.use(problemDetails(options.logger));
+  app.use(methodNotAllowed());
   app.use(helmet());
   if (options.corsOrigins && options.corsOrigins.length > 0) {
     const allowed = new Set(options.corsOrigins);
@@ -54,6 +55,7 @@ export function createHttpApp(options: HttpAppOptions): Koa {
     );
   }
   app.use(compress({ threshold: 1024 }));
+  app.use(jsonBodiesOnly());
   app.use(
     bodyParser({
       enableTypes: ["json"],
@@ -92,13 +94,73 @@ function requestContext(timeoutMs: number): Koa.Middleware {
   };
 }
 
-/** HTTP status and problem type of an error kind: one table (errors.ts) decides. */
-export function problemFor(error: DomainError): { status: number; type: string; title: string } {
+/** An RFC 9457 problem, as every Marquee HTTP answer that is an error carries it. */
+export interface Problem {
+  status: number;
+  /** Last segment of the problem type URI, e.g. "idempotency-key-reused". */
+  type: string;
+  title: string;
+  detail: string;
+  /** Machine-readable cause, e.g. IDEMPOTENCY_KEY_REUSED. */
+  reason?: string | undefined;
+  /** The fields at fault (a 400). */
+  errors?: FieldViolation[];
+  /** Extension members, e.g. a check-in's `checkedInAt`. */
+  extensions?: Record<string, unknown>;
+}
+
+/**
+ * A problem whose status no error kind has (405, 415, 422, ...): thrown like a DomainError and
+ * written by the same middleware.
+ */
+export class HttpProblem extends Error {
+  constructor(readonly problem: Problem) {
+    super(problem.detail);
+    this.name = "HttpProblem";
+  }
+}
+
+/** The problem of a domain error: status and type from its kind (one table, errors.ts, decides). */
+export function problemOf(error: DomainError): Problem {
   return {
     status: error.httpStatus,
-    type: `https://marquee.example/problems/${error.kind.replaceAll("_", "-")}`,
+    type: error.kind.replaceAll("_", "-"),
     title: TITLES[error.kind],
+    detail: error.kind === "internal" ? "internal error" : error.message,
+    reason: error.reason,
+    errors: error.violations,
   };
+}
+
+/** The JSON of a problem answer (RFC 9457 members, then Marquee's). */
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance: string;
+  requestId: string;
+  reason?: string;
+  errors?: FieldViolation[];
+  [extension: string]: unknown;
+}
+
+/** Writes a problem as application/problem+json: the one writer every error answer goes through. */
+export function sendProblem(ctx: Context, problem: Problem): void {
+  ctx.status = problem.status;
+  ctx.type = "application/problem+json";
+  const body: ProblemBody = {
+    type: `https://marquee.example/problems/${problem.type}`,
+    title: problem.title,
+    status: problem.status,
+    detail: problem.detail,
+    instance: ctx.path,
+    requestId: (ctx.state as { requestId?: string }).requestId ?? "",
+    ...(problem.reason ? { reason: problem.reason } : {}),
+    ...(problem.errors && problem.errors.length > 0 ? { errors: problem.errors } : {}),
+    ...problem.extensions,
+  };
+  ctx.body = body;
 }
 
 const TITLES: Record<ErrorKind, string> = {
@@ -122,27 +184,47 @@ function problemDetails(logger: Logger): Koa.Middleware {
       if (ctx.status === 404 && ctx.body === undefined)
         throw new DomainError("not_found", `no route for ${ctx.method} ${ctx.path}`);
     } catch (error) {
+      if (error instanceof HttpProblem) return sendProblem(ctx, error.problem);
       const domain = asDomainError(error) ?? fromKoaError(error);
       if (!domain || domain.kind === "internal") {
         logger.error({ err: error, requestId: ctx.state.requestId, path: ctx.path }, "request failed unexpectedly");
       }
-      const known = domain ?? new DomainError("internal", "internal error");
+      const problem = problemOf(domain ?? new DomainError("internal", "internal error"));
       const tooLarge = (error as { status?: unknown }).status === 413;
-      const { type, title } = problemFor(known);
-      const status = tooLarge ? 413 : problemFor(known).status;
-      ctx.status = status;
-      ctx.type = "application/problem+json";
-      ctx.body = {
-        type,
-        title,
-        status,
-        detail: known.kind === "internal" ? "internal error" : known.message,
-        instance: ctx.path,
-        requestId: ctx.state.requestId,
-        ...(known.reason ? { reason: known.reason } : {}),
-        ...(known.violations.length > 0 ? { errors: known.violations } : {}),
-      };
+      sendProblem(ctx, tooLarge ? { ...problem, status: 413 } : problem);
     }
+  };
+}
+
+/** A known path asked with a method it does not take (the routers' 405, with Allow): a problem too. */
+function methodNotAllowed(): Koa.Middleware {
+  return async (ctx: Context, next: Next) => {
+    await next();
+    if (ctx.status !== 405 || ctx.body) return;
+    sendProblem(ctx, {
+      status: 405,
+      type: "method-not-allowed",
+      title: "Method not allowed",
+      detail: `${ctx.method} is not allowed on ${ctx.path}; allowed: ${ctx.response.get("Allow")}`,
+    });
+  };
+}
+
+/** A body in another media type than JSON is refused (415) rather than silently read as none. */
+function jsonBodiesOnly(): Koa.Middleware {
+  return async (ctx: Context, next: Next) => {
+    const hasBody = Number(ctx.get("Content-Length") || "0") > 0 || ctx.get("Transfer-Encoding") !== "";
+    if (hasBody && ["POST", "PUT", "PATCH"].includes(ctx.method) && !ctx.is("application/json")) {
+      throw new HttpProblem({
+        status: 415,
+        type: "unsupported-media-type",
+        title: "Unsupported media type",
+        detail: "the body must be JSON (Content-Type: application/json)",
+        reason: "UNSUPPORTED_MEDIA_TYPE",
+        errors: [{ field: "Content-Type", description: "must be application/json" }],
+      });
+    }
+    await next();
   };
 }
 

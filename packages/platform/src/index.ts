@@ -11,3 +11,4 @@ export * from "./grpc-client.js";
 export * from "./auth.js";
 export * from "./service.js";
 export * from "./compose.js";
+export * from "./page-token.js";

@@ -6,8 +6,6 @@ export interface ShowCursor {
   showId: string;
 }
 
-export const PAGE_SIZE = { default: 20, min: 1, max: 100 } as const;
-
 export function cursorOf(show: Pick<Show, "startsAt" | "showId">): ShowCursor {
   return { startsAt: show.startsAt, showId: show.showId };
 }

@@ -1,5 +1,3 @@
-export const PAGE_SIZE = { default: 20, min: 1, max: 100 } as const;
-
 /** Orders are listed newest first: by placement time, then id (a total order: no overlap, no gap). */
 export interface OrderCursor {
   placedAt: Date;

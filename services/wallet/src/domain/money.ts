@@ -1,3 +1,5 @@
+import { DEPOSIT_MINOR, IDEMPOTENCY_KEY } from "@marquee/proto/facts";
+
 /** An amount in the currency's minor unit (cents for EUR/USD). */
 export interface Money {
   amountMinor: number;
@@ -8,12 +10,12 @@ export interface Money {
 export const MONEY_RULES = {
   currency: /^[A-Z]{3}$/,
   /** One deposit, in minor units. */
-  deposit: { min: 1, max: 10_000_000 },
+  deposit: DEPOSIT_MINOR,
   /** A charge may be 0 (a free ticket): nothing moves, but the order's outcome is still recorded. */
   charge: { min: 0, max: Number.MAX_SAFE_INTEGER },
 } as const;
 
-export const IDEMPOTENCY_KEY_RULES = { minLength: 1, maxLength: 100 } as const;
+export const IDEMPOTENCY_KEY_RULES = IDEMPOTENCY_KEY;
 
 export function sameMoney(a: Money, b: Money): boolean {
   return a.amountMinor === b.amountMinor && a.currency === b.currency;

@@ -22,8 +22,6 @@ export interface StatementCursor {
   entryId: string;
 }
 
-export const PAGE_SIZE = { default: 20, min: 1, max: 100 } as const;
-
 export const cursorOf = (line: Pick<StatementLine, "occurredAt" | "entryId">): StatementCursor => ({
   occurredAt: line.occurredAt,
   entryId: line.entryId,

@@ -7,7 +7,7 @@ import type { CatalogDeps } from "../../app/ports.js";
 import { publishShow } from "../../app/publish-show.js";
 import { updateShow } from "../../app/update-show.js";
 import { showToProto } from "./mapping.js";
-import { encodePageToken } from "./page-token.js";
+import { showPageToken } from "./page-token.js";
 import { schemas } from "./schemas.js";
 
 /** gRPC edge of the catalog: authenticate the caller, validate the request, run the use case, map the answer. */
@@ -33,7 +33,7 @@ export function catalogService(deps: CatalogDeps, verifier: TokenVerifier): Serv
     listShows: async (request) => {
       const caller = await verifier.optionalUser();
       const { shows, next } = await listShows(deps, caller, validate(schemas.listShows, request));
-      return { shows: shows.map(showToProto), nextPageToken: next ? encodePageToken(next) : "" };
+      return { shows: shows.map(showToProto), nextPageToken: next ? showPageToken.encode(next) : "" };
     },
   });
 }

@@ -1,13 +1,14 @@
 import { describe, it } from "mocha";
 import assert from "node:assert/strict";
-import { decodePageToken, encodePageToken } from "./page-token.js";
+import { DomainError } from "@marquee/platform";
+import { showPageToken } from "./page-token.js";
 
 describe("page tokens", () => {
   it("round-trip the last show's sort key, URL-safe", () => {
     const cursor = { startsAt: new Date("2030-05-01T20:00:00.123Z"), showId: "3f1c1d9e-8c59-4c8e-9a39-0d6c1b8c6a11" };
-    const token = encodePageToken(cursor);
+    const token = showPageToken.encode(cursor);
     assert.match(token, /^[A-Za-z0-9_-]+$/);
-    assert.deepEqual(decodePageToken(token), cursor);
+    assert.deepEqual(showPageToken.decode(token), cursor);
   });
 
   for (const token of [
@@ -18,7 +19,10 @@ describe("page tokens", () => {
     Buffer.from('[1e300,"a"]').toString("base64url"),
   ]) {
     it(`rejects ${JSON.stringify(token)}`, () => {
-      assert.equal(decodePageToken(token), undefined);
+      assert.throws(
+        () => showPageToken.decode(token),
+        (e: unknown) => e instanceof DomainError && e.violations[0]?.field === "page_token",
+      );
     });
   }
 });

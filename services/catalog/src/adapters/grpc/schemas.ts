@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { PAGE_SIZE } from "../../domain/listing.js";
+import { pageSizeField } from "@marquee/platform";
 import { SHOW_RULES as R } from "../../domain/show.js";
-import { decodePageToken } from "./page-token.js";
+import { showPageToken } from "./page-token.js";
 
 const REQUIRED = { error: "is required" };
 
@@ -66,16 +66,6 @@ const description = text(R.description);
 const startsAt = z.date(REQUIRED);
 const optionalUuid = z.union([z.literal(""), z.uuid()]).transform((id) => id || undefined);
 
-const pageToken = z
-  .string()
-  .max(200)
-  .transform((token, ctx) => {
-    if (!token) return undefined;
-    const cursor = decodePageToken(token);
-    if (!cursor) ctx.addIssue({ code: "custom", message: "is not a page token of this listing" });
-    return cursor;
-  });
-
 export const schemas = {
   createShow: z.object({
     organizationId: z.uuid(),
@@ -119,13 +109,8 @@ export const schemas = {
       organizationId: optionalUuid,
       startsAfter: z.date().optional(),
       startsBefore: z.date().optional(),
-      pageSize: z
-        .number()
-        .int()
-        .min(0, `must be ${PAGE_SIZE.min}..${PAGE_SIZE.max} (0 means ${PAGE_SIZE.default})`)
-        .max(PAGE_SIZE.max, `must be ${PAGE_SIZE.min}..${PAGE_SIZE.max}`)
-        .transform((size) => size || PAGE_SIZE.default),
-      pageToken,
+      pageSize: pageSizeField,
+      pageToken: showPageToken.schema,
     })
     .refine((r) => !r.startsAfter || !r.startsBefore || r.startsAfter < r.startsBefore, {
       path: ["startsBefore"],

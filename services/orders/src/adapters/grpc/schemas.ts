@@ -1,12 +1,14 @@
 import { z } from "zod";
+import { pageSizeField } from "@marquee/platform";
+import { IDEMPOTENCY_KEY, ORDER_LIMITS } from "@marquee/proto/facts";
 
-const attendeeName = z.string().trim().max(120);
+const attendeeName = z.string().trim().max(ORDER_LIMITS.attendeeNameLength);
 const pageToken = z
   .string()
   .max(500)
   .regex(/^[A-Za-z0-9_-]*$/, "must be a page_token from a previous response");
 
-export const MAX_TICKETS_PER_ORDER = 10;
+export const MAX_TICKETS_PER_ORDER = ORDER_LIMITS.ticketsPerOrder;
 
 export const schemas = {
   placeOrder: z
@@ -14,7 +16,7 @@ export const schemas = {
       showId: z.uuid(),
       tierId: z.uuid(),
       quantity: z.number().int().min(1).max(MAX_TICKETS_PER_ORDER),
-      idempotencyKey: z.string().min(1).max(100),
+      idempotencyKey: z.string().min(IDEMPOTENCY_KEY.minLength).max(IDEMPOTENCY_KEY.maxLength),
       attendeeNames: z.array(attendeeName).max(MAX_TICKETS_PER_ORDER),
     })
     .refine((r) => r.attendeeNames.length <= r.quantity, {
@@ -23,15 +25,10 @@ export const schemas = {
     }),
   orderId: z.object({ orderId: z.uuid() }),
   listOrders: z.object({
-    pageSize: z
-      .number()
-      .int()
-      .min(0)
-      .max(100)
-      .transform((n) => n || 20),
+    pageSize: pageSizeField,
     pageToken,
   }),
-  cancelOrder: z.object({ orderId: z.uuid(), reason: z.string().max(200) }),
+  cancelOrder: z.object({ orderId: z.uuid(), reason: z.string().max(ORDER_LIMITS.cancelReasonLength) }),
   editOrder: z.object({
     orderId: z.uuid(),
     changes: z

@@ -1,5 +1,6 @@
 import type { Pool, PoolClient } from "pg";
-import { invalidArgument, newEvent } from "@marquee/platform";
+import { z } from "zod";
+import { newEvent, pageTokenCodec } from "@marquee/platform";
 import { appendToOutbox } from "@marquee/platform/outbox";
 import { withTransaction } from "@marquee/platform/postgres";
 import { fold, type OrderEvent, type OrderState } from "../../domain/order.js";
@@ -96,7 +97,7 @@ export class PostgresOrderStore implements OrderStore {
   }
 
   async listByBuyer(buyer: Caller, limit: number, cursor: string | undefined) {
-    const after = cursor ? decodeCursor(cursor) : undefined;
+    const after = orderPageToken.decode(cursor);
     const { rows } = await this.pool.query<{ order_id: string; placed_at: Date }>(
       `SELECT order_id, placed_at FROM order_index
         WHERE buyer_kind = $1 AND buyer_id = $2
@@ -106,7 +107,10 @@ export class PostgresOrderStore implements OrderStore {
     );
     const page = rows.slice(0, limit);
     const last = page.at(-1);
-    const nextCursor = rows.length > limit && last ? encodeCursor(last.placed_at, last.order_id) : undefined;
+    const nextCursor =
+      rows.length > limit && last
+        ? orderPageToken.encode({ placedAt: last.placed_at.toISOString(), orderId: last.order_id })
+        : undefined;
     return { orderIds: page.map((r) => r.order_id), nextCursor };
   }
 
@@ -282,17 +286,9 @@ function toStoredEvent(row: EventRow): StoredEvent {
   };
 }
 
-const encodeCursor = (placedAt: Date, orderId: string): string =>
-  Buffer.from(JSON.stringify([placedAt.toISOString(), orderId])).toString("base64url");
-
-function decodeCursor(cursor: string): { placedAt: string; orderId: string } {
-  try {
-    const [placedAt, orderId] = JSON.parse(Buffer.from(cursor, "base64url").toString()) as [unknown, unknown];
-    if (typeof placedAt === "string" && typeof orderId === "string" && !Number.isNaN(Date.parse(placedAt))) {
-      return { placedAt, orderId };
-    }
-  } catch {
-    // fall through: not one of ours
-  }
-  throw invalidArgument([{ field: "page_token", description: "not a page_token from a previous response" }]);
-}
+/** A buyer's orders page on (placed_at, order id), newest first. */
+const orderPageToken = pageTokenCodec({
+  json: z.tuple([z.iso.datetime(), z.uuid()]).transform(([placedAt, orderId]) => ({ placedAt, orderId })),
+  toJson: (cursor) => [cursor.placedAt, cursor.orderId],
+  description: "not a page_token from a previous response",
+});

@@ -19,7 +19,7 @@ import {
   showSalesToProto,
   statusToProto,
 } from "./mapping.js";
-import { encodeOrderToken, encodeTicketToken } from "./page-token.js";
+import { orderPageToken, ticketPageToken } from "./page-token.js";
 import { schemas } from "./schemas.js";
 
 const callerOf = (principal: Principal): Caller => ({
@@ -46,7 +46,10 @@ export function queryService(
     listMyOrders: async (request) => {
       const caller = await user();
       const page = await listMyOrders(deps, caller, validate(schemas.listMyOrders, request));
-      return { orders: page.orders.map(orderToProto), nextPageToken: page.next ? encodeOrderToken(page.next) : "" };
+      return {
+        orders: page.orders.map(orderToProto),
+        nextPageToken: page.next ? orderPageToken.encode(page.next) : "",
+      };
     },
     getMyOrder: async (request, call) => {
       const caller = await user();
@@ -64,7 +67,7 @@ export function queryService(
       const page = await listMyTickets(deps, caller, validate(schemas.listMyTickets, request));
       return {
         tickets: page.tickets.map(myTicketToProto),
-        nextPageToken: page.next ? encodeTicketToken(page.next) : "",
+        nextPageToken: page.next ? ticketPageToken.encode(page.next) : "",
       };
     },
     getShowSales: async (request) => {
@@ -84,7 +87,10 @@ export function queryService(
     listPartnerOrders: async (request) => {
       const caller = await anyone();
       const page = await listPartnerOrders(deps, caller, validate(schemas.listPartnerOrders, request));
-      return { orders: page.orders.map(orderToProto), nextPageToken: page.next ? encodeOrderToken(page.next) : "" };
+      return {
+        orders: page.orders.map(orderToProto),
+        nextPageToken: page.next ? orderPageToken.encode(page.next) : "",
+      };
     },
     getProjectionStatus: async (request) => {
       const { projection } = validate(schemas.getProjectionStatus, request);

@@ -1,27 +1,11 @@
 import { z } from "zod";
+import { pageSizeField } from "@marquee/platform";
 import { OrderStatus as ProtoStatus } from "@marquee/proto/marquee/query/v1/query_service";
 import type { OrderStatus } from "../../domain/order-view.js";
-import { PAGE_SIZE } from "../../domain/paging.js";
 import { PROJECTION_NAMES } from "../../domain/projections.js";
-import { decodeOrderToken, decodeTicketToken } from "./page-token.js";
+import { orderPageToken, ticketPageToken } from "./page-token.js";
 
-const pageSize = z
-  .number()
-  .int()
-  .min(0, `must be ${PAGE_SIZE.min}..${PAGE_SIZE.max} (0 means ${PAGE_SIZE.default})`)
-  .max(PAGE_SIZE.max, `must be ${PAGE_SIZE.min}..${PAGE_SIZE.max}`)
-  .transform((size) => size || PAGE_SIZE.default);
-
-const token = <T>(decode: (token: string) => T | undefined) =>
-  z
-    .string()
-    .max(300)
-    .transform((value, ctx) => {
-      if (!value) return undefined;
-      const cursor = decode(value);
-      if (!cursor) ctx.addIssue({ code: "custom", message: "is not a page_token of this listing" });
-      return cursor;
-    });
+const pageSize = pageSizeField;
 
 const STATUS: Partial<Record<ProtoStatus, OrderStatus>> = {
   [ProtoStatus.ORDER_STATUS_PENDING]: "pending",
@@ -40,7 +24,7 @@ const status = z
   .transform((value) => STATUS[value as ProtoStatus]);
 
 const orderPage = z
-  .object({ pageSize, pageToken: token(decodeOrderToken), status })
+  .object({ pageSize, pageToken: orderPageToken.schema, status })
   .transform(({ pageSize, pageToken, status }) => ({ pageSize, after: pageToken, status }));
 
 const projection = z.enum(PROJECTION_NAMES, { error: `must be one of ${PROJECTION_NAMES.join(", ")}` });
@@ -53,7 +37,7 @@ export const schemas = {
   listPartnerOrders: orderPage,
   getMyOrder: z.object({ orderId: z.uuid(), minVersion: z.number().int().min(0).max(MAX_MIN_VERSION) }),
   listMyTickets: z
-    .object({ pageSize, pageToken: token(decodeTicketToken) })
+    .object({ pageSize, pageToken: ticketPageToken.schema })
     .transform(({ pageSize, pageToken }) => ({ pageSize, after: pageToken })),
   getShowSales: z.object({ showId: z.uuid() }),
   listOrganizationSales: z.object({ organizationId: z.uuid() }),

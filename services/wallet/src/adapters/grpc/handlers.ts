@@ -7,7 +7,7 @@ import { getStatement } from "../../app/get-statement.js";
 import type { WalletDeps } from "../../app/ports.js";
 import { refundOrder } from "../../app/refund-order.js";
 import { chargeToProto, lineToProto } from "./mapping.js";
-import { encodePageToken } from "./page-token.js";
+import { statementPageToken } from "./page-token.js";
 import { schemas } from "./schemas.js";
 
 /** gRPC edge of the wallet: authenticate the caller, validate the request, run the use case, map the answer. */
@@ -31,7 +31,7 @@ export function walletService(deps: WalletDeps, verifier: TokenVerifier): Servic
     getStatement: async (request) => {
       const callerId = await caller();
       const { lines, next } = await getStatement(deps, callerId, validate(schemas.getStatement, request));
-      return { entries: lines.map(lineToProto), nextPageToken: next ? encodePageToken(next) : "" };
+      return { entries: lines.map(lineToProto), nextPageToken: next ? statementPageToken.encode(next) : "" };
     },
   });
 }

@@ -1,13 +1,14 @@
 import { describe, it } from "mocha";
 import assert from "node:assert/strict";
-import { decodePageToken, encodePageToken } from "./page-token.js";
+import { DomainError } from "@marquee/platform";
+import { statementPageToken } from "./page-token.js";
 
 describe("statement page tokens", () => {
   it("round-trip the last line's sort key, URL-safe", () => {
     const cursor = { occurredAt: new Date("2030-05-01T20:00:00.123Z"), entryId: "12345" };
-    const token = encodePageToken(cursor);
+    const token = statementPageToken.encode(cursor);
     assert.match(token, /^[A-Za-z0-9_-]+$/);
-    assert.deepEqual(decodePageToken(token), cursor);
+    assert.deepEqual(statementPageToken.decode(token), cursor);
   });
 
   const forged = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
@@ -22,7 +23,10 @@ describe("statement page tokens", () => {
     forged([1, "1", 2]),
   ]) {
     it(`rejects ${JSON.stringify(token)}`, () => {
-      assert.equal(decodePageToken(token), undefined);
+      assert.throws(
+        () => statementPageToken.decode(token),
+        (e: unknown) => e instanceof DomainError && e.violations[0]?.field === "page_token",
+      );
     });
   }
 });

@@ -1,7 +1,7 @@
 import { z } from "zod";
+import { pageSizeField } from "@marquee/platform";
 import { IDEMPOTENCY_KEY_RULES, MONEY_RULES } from "../../domain/money.js";
-import { PAGE_SIZE } from "../../domain/statement.js";
-import { decodePageToken } from "./page-token.js";
+import { statementPageToken } from "./page-token.js";
 
 const REQUIRED = { error: "is required" };
 
@@ -23,16 +23,6 @@ const accountId = z.uuid();
 /** Issued by orders; only its length is ours to check. */
 const orderId = z.string().min(1, "is required").max(100);
 
-const pageToken = z
-  .string()
-  .max(200)
-  .transform((token, ctx) => {
-    if (!token) return undefined;
-    const cursor = decodePageToken(token);
-    if (!cursor) ctx.addIssue({ code: "custom", message: "is not a page token of this statement" });
-    return cursor;
-  });
-
 export const schemas = {
   deposit: z.object({
     accountId,
@@ -45,13 +35,8 @@ export const schemas = {
   getStatement: z
     .object({
       accountId,
-      pageSize: z
-        .number()
-        .int()
-        .min(0, `must be ${PAGE_SIZE.min}..${PAGE_SIZE.max} (0 means ${PAGE_SIZE.default})`)
-        .max(PAGE_SIZE.max, `must be ${PAGE_SIZE.min}..${PAGE_SIZE.max}`)
-        .transform((size) => size || PAGE_SIZE.default),
-      pageToken,
+      pageSize: pageSizeField,
+      pageToken: statementPageToken.schema,
     })
     .transform(({ pageToken, ...query }) => ({ ...query, after: pageToken })),
 };

@@ -1,7 +1,7 @@
 import { describe, it } from "mocha";
 import assert from "node:assert/strict";
 import { DomainError, validate } from "@marquee/platform";
-import { encodePageToken } from "./page-token.js";
+import { statementPageToken } from "./page-token.js";
 import { schemas } from "./schemas.js";
 
 const accountId = "6f1c1b1e-8a4c-4c8e-9d0a-2f6a3f1d2c3b";
@@ -57,7 +57,11 @@ describe("request schemas", () => {
 
   it("default the statement's page size and decode its token", () => {
     const cursor = { occurredAt: new Date(1_000), entryId: "7" };
-    const query = validate(schemas.getStatement, { accountId, pageSize: 0, pageToken: encodePageToken(cursor) });
+    const query = validate(schemas.getStatement, {
+      accountId,
+      pageSize: 0,
+      pageToken: statementPageToken.encode(cursor),
+    });
     assert.deepEqual(query, { accountId, pageSize: 20, after: cursor });
     assert.deepEqual(
       fieldsOf(() => validate(schemas.getStatement, { accountId, pageSize: 101, pageToken: "" })),

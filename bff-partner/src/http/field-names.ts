@@ -1,16 +1,6 @@
 import { asDomainError, DomainError } from "@marquee/platform";
 
 /**
- * A page cursor wraps the service's page token (base64url), so the API's cursors look alike
- * whichever service pages, and a service's token format is not part of the contract.
- */
-export const cursorOf = (pageToken: string): string | null =>
-  pageToken ? Buffer.from(pageToken, "utf8").toString("base64url") : null;
-
-export const pageTokenOf = (cursor: string | undefined): string =>
-  cursor ? Buffer.from(cursor, "base64url").toString("utf8") : "";
-
-/**
  * Runs a service call whose invalid-argument answers name the service's fields (page_token,
  * amount.amount_minor, ...) and renames them to the API's (`names`: service field → API field).
  */
