@@ -42,7 +42,9 @@ export async function assertPurchaseInvariants(
   capacity: number,
   purchases: Purchase[],
 ): Promise<{ confirmed: number; rejected: Record<string, number> }> {
-  const settled = await Promise.all(purchases.map((p) => market.settled(p.buyer, p.order.orderId, 60_000)));
+  // One at a time: a poller per order (hundreds) would load orders more than the purchases do.
+  const settled: Order[] = [];
+  for (const p of purchases) settled.push(await market.settled(p.buyer, p.order.orderId, 60_000));
   const confirmed = settled.filter((o) => o.status === OrderStatus.ORDER_STATUS_CONFIRMED);
   const rejected: Record<string, number> = {};
   for (const order of settled) {

@@ -67,7 +67,9 @@ export async function startService(spec: ServiceSpec): Promise<ServiceProcess> {
     exit = new Promise((resolve) => started.once("exit", (code, signal) => resolve({ code, signal })));
     await waitFor(
       async () => {
-        if (started.exitCode !== null) throw new Error(`${spec.name} exited with ${started.exitCode}:\n${output}`);
+        if (started.exitCode !== null || started.signalCode !== null) {
+          throw new Error(`${spec.name} exited with ${started.exitCode ?? started.signalCode}:\n${output}`);
+        }
         return (await status()) === "SERVING";
       },
       { timeoutMs: spec.readyTimeoutMs ?? 20_000, message: `${spec.name} to report SERVING` },
