@@ -251,12 +251,17 @@ async function crashAndRecover(system: System, market: Marketplace, crash: Crash
   await target.restart({ MARQUEE_CRASH_AT: `${crash.point}:${crash.nth}` });
   const death = target.exited();
 
-  const { purchases, cancelled } = await runScenario(market, show, crash.scenario, people);
-  const exit = await within(90_000, `${crash.process} to reach ${crash.point} and die`, death);
-  assert.equal(exit.signal, "SIGKILL", `${crash.process} killed itself at ${crash.point}`);
-  const afterSettling = await interruptedBetweenSteps(system, crash.evidence, before);
-
-  await target.restart(); // without MARQUEE_CRASH_AT
+  let afterSettling: () => Promise<void>;
+  let purchases: Promise<Purchase[]>;
+  let cancelled: string | undefined;
+  try {
+    ({ purchases, cancelled } = await runScenario(market, show, crash.scenario, people));
+    const exit = await within(90_000, `${crash.process} to reach ${crash.point} and die`, death);
+    assert.equal(exit.signal, "SIGKILL", `${crash.process} killed itself at ${crash.point}`);
+    afterSettling = await interruptedBetweenSteps(system, crash.evidence, before);
+  } finally {
+    await target.restart(); // without MARQUEE_CRASH_AT, whatever happened: the next case needs it
+  }
   const settled = await purchases;
   await assertPurchaseInvariants(system, market, show, 10, settled);
   await afterSettling();
@@ -301,6 +306,7 @@ for (const mode of MODES) {
       const firstSettled: Order[] = [];
       for (const p of first) firstSettled.push(await market.settled(p.buyer, p.order.orderId, 60_000));
       await waitFor(async () => (await market.availability(show))?.held === 0, {
+        timeoutMs: 60_000,
         message: "the first wave's holds to go",
       });
       const last = await purchaseAll(market, show, lastWave);
