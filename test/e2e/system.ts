@@ -65,6 +65,8 @@ export interface System {
 }
 
 export const EVENT_NAMESPACE = "e2e";
+/** A service starts (migrations, NATS, SERVING) in seconds; 60 s leaves room for a machine shared by parallel builds. */
+const READY_TIMEOUT_MS = 60_000;
 
 export interface SystemOptions {
   /** Added to every service's environment (e.g. SAGA_MODE); wins over the recipes'. */
@@ -136,7 +138,7 @@ export async function startSystem(
     for (const recipe of recipes) {
       const env = { EVENT_NAMESPACE, ...(await recipe.env(around)), ...options.env };
       envs.set(recipe.name, env);
-      services.set(recipe.name, await startService({ name: recipe.name, env }));
+      services.set(recipe.name, await startService({ name: recipe.name, env, readyTimeoutMs: READY_TIMEOUT_MS }));
     }
   } catch (error) {
     await stop().catch(() => undefined);

@@ -1,5 +1,6 @@
 import type pg from "pg";
 import type { IncomingEvent } from "./events.js";
+import { crashPoint } from "./faults.js";
 import { withTransaction } from "./postgres.js";
 
 class AlreadyProcessed extends Error {}
@@ -38,6 +39,7 @@ export function inboxHandler(
   fn: (event: IncomingEvent, client: pg.PoolClient) => Promise<void>,
 ): (event: IncomingEvent) => Promise<void> {
   return async (event) => {
-    await processOnce(pool, consumer, event.eventId, (client) => fn(event, client));
+    if (await processOnce(pool, consumer, event.eventId, (client) => fn(event, client)))
+      crashPoint("inbox:after-effect");
   };
 }

@@ -4,6 +4,7 @@ export * from "./errors.js";
 export * from "./validation.js";
 export * from "./config.js";
 export * from "./events.js";
+export * from "./faults.js";
 export * from "./health.js";
 export * from "./lifecycle.js";
 export * from "./grpc-server.js";

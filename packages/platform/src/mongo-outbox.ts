@@ -1,6 +1,7 @@
 import mongoose, { Schema, type Collection, type Connection, type mongo } from "mongoose";
 import type { Logger } from "pino";
 import type { OutgoingEvent } from "./events.js";
+import { crashPoint } from "./faults.js";
 import type { EventPublisher } from "./nats.js";
 import { RelayLoop, type RelayTiming } from "./relay-loop.js";
 import { countPublished } from "./telemetry/messaging.js";
@@ -193,6 +194,7 @@ export class MongoOutboxRelay {
         countPublished(this.name, 1);
         this.lastPublishedAt = new Date();
       }
+      crashPoint("outbox:after-publish");
     } finally {
       // Removes exactly what was published; events pushed meanwhile stay.
       if (published.length > 0) {

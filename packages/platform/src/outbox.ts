@@ -3,13 +3,13 @@ import type { Logger } from "pino";
 import type { OutgoingEvent } from "./events.js";
 import type { EventPublisher } from "./nats.js";
 import { EventEmitter } from "node:events";
+import { crashPoint } from "./faults.js";
 import { afterCommit, withTransaction } from "./postgres.js";
 import { RelayLoop, type RelayTiming } from "./relay-loop.js";
 import { countPublished, type OutboxSample } from "./telemetry/messaging.js";
 
 /** Held (per transaction) by the one relay of a database that is publishing; any fixed bigint. */
 const RELAY_LOCK_KEY = "4236551300700421";
-const FAULT_EXIT_AFTER_PUBLISH = "MARQUEE_FAULT_OUTBOX_EXIT_AFTER_PUBLISH";
 
 const COLUMNS = 9;
 
@@ -196,7 +196,7 @@ export class OutboxRelay {
     );
     if (rows.length === 0) return { claimed: 0, acked: 0 };
     const { acked, failure } = await publishInOrder(this.publisher, rows.map(toEvent));
-    if (process.env[FAULT_EXIT_AFTER_PUBLISH] === "1") process.exit(137);
+    crashPoint("outbox:after-publish");
     // Acked events are marked even when others failed, so a long outage can't push their
     // re-publication past JetStream's duplicate window.
     if (acked.length > 0) {

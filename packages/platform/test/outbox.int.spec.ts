@@ -131,11 +131,11 @@ describe("PostgreSQL outbox relay", function () {
     await withTransaction(pool, (client) => appendToOutbox(client, [event]));
     const fixture = fileURLToPath(new URL("./fixtures/outbox-relay.js", import.meta.url));
     const child = spawn(process.execPath, [fixture], {
-      env: { ...process.env, DATABASE_URL: db.url, NATS_URL: nats.url, MARQUEE_FAULT_OUTBOX_EXIT_AFTER_PUBLISH: "1" },
+      env: { ...process.env, DATABASE_URL: db.url, NATS_URL: nats.url, MARQUEE_CRASH_AT: "outbox:after-publish" },
       stdio: "inherit",
     });
-    const [exitCode] = (await once(child, "exit")) as [number | null];
-    assert.equal(exitCode, 137, "the relay died after the acks");
+    const [, signal] = (await once(child, "exit")) as [number | null, NodeJS.Signals | null];
+    assert.equal(signal, "SIGKILL", "the relay died after the acks");
     assert.equal(await messageCount(jsm, stream), 1, "the event reached JetStream");
     const unpublished = await pool.query("SELECT 1 FROM outbox WHERE published_at IS NULL");
     assert.equal(unpublished.rowCount, 1, "but its row was never marked published");

@@ -19,6 +19,8 @@ export interface ServiceProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
   /** Starts it again on the same port with the same environment; waits until SERVING. */
   restart(extraEnv?: NodeJS.ProcessEnv): Promise<void>;
+  /** Settles when the process running now exits, with its exit code or the signal that ended it. */
+  exited(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** The gRPC health status of the whole server ("" service). */
   health(): Promise<string>;
 }
@@ -41,6 +43,10 @@ export async function startService(spec: ServiceSpec): Promise<ServiceProcess> {
   const main = path.join(repoRoot(), "services", spec.name, "dist", "src", "main.js");
   const health = new HealthClient(address, credentials.createInsecure());
   let child: ChildProcess | undefined;
+  let exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> = Promise.resolve({
+    code: null,
+    signal: null,
+  });
   let output = "";
 
   const status = () =>
@@ -58,9 +64,12 @@ export async function startService(spec: ServiceSpec): Promise<ServiceProcess> {
     started.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
     started.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
     started.once("exit", () => running.delete(started));
+    exit = new Promise((resolve) => started.once("exit", (code, signal) => resolve({ code, signal })));
     await waitFor(
       async () => {
-        if (started.exitCode !== null) throw new Error(`${spec.name} exited with ${started.exitCode}:\n${output}`);
+        if (started.exitCode !== null || started.signalCode !== null) {
+          throw new Error(`${spec.name} exited with ${started.exitCode ?? started.signalCode}:\n${output}`);
+        }
         return (await status()) === "SERVING";
       },
       { timeoutMs: spec.readyTimeoutMs ?? 20_000, message: `${spec.name} to report SERVING` },
@@ -88,5 +97,6 @@ export async function startService(spec: ServiceSpec): Promise<ServiceProcess> {
       await launch(extraEnv);
     },
     health: status,
+    exited: () => exit,
   };
 }

@@ -1,3 +1,4 @@
+import { crashPoint } from "@marquee/platform/faults";
 import { inSpan } from "@marquee/platform/telemetry/tracing";
 import { confirm, holdSeats, recordPayment, reject } from "../domain/decisions.js";
 import type { OrderState } from "../domain/order.js";
@@ -32,6 +33,7 @@ const STEPS: Record<
 > = {
   reserve_seats: async (deps: OrdersDeps, state: OrderState) => {
     const reservation = await deps.inventory.reserveSeats(state);
+    crashPoint("saga:after-reserve");
     const now = deps.clock.now();
     if (reservation.outcome === "reserved") {
       return mutateOrder(deps, state.orderId, (s) => holdSeats(s, reservation.hold, now), ACTOR, state);
@@ -43,11 +45,13 @@ const STEPS: Record<
     if (!state.held) throw new Error("charge before hold");
     const total = state.held.total;
     const charge = await deps.wallet.chargeForOrder(state.orderId, state.buyerId, total);
+    crashPoint("saga:after-charge");
     if (charge.outcome === "charged") {
       const now = deps.clock.now();
       return mutateOrder(deps, state.orderId, (s) => recordPayment(s, charge.transactionId, total, now), ACTOR, state);
     }
     await deps.inventory.releaseSeats(state.orderId, "ORDER_REJECTED");
+    crashPoint("saga:after-release");
     return mutateOrder(
       deps,
       state.orderId,
@@ -58,10 +62,12 @@ const STEPS: Record<
   },
   confirm_seats: async (deps: OrdersDeps, state: OrderState) => {
     if (await deps.inventory.confirmSeats(state.orderId)) {
+      crashPoint("saga:after-confirm");
       const codes = deps.ticketCodes.newCodes(state.quantity);
       return mutateOrder(deps, state.orderId, (s) => confirm(s, codes, deps.clock.now()), ACTOR, state);
     }
     await deps.wallet.refundOrder(state.orderId, RejectionReason.holdExpired);
+    crashPoint("saga:after-refund");
     return mutateOrder(
       deps,
       state.orderId,
@@ -75,5 +81,7 @@ const STEPS: Record<
 /** Orchestration: after a cancellation, give the money back and the seats up (both idempotent). */
 export async function runCancelSaga(deps: OrdersDeps, orderId: string): Promise<void> {
   await deps.wallet.refundOrder(orderId, "ORDER_CANCELLED");
+  crashPoint("saga:after-refund");
   await deps.inventory.releaseSeats(orderId, "ORDER_CANCELLED");
+  crashPoint("saga:after-release");
 }

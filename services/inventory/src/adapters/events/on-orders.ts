@@ -1,4 +1,4 @@
-import { decodeEvent, type Subscription } from "@marquee/platform";
+import { crashPoint, decodeEvent, type Subscription } from "@marquee/platform";
 import { OrderEvents as T } from "@marquee/proto/events";
 import { confirmSeats } from "../../app/confirm-seats.js";
 import { releaseSeats } from "../../app/release-seats.js";
@@ -21,6 +21,7 @@ export function ordersSubscription(inbox: Inbox): Subscription {
         case T.orderPlaced.typeName: {
           const { orderId, showId, tierId, quantity, buyerId } = decodeEvent(T.orderPlaced, event);
           await reserveSeats(deps, { orderId, showId, tierId, quantity, buyerId });
+          crashPoint("saga:after-reserve");
           return;
         }
         case T.orderConfirmed.typeName:
@@ -29,9 +30,11 @@ export function ordersSubscription(inbox: Inbox): Subscription {
           return;
         case T.orderRejected.typeName:
           await releaseSeats(deps, decodeEvent(T.orderRejected, event).orderId, "ORDER_REJECTED");
+          crashPoint("saga:after-release");
           return;
         case T.orderCancelled.typeName:
           await releaseSeats(deps, decodeEvent(T.orderCancelled, event).orderId, "ORDER_CANCELLED");
+          crashPoint("saga:after-release");
           return;
       }
     }),

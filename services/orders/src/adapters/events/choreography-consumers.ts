@@ -1,5 +1,5 @@
 import type { PoolClient } from "pg";
-import { subscribe, type IncomingEvent, type ServiceRuntime } from "@marquee/platform";
+import { crashPoint, subscribe, type IncomingEvent, type ServiceRuntime } from "@marquee/platform";
 import { inboxHandler } from "@marquee/platform/inbox";
 import type { Pool } from "@marquee/platform/postgres";
 import { InventoryEvents, WalletEvents } from "@marquee/proto/events";
@@ -32,8 +32,10 @@ export async function subscribeToSagaEvents(runtime: ServiceRuntime, pool: Pool,
     events: [W.fundsCharged, W.insufficientFunds],
     handler: inboxHandler(pool, "orders-on-wallet", async (event: IncomingEvent, client) => {
       const react = reactToWallet(deps, asTransaction(client), event);
-      if (event.type === W.fundsCharged.typeName) await react.fundsCharged(W.fundsCharged.codec.decode(event.payload));
-      else if (event.type === W.insufficientFunds.typeName) {
+      if (event.type === W.fundsCharged.typeName) {
+        await react.fundsCharged(W.fundsCharged.codec.decode(event.payload));
+        crashPoint("saga:after-confirm");
+      } else if (event.type === W.insufficientFunds.typeName) {
         await react.insufficientFunds(W.insufficientFunds.codec.decode(event.payload));
       }
     }),

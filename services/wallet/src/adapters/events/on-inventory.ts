@@ -1,4 +1,4 @@
-import { decodeEvent, DomainError, validate, type Subscription } from "@marquee/platform";
+import { crashPoint, decodeEvent, DomainError, validate, type Subscription } from "@marquee/platform";
 import { InventoryEvents as T } from "@marquee/proto/events";
 import { chargeForOrder } from "../../app/charge-for-order.js";
 import { schemas } from "../grpc/schemas.js";
@@ -23,6 +23,7 @@ export function inventorySubscription(inbox: Inbox): Subscription {
       });
       try {
         await chargeForOrder(deps, input);
+        crashPoint("saga:after-charge");
       } catch (error) {
         // The order's rejection overtook its seats (two streams, no order between them): it
         // stays uncharged, and orders already knows it is over.

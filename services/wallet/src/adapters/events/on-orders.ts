@@ -1,4 +1,4 @@
-import { decodeEvent, validate, type Subscription } from "@marquee/platform";
+import { crashPoint, decodeEvent, validate, type Subscription } from "@marquee/platform";
 import { OrderEvents as T } from "@marquee/proto/events";
 import { refundOrder } from "../../app/refund-order.js";
 import { schemas } from "../grpc/schemas.js";
@@ -20,6 +20,7 @@ export function ordersSubscription(inbox: Inbox): Subscription {
           ? decodeEvent(T.orderRejected, event)
           : decodeEvent(T.orderCancelled, event);
       await refundOrder(deps, validate(schemas.refundOrder, { orderId, reason }));
+      crashPoint("saga:after-refund");
     }),
   };
 }
