@@ -32,7 +32,7 @@ import { createTestDatabase, type TestDatabase } from "@marquee/platform/testing
 import { freePort } from "@marquee/platform/testing/server-process";
 import { waitFor } from "@marquee/platform/testing/wait";
 import { describeMachine, fixed, median, printTable, processCpuSeconds } from "./lib/measure.js";
-import { loadMarketplace, loadSystem, type System } from "./lib/repo-modules.js";
+import { marketplace, startSystem, type System } from "@marquee/system-testing";
 
 const SERVICES = ["accounts", "catalog", "inventory", "wallet", "orders"];
 const VARIANTS = ["protected", "unprotected"] as const;
@@ -198,8 +198,6 @@ async function main(): Promise<void> {
   console.log(
     `concurrency ${options.concurrency}, ${options.rounds} round(s) of ${options.duration} s per variant and route (warm-up ${options.warmup} s); rate limiter: ${options.redis ? "Redis" : "in memory"}; idempotency store: PostgreSQL`,
   );
-  const { startSystem } = await loadSystem();
-  const { marketplace } = await loadMarketplace();
   const system = await startSystem(SERVICES, { env: { LOG_LEVEL: "warn" } });
   const bffs = new Map<Variant, Bff>();
   try {

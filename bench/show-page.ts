@@ -40,7 +40,7 @@ import { CatalogServiceClient } from "@marquee/proto/marquee/catalog/v1/catalog_
 import { InventoryServiceClient } from "@marquee/proto/marquee/inventory/v1/inventory_service";
 import { QueryServiceClient } from "@marquee/proto/marquee/query/v1/query_service";
 import { describeMachine, fixed, median, printTable, processCpuSeconds } from "./lib/measure.js";
-import { loadMarketplace, loadSystem, type System } from "./lib/repo-modules.js";
+import { marketplace, startSystem, type System } from "@marquee/system-testing";
 
 const GOAL_RATIO = 1.3;
 const SERVICES = ["accounts", "catalog", "inventory", "wallet", "orders", "query"];
@@ -145,8 +145,6 @@ async function main(): Promise<void> {
   console.log(
     `concurrency ${options.concurrency.join(",")}, ${options.rounds} round(s) of ${options.duration} s per target (warm-up ${options.warmup} s), COMPOSE_DEADLINE_MS=${COMPOSE_DEADLINE_MS}`,
   );
-  const { startSystem } = await loadSystem();
-  const { marketplace } = await loadMarketplace();
   const system = await startSystem(SERVICES, { env: { LOG_LEVEL: "warn" } });
   let bff: Awaited<ReturnType<typeof startBff>> | undefined;
   try {

@@ -4,9 +4,16 @@ import { randomUUID } from "node:crypto";
 import { bearer, DomainError } from "@marquee/platform";
 import { waitFor } from "@marquee/platform/testing/wait";
 import { OrderStatus, type Order } from "@marquee/proto/marquee/orders/v1/orders_service";
-import { assertPurchaseInvariants, type Purchase } from "./invariants.js";
-import { marketplace, type Marketplace, type Person, type PublishedShow } from "./marketplace.js";
-import { startSystem, type System } from "./system.js";
+import {
+  assertPurchaseInvariants,
+  type Purchase,
+  marketplace,
+  type Marketplace,
+  type Person,
+  type PublishedShow,
+  startSystem,
+  type System,
+} from "@marquee/system-testing";
 
 const PURCHASE = ["accounts", "catalog", "inventory", "wallet", "orders"];
 const MODES = ["orchestration", "choreography"] as const;

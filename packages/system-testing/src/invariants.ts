@@ -2,11 +2,11 @@ import assert from "node:assert/strict";
 import pg from "pg";
 import { waitFor } from "@marquee/platform/testing/wait";
 import { OrderStatus, type Order } from "@marquee/proto/marquee/orders/v1/orders_service";
-import type { Marketplace, Person, PublishedShow } from "./marketplace.js";
+import type { Actor, Marketplace, PublishedShow } from "./marketplace.js";
 import type { System } from "./system.js";
 
 export interface Purchase {
-  buyer: Person;
+  buyer: Actor;
   initialBalance: number;
   order: Order;
 }

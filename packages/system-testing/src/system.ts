@@ -1,53 +1,12 @@
-import { existsSync } from "node:fs";
-import path from "node:path";
-import { repoRoot } from "@marquee/platform/testing/binaries";
 import { startFerretDb, type FerretDb } from "@marquee/platform/testing/ferretdb";
 import { startNatsServer, type NatsServer } from "@marquee/platform/testing/nats-server";
 import { createTestDatabase, type TestDatabase } from "@marquee/platform/testing/postgres";
 import { startService, type ServiceProcess } from "@marquee/platform/testing/service-process";
 import { startTcpProxy, type TcpProxy } from "@marquee/platform/testing/tcp-proxy";
-
-/** What the system gives a service to run on; every store is this run's own. */
-export interface Surroundings {
-  /** The run's nats-server (JetStream). */
-  readonly natsUrl: string;
-  /** URL of a fresh PostgreSQL database for `service` (dropped when the system stops). */
-  postgres(service: string): Promise<string>;
-  /** URL of a database for `service` on the run's own FerretDB (started on first use). */
-  mongo(service: string): Promise<string>;
-  /** gRPC address of a service started earlier. */
-  address(service: string): string;
-}
-
-export interface ServiceRecipe {
-  /** Folder under services/. */
-  readonly name: string;
-  /** Its gRPC service's full name, as reflection lists it. */
-  readonly grpcService: string;
-  /** The environment it needs besides GRPC_PORT and LOG_LEVEL. */
-  env(around: Surroundings): Promise<NodeJS.ProcessEnv>;
-}
-
-/**
- * Every gRPC service, one line each, in start order: a service comes after the ones it calls.
- * Only those with a compiled services/<name>/dist/src/main.js take part (see BUILT).
- */
-// prettier-ignore
-export const SERVICES: readonly ServiceRecipe[] = [
-  { name: "accounts", grpcService: "marquee.accounts.v1.AccountsService", env: async (s) => ({ DATABASE_URL: await s.postgres("accounts"), NATS_URL: s.natsUrl }) },
-  { name: "catalog", grpcService: "marquee.catalog.v1.CatalogService", env: async (s) => ({ MONGO_URL: await s.mongo("catalog"), NATS_URL: s.natsUrl, ACCOUNTS_ADDR: s.address("accounts") }) },
-  { name: "inventory", grpcService: "marquee.inventory.v1.InventoryService", env: async (s) => ({ DATABASE_URL: await s.postgres("inventory"), NATS_URL: s.natsUrl }) },
-  { name: "wallet", grpcService: "marquee.wallet.v1.WalletService", env: async (s) => ({ DATABASE_URL: await s.postgres("wallet"), NATS_URL: s.natsUrl, ACCOUNTS_ADDR: s.address("accounts") }) },
-  { name: "orders", grpcService: "marquee.orders.v1.OrdersService", env: async (s) => ({ DATABASE_URL: await s.postgres("orders"), NATS_URL: s.natsUrl, ACCOUNTS_ADDR: s.address("accounts"), INVENTORY_ADDR: s.address("inventory"), WALLET_ADDR: s.address("wallet") }) },
-  { name: "query", grpcService: "marquee.query.v1.QueryService", env: async (s) => ({ MONGO_URL: await s.mongo("query"), NATS_URL: s.natsUrl, ACCOUNTS_ADDR: s.address("accounts"), ORDERS_ADDR: s.address("orders") }) },
-];
-
-export const mainOf = (service: string): string => path.join(repoRoot(), "services", service, "dist", "src", "main.js");
-
-/** The services this checkout has built; a service without a src/main.ts yet has no dist main. */
-export const BUILT: readonly ServiceRecipe[] = SERVICES.filter((service) => existsSync(mainOf(service.name)));
+import { BUILT, mainOf, PROCESSES, recipeOf, type ProcessRecipe } from "./process-table.js";
 
 export interface System {
+  /** Every process started by name (services and BFFs), by name. */
   readonly services: ReadonlyMap<string, ServiceProcess>;
   /** The run's nats-server: fault tests stop and restart it. */
   readonly nats: NatsServer;
@@ -57,37 +16,58 @@ export interface System {
   proxy(service: string): TcpProxy;
   /** The URL `service`'s PostgreSQL database is reached at directly (to check invariants in SQL). */
   databaseUrl(service: string): string;
-  address(service: string): string;
-  /** The environment `service` was started with (without GRPC_PORT), to start another copy. */
-  env(service: string): NodeJS.ProcessEnv;
-  /** Stops the services (last started first), then NATS and FerretDB, and drops the databases. */
+  /** A further fresh PostgreSQL database of this run (dropped when the system stops). */
+  database(prefix: string): Promise<string>;
+  /** host:port of a running process. */
+  address(name: string): string;
+  /** http://host:port of a running BFF. */
+  url(name: string): string;
+  /** A running process, to stop, kill or restart it. */
+  service(name: string): ServiceProcess;
+  /** The environment `name` was started with (without its port), to start another copy. */
+  env(name: string): NodeJS.ProcessEnv;
+  /** Starts a process of the table that is not running yet (e.g. a BFF once the data is seeded). */
+  start(name: string, env?: NodeJS.ProcessEnv): Promise<ServiceProcess>;
+  /**
+   * Another instance of `name` beside any running one, with its own store unless `env` names one
+   * (DATABASE_URL / MONGO_URL); stopped with the system, or earlier by the caller.
+   */
+  startInstance(name: string, env?: NodeJS.ProcessEnv): Promise<ServiceProcess>;
+  /** Stops the processes (last started first), then NATS and FerretDB, and drops the databases. */
   stop(): Promise<void>;
 }
 
 export const EVENT_NAMESPACE = "e2e";
 
 export interface SystemOptions {
-  /** Added to every service's environment (e.g. SAGA_MODE); wins over the recipes'. */
+  /** Added to every process's environment (e.g. SAGA_MODE); wins over the table's. */
   env?: NodeJS.ProcessEnv;
   /** Services whose PostgreSQL is reached through a TCP proxy a test can pause. */
   proxiedPostgres?: readonly string[];
 }
 
-/** Starts `names` (default: every built service) with their own NATS, FerretDB and databases. */
+/**
+ * Starts `names` (default: every built service) with their own NATS, FerretDB and databases, in
+ * the table's order; those whose callees are all up start together.
+ */
 export async function startSystem(
   names: readonly string[] = BUILT.map((s) => s.name),
   options: SystemOptions = {},
 ): Promise<System> {
-  const recipes = SERVICES.filter((service) => names.includes(service.name));
-  const unknown = names.filter((name) => !SERVICES.some((service) => service.name === name));
+  const unknown = names.filter((name) => !PROCESSES.some((recipe) => recipe.name === name));
   if (unknown.length > 0)
-    throw new Error(`unknown services: ${unknown.join(", ")} (see SERVICES in test/e2e/system.ts)`);
+    throw new Error(
+      `unknown processes: ${unknown.join(", ")} (see PROCESSES in packages/system-testing/src/process-table.ts)`,
+    );
+  const recipes = PROCESSES.filter((recipe) => names.includes(recipe.name));
 
   const services = new Map<string, ServiceProcess>();
+  const instances: ServiceProcess[] = [];
   const envs = new Map<string, NodeJS.ProcessEnv>();
   const databases: TestDatabase[] = [];
   const databaseUrls = new Map<string, string>();
   const proxies = new Map<string, TcpProxy>();
+  let ferretStart: Promise<FerretDb> | undefined;
   let ferretDb: FerretDb | undefined;
   let nats: NatsServer | undefined;
 
@@ -100,54 +80,95 @@ export async function startSystem(
         failures.push(error);
       }
     };
+    for (const instance of [...instances].reverse()) await attempt(() => instance.stop());
     for (const service of [...services.values()].reverse()) await attempt(() => service.stop());
-    await attempt(() => ferretDb?.dispose());
+    await attempt(async () => (await ferretStart?.catch(() => undefined))?.dispose());
     await attempt(() => nats?.dispose());
     for (const proxy of proxies.values()) await attempt(() => proxy.close());
     for (const database of databases) await attempt(() => database.drop());
     if (failures.length > 0) throw new AggregateError(failures, "the system did not stop cleanly");
   };
 
+  const get = <T>(map: ReadonlyMap<string, T>, name: string): T => {
+    const value = map.get(name);
+    if (value === undefined) throw new Error(`${name} is not part of this system`);
+    return value;
+  };
+  const address = (name: string): string => {
+    const running = services.get(name);
+    if (!running) throw new Error(`${name} is not running: start it before the processes that call it`);
+    return running.address;
+  };
+  const database = async (prefix: string): Promise<string> => {
+    const created = await createTestDatabase(`e2e_test_${prefix}`);
+    databases.push(created);
+    return created.url;
+  };
+  const postgres = async (service: string): Promise<string> => {
+    const url = await database(service);
+    databaseUrls.set(service, url);
+    if (!options.proxiedPostgres?.includes(service)) return url;
+    const direct = new URL(url);
+    const proxy = await startTcpProxy({ host: direct.hostname, port: Number(direct.port || 5432) });
+    proxies.set(service, proxy);
+    direct.port = String(proxy.port);
+    return direct.toString();
+  };
+  const mongo = async (service: string): Promise<string> => {
+    ferretStart ??= startFerretDb().then((started) => (ferretDb = started));
+    return `${(await ferretStart).url}/e2e_${service.replace(/-/g, "_")}`;
+  };
+
+  /** What the table says `recipe` needs, made real for this run; `own` wins. */
+  const environmentOf = async (recipe: ProcessRecipe, own: NodeJS.ProcessEnv): Promise<NodeJS.ProcessEnv> => {
+    const env: NodeJS.ProcessEnv = { EVENT_NAMESPACE, ...recipe.env };
+    if (recipe.nats && nats) env.NATS_URL = nats.url;
+    for (const callee of recipe.calls) env[`${callee.toUpperCase()}_ADDR`] = address(callee);
+    if (recipe.store === "postgres" && own.DATABASE_URL === undefined) env.DATABASE_URL = await postgres(recipe.name);
+    if (recipe.store === "mongo" && own.MONGO_URL === undefined) env.MONGO_URL = await mongo(recipe.name);
+    return { ...env, ...options.env, ...own };
+  };
+  const launch = async (
+    name: string,
+    own: NodeJS.ProcessEnv,
+  ): Promise<{ running: ServiceProcess; env: NodeJS.ProcessEnv }> => {
+    const recipe = recipeOf(name);
+    const env = await environmentOf(recipe, own);
+    const running = await startService({
+      name,
+      env,
+      main: mainOf(name),
+      protocol: recipe.protocol,
+      readyTimeoutMs: 30_000,
+    });
+    return { running, env };
+  };
+  const start = async (name: string, own: NodeJS.ProcessEnv = {}): Promise<ServiceProcess> => {
+    if (services.has(name)) throw new Error(`${name} is already running`);
+    const { running, env } = await launch(name, own);
+    services.set(name, running);
+    envs.set(name, env);
+    return running;
+  };
+
   try {
     nats = await startNatsServer();
-    const around: Surroundings = {
-      natsUrl: nats.url,
-      postgres: async (service) => {
-        const database = await createTestDatabase(`e2e_test_${service}`);
-        databases.push(database);
-        databaseUrls.set(service, database.url);
-        if (!options.proxiedPostgres?.includes(service)) return database.url;
-        const direct = new URL(database.url);
-        const proxy = await startTcpProxy({ host: direct.hostname, port: Number(direct.port || 5432) });
-        proxies.set(service, proxy);
-        direct.port = String(proxy.port);
-        return direct.toString();
-      },
-      mongo: async (service) => {
-        ferretDb ??= await startFerretDb();
-        return `${ferretDb.url}/e2e_${service}`;
-      },
-      address: (service) => {
-        const running = services.get(service);
-        if (!running) throw new Error(`${service} is not running: start it before the services that call it`);
-        return running.address;
-      },
-    };
-    for (const recipe of recipes) {
-      const env = { EVENT_NAMESPACE, ...(await recipe.env(around)), ...options.env };
-      envs.set(recipe.name, env);
-      services.set(recipe.name, await startService({ name: recipe.name, env }));
+    const pending = [...recipes];
+    while (pending.length > 0) {
+      // A process starts once every callee it has in this system is up.
+      const wave = pending.filter((recipe) =>
+        recipe.calls.every((callee) => services.has(callee) || !pending.some((p) => p.name === callee)),
+      );
+      for (const recipe of wave) pending.splice(pending.indexOf(recipe), 1);
+      const outcomes = await Promise.allSettled(wave.map((recipe) => start(recipe.name)));
+      const failed = outcomes.find((outcome) => outcome.status === "rejected");
+      if (failed) throw failed.reason;
     }
   } catch (error) {
     await stop().catch(() => undefined);
     throw error;
   }
 
-  const get = <T>(map: ReadonlyMap<string, T>, service: string): T => {
-    const value = map.get(service);
-    if (value === undefined) throw new Error(`${service} is not part of this system`);
-    return value;
-  };
   if (!nats) throw new Error("NATS did not start");
   return {
     services,
@@ -158,8 +179,17 @@ export async function startSystem(
       return ferretDb;
     },
     databaseUrl: (service) => get(databaseUrls, service),
-    address: (service) => get(services, service).address,
-    env: (service) => ({ ...get(envs, service) }),
+    database,
+    address,
+    url: (name) => `http://${address(name)}`,
+    service: (name) => get(services, name),
+    env: (name) => ({ ...get(envs, name) }),
+    start,
+    startInstance: async (name, own = {}) => {
+      const { running } = await launch(name, own);
+      instances.push(running);
+      return running;
+    },
     stop,
   };
 }

@@ -6,7 +6,7 @@ import { repoRoot } from "./binaries.js";
 import { freePort } from "./server-process.js";
 import { waitFor } from "./wait.js";
 
-/** One of our service processes, started from its compiled main.js, as a test controls it. */
+/** One of our processes (a gRPC service or a BFF), started from its compiled main.js, as a test controls it. */
 export interface ServiceProcess {
   readonly name: string;
   readonly port: number;
@@ -19,8 +19,10 @@ export interface ServiceProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
   /** Starts it again on the same port with the same environment; waits until SERVING. */
   restart(extraEnv?: NodeJS.ProcessEnv): Promise<void>;
-  /** The gRPC health status of the whole server ("" service). */
+  /** The gRPC health status of the whole server ("" service); for an HTTP process, SERVING while /livez answers 200. */
   health(): Promise<string>;
+  /** How the last run ended (undefined while it runs): a clean stop is code 0. */
+  lastExit(): { code: number | null; signal: NodeJS.Signals | null } | undefined;
 }
 
 const running = new Set<ChildProcess>();
@@ -33,31 +35,54 @@ export interface ServiceSpec {
   name: string;
   env: NodeJS.ProcessEnv;
   readyTimeoutMs?: number;
+  /** Its compiled entry point; default services/<name>/dist/src/main.js. */
+  main?: string;
+  /** "grpc" (default): port in GRPC_PORT, ready once gRPC health says SERVING; "http" (a BFF): PORT, /livez. */
+  protocol?: "grpc" | "http";
 }
 
 export async function startService(spec: ServiceSpec): Promise<ServiceProcess> {
   const port = await freePort();
   const address = `127.0.0.1:${port}`;
-  const main = path.join(repoRoot(), "services", spec.name, "dist", "src", "main.js");
-  const health = new HealthClient(address, credentials.createInsecure());
+  const main = spec.main ?? path.join(repoRoot(), "services", spec.name, "dist", "src", "main.js");
+  const http = spec.protocol === "http";
+  const health = http ? undefined : new HealthClient(address, credentials.createInsecure());
   let child: ChildProcess | undefined;
   let output = "";
+  let lastExit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
 
   const status = () =>
     new Promise<string>((resolve) => {
+      if (!health) {
+        fetch(`http://${address}/livez`, { signal: AbortSignal.timeout(1000) }).then(
+          (response) => resolve(response.ok ? "SERVING" : "NOT_SERVING"),
+          () => resolve("UNREACHABLE"),
+        );
+        return;
+      }
       health.check({ service: "" }, { deadline: Date.now() + 1000 }, (error, response) =>
         resolve(error ? "UNREACHABLE" : HealthCheckResponse_ServingStatus[response.status]),
       );
     });
 
   const launch = async (extraEnv: NodeJS.ProcessEnv = {}): Promise<void> => {
-    const env = { ...process.env, LOG_LEVEL: "info", ...spec.env, ...extraEnv, GRPC_PORT: String(port) };
+    const env = {
+      ...process.env,
+      LOG_LEVEL: "info",
+      ...spec.env,
+      ...extraEnv,
+      [http ? "PORT" : "GRPC_PORT"]: String(port),
+    };
     const started = spawn(process.execPath, [main], { env, stdio: ["ignore", "pipe", "pipe"] });
     child = started;
+    lastExit = undefined;
     running.add(started);
     started.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
     started.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    started.once("exit", () => running.delete(started));
+    started.once("exit", (code, signal) => {
+      running.delete(started);
+      lastExit = { code, signal };
+    });
     await waitFor(
       async () => {
         if (started.exitCode !== null) throw new Error(`${spec.name} exited with ${started.exitCode}:\n${output}`);
@@ -88,5 +113,6 @@ export async function startService(spec: ServiceSpec): Promise<ServiceProcess> {
       await launch(extraEnv);
     },
     health: status,
+    lastExit: () => lastExit,
   };
 }
