@@ -39,7 +39,7 @@ export const PROCESSES: readonly ProcessRecipe[] = [
   // new-service: services (one line each, above this marker)
   { name: "bff-web", protocol: "http", calls: ["accounts", "catalog", "inventory", "wallet", "orders", "query"], env: { CSRF_SECRET: "a test secret that is long enough for hmac" } },
   { name: "bff-mobile", protocol: "http", calls: ["accounts", "catalog", "inventory", "orders"] },
-  { name: "bff-partner", protocol: "http", store: "postgres", nats: true, calls: ["accounts", "catalog", "inventory", "wallet", "orders"], env: { ALLOW_INSECURE_WEBHOOKS: "true", DATABASE_POOL_SIZE: "5", METRICS_PORT: "0" } },
+  { name: "bff-partner", protocol: "http", store: "postgres", nats: true, calls: ["accounts", "catalog", "inventory", "wallet", "orders"], env: { ALLOW_INSECURE_WEBHOOKS: "true", METRICS_PORT: "0" } },
 ];
 
 export const recipeOf = (name: string): ProcessRecipe => {

@@ -5,6 +5,9 @@ import { startService, type ServiceProcess } from "@marquee/platform/testing/ser
 import { startTcpProxy, type TcpProxy } from "@marquee/platform/testing/tcp-proxy";
 import { BUILT, mainOf, PROCESSES, recipeOf, type ProcessRecipe } from "./process-table.js";
 
+/** A process the harness started, with the environment it was given (without its port). */
+export type StartedProcess = ServiceProcess & { readonly env: NodeJS.ProcessEnv };
+
 export interface System {
   /** Every process started by name (services and BFFs), by name. */
   readonly services: ReadonlyMap<string, ServiceProcess>;
@@ -32,7 +35,7 @@ export interface System {
    * Another instance of `name` beside any running one, with its own store unless `env` names one
    * (DATABASE_URL / MONGO_URL); stopped with the system, or earlier by the caller.
    */
-  startInstance(name: string, env?: NodeJS.ProcessEnv): Promise<ServiceProcess>;
+  startInstance(name: string, env?: NodeJS.ProcessEnv): Promise<StartedProcess>;
   /** Stops the processes (last started first), then NATS and FerretDB, and drops the databases. */
   stop(): Promise<void>;
 }
@@ -186,9 +189,9 @@ export async function startSystem(
     env: (name) => ({ ...get(envs, name) }),
     start,
     startInstance: async (name, own = {}) => {
-      const { running } = await launch(name, own);
+      const { running, env } = await launch(name, own);
       instances.push(running);
-      return running;
+      return { ...running, env };
     },
     stop,
   };

@@ -21,6 +21,8 @@ export interface ServiceProcess {
   restart(extraEnv?: NodeJS.ProcessEnv): Promise<void>;
   /** The gRPC health status of the whole server ("" service); for an HTTP process, SERVING while /livez answers 200. */
   health(): Promise<string>;
+  /** The current run's process id (benches read its CPU time). */
+  pid(): number | undefined;
   /** How the last run ended (undefined while it runs): a clean stop is code 0. */
   lastExit(): { code: number | null; signal: NodeJS.Signals | null } | undefined;
 }
@@ -113,6 +115,7 @@ export async function startService(spec: ServiceSpec): Promise<ServiceProcess> {
       await launch(extraEnv);
     },
     health: status,
+    pid: () => child?.pid,
     lastExit: () => lastExit,
   };
 }
