@@ -91,6 +91,14 @@ export function marketplace(system: Pick<System, "address">) {
     return tiers.find((t) => t.tierId === show.tierId);
   };
 
+  const fund = async (person: Actor, amountMinor: number): Promise<void> => {
+    if (amountMinor <= 0) return;
+    await wallet.deposit(
+      { accountId: person.userId, amount: { amountMinor, currency: "EUR" }, idempotencyKey: randomUUID() },
+      { metadata: bearer(person.token) },
+    );
+  };
+
   const organization = async (name = "Night Owls"): Promise<Organization> => {
     const organizer = await signUp("Olga");
     const { organization: created, accessToken } = await accounts.createOrganization(
@@ -213,12 +221,13 @@ export function marketplace(system: Pick<System, "address">) {
       await orders.checkInTicket({ ticketCode }, { metadata: bearer(show.organizerToken) });
     },
 
-    async fund(person: Actor, amountMinor: number): Promise<void> {
-      if (amountMinor <= 0) return;
-      await wallet.deposit(
-        { accountId: person.userId, amount: { amountMinor, currency: "EUR" }, idempotencyKey: randomUUID() },
-        { metadata: bearer(person.token) },
-      );
+    fund,
+
+    /** A signed-up, signed-in buyer whose wallet holds `amountMinor` (EUR). */
+    async buyer(amountMinor: number, name = "Bea"): Promise<Person> {
+      const person = await signUp(name);
+      await fund(person, amountMinor);
+      return person;
     },
 
     async balance(person: Actor): Promise<number> {

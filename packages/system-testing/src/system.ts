@@ -42,6 +42,12 @@ export interface System {
 
 export const EVENT_NAMESPACE = "e2e";
 
+/**
+ * How long a process may take to serve. A deadline, not a delay: most serve within seconds, but
+ * on a loaded 2-core machine a MongoDB service behind FerretDB has needed more than 30 s.
+ */
+const READY_TIMEOUT_MS = 60_000;
+
 export interface SystemOptions {
   /** Added to every process's environment (e.g. SAGA_MODE); wins over the table's. */
   env?: NodeJS.ProcessEnv;
@@ -142,7 +148,7 @@ export async function startSystem(
       env,
       main: mainOf(name),
       protocol: recipe.protocol,
-      readyTimeoutMs: 30_000,
+      readyTimeoutMs: READY_TIMEOUT_MS,
     });
     return { running, env };
   };

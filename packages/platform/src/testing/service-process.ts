@@ -91,7 +91,11 @@ export async function startService(spec: ServiceSpec): Promise<ServiceProcess> {
         return (await status()) === "SERVING";
       },
       { timeoutMs: spec.readyTimeoutMs ?? 20_000, message: `${spec.name} to report SERVING` },
-    );
+    ).catch((error: unknown) => {
+      // A process that never came up must not outlive the test (nor keep mocha from exiting).
+      started.kill("SIGKILL");
+      throw error;
+    });
   };
 
   const terminate = async (signal: NodeJS.Signals): Promise<void> => {
