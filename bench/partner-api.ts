@@ -19,20 +19,13 @@
  * request, and the overhead ratios (unprotected req/s ÷ protected req/s, protected p99 ÷
  * unprotected p99, CPU per request ratio). Not a test: it prints figures and exits 0.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { once } from "node:events";
 import { Agent, request } from "node:http";
 import os from "node:os";
-import path from "node:path";
 import { parseArgs } from "node:util";
 import { bearer } from "@marquee/platform";
-import { repoRoot } from "@marquee/platform/testing/binaries";
-import { createTestDatabase, type TestDatabase } from "@marquee/platform/testing/postgres";
-import { freePort } from "@marquee/platform/testing/server-process";
-import { waitFor } from "@marquee/platform/testing/wait";
 import { describeMachine, fixed, median, printTable, processCpuSeconds } from "./lib/measure.js";
-import { loadMarketplace, loadSystem, type System } from "./lib/repo-modules.js";
+import { marketplace, startSystem, type StartedProcess, type System } from "@marquee/system-testing";
 
 const SERVICES = ["accounts", "catalog", "inventory", "wallet", "orders"];
 const VARIANTS = ["protected", "unprotected"] as const;
@@ -77,11 +70,7 @@ interface Run {
   cpuSeconds: number;
 }
 
-interface Bff {
-  url: string;
-  child: ChildProcess;
-  database: TestDatabase;
-}
+type Bff = StartedProcess;
 
 const agent = new Agent({ keepAlive: true, maxSockets: 256 });
 
@@ -148,22 +137,10 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
 }
 
+/** A bff-partner instance with its own database (the harness's table says what else it needs). */
 async function startBff(system: System, variant: Variant, options: Options): Promise<Bff> {
-  const port = await freePort();
-  const database = await createTestDatabase("bench_test_partner");
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PORT: String(port),
-    METRICS_PORT: "0",
+  return system.startInstance("bff-partner", {
     LOG_LEVEL: "warn",
-    ACCOUNTS_ADDR: system.address("accounts"),
-    CATALOG_ADDR: system.address("catalog"),
-    INVENTORY_ADDR: system.address("inventory"),
-    WALLET_ADDR: system.address("wallet"),
-    ORDERS_ADDR: system.address("orders"),
-    NATS_URL: system.nats.url,
-    EVENT_NAMESPACE: "e2e",
-    DATABASE_URL: database.url,
     WEBHOOK_CONSUMER: `bench-partner-${variant}`,
     ...(variant === "protected"
       ? {
@@ -171,19 +148,7 @@ async function startBff(system: System, variant: Variant, options: Options): Pro
           ...(options.redis ? { REDIS_URL: "redis://127.0.0.1:6379", REDIS_KEY_PREFIX: `bench-${randomUUID()}` } : {}),
         }
       : { RATE_LIMIT_ENABLED: "false", IDEMPOTENCY_ENABLED: "false" }),
-  };
-  const main = path.join(repoRoot(), "bff-partner", "dist", "src", "main.js");
-  const child = spawn(process.execPath, [main], { env, stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  const url = `http://127.0.0.1:${port}`;
-  const ready = await waitFor(
-    async () => (child.exitCode !== null ? "exited" : (await fetch(`${url}/livez`).catch(() => undefined))?.ok && "up"),
-    { timeoutMs: 30_000, message: `bff-partner (${variant}) /livez` },
-  );
-  if (ready === "exited") throw new Error(`bff-partner (${variant}) exited:\n${output}`);
-  return { url, child, database };
+  });
 }
 
 async function main(): Promise<void> {
@@ -198,8 +163,6 @@ async function main(): Promise<void> {
   console.log(
     `concurrency ${options.concurrency}, ${options.rounds} round(s) of ${options.duration} s per variant and route (warm-up ${options.warmup} s); rate limiter: ${options.redis ? "Redis" : "in memory"}; idempotency store: PostgreSQL`,
   );
-  const { startSystem } = await loadSystem();
-  const { marketplace } = await loadMarketplace();
   const system = await startSystem(SERVICES, { env: { LOG_LEVEL: "warn" } });
   const bffs = new Map<Variant, Bff>();
   try {
@@ -213,7 +176,7 @@ async function main(): Promise<void> {
     const apiKey = created.apiKey;
     for (const variant of VARIANTS) bffs.set(variant, await startBff(system, variant, options));
     const auth = { Authorization: `Bearer ${apiKey}` };
-    const protectedUrl = bffs.get("protected")?.url ?? "";
+    const protectedUrl = `http://${bffs.get("protected")?.address ?? ""}`;
     for (let i = 0; i < 5; i++) {
       const status = await call(
         `${protectedUrl}/v1/wallet/deposits`,
@@ -225,7 +188,7 @@ async function main(): Promise<void> {
     }
     const orderBody = JSON.stringify({ show_id: show.showId, tier_id: show.tierId, quantity: 1 });
     const targets = (variant: Variant): Record<RouteName, () => Promise<number>> => {
-      const base = bffs.get(variant)?.url ?? "";
+      const base = `http://${bffs.get(variant)?.address ?? ""}`;
       return {
         "GET /v1/shows/{id}": () => call(`${base}/v1/shows/${show.showId}`, "GET", auth),
         "POST /v1/orders": () =>
@@ -242,12 +205,12 @@ async function main(): Promise<void> {
     const runs = new Map<string, Run[]>();
     for (const route of ROUTES) {
       for (const variant of VARIANTS) {
-        const pid = bffs.get(variant)?.child.pid ?? 0;
+        const pid = bffs.get(variant)?.pid() ?? 0;
         await closedLoop(options.concurrency, options.warmup, pid, targets(variant)[route], expected[route]);
       }
       for (let round = 0; round < options.rounds; round++) {
         for (const variant of round % 2 === 0 ? VARIANTS : [...VARIANTS].reverse()) {
-          const pid = bffs.get(variant)?.child.pid ?? 0;
+          const pid = bffs.get(variant)?.pid() ?? 0;
           const run = await closedLoop(
             options.concurrency,
             options.duration,
@@ -322,11 +285,6 @@ async function main(): Promise<void> {
         .join(" ")} (other work on the machine moves req/s and p99; CPU per request much less)`,
     );
   } finally {
-    for (const bff of bffs.values()) {
-      bff.child.kill("SIGTERM");
-      if (bff.child.exitCode === null) await once(bff.child, "exit");
-      await bff.database.drop().catch(() => undefined);
-    }
     agent.destroy();
     await system.stop();
   }

@@ -36,7 +36,7 @@ import {
   type LoadContext,
   type Sample,
 } from "./lib/purchase-load.js";
-import { loadMarketplace, loadSystem, type Person, type System } from "./lib/repo-modules.js";
+import { EVENT_NAMESPACE, marketplace, startSystem, type Person, type System } from "@marquee/system-testing";
 import {
   childProcesses,
   sampleWaits,
@@ -240,8 +240,6 @@ function deliveriesPerOrder(before: Map<string, number>, after: Map<string, numb
 }
 
 async function runMode(mode: Mode, options: Options, logger: Logger, admin: AdminConnection): Promise<ModeResult> {
-  const { startSystem, EVENT_NAMESPACE } = await loadSystem();
-  const { marketplace } = await loadMarketplace();
   console.log("");
   console.log(`=== SAGA_MODE=${mode} ===`);
   const env: NodeJS.ProcessEnv = { SAGA_MODE: mode, LOG_LEVEL: "warn" };
@@ -532,8 +530,6 @@ interface AuditResult {
  * the proxy's extra hop never touches the timed figures. Also: CPU per process while idle.
  */
 async function runAudit(mode: Mode, options: Options, logger: Logger, admin: AdminConnection): Promise<AuditResult> {
-  const { startSystem, EVENT_NAMESPACE } = await loadSystem();
-  const { marketplace } = await loadMarketplace();
   const direct = new URL(testPostgresUrl());
   const proxy = await startCountingProxy({ host: direct.hostname, port: Number(direct.port || 5432) });
   const saved = process.env.TEST_POSTGRES_URL;

@@ -27,20 +27,15 @@
  *
  * Not a test: it prints figures and a PASS / BELOW GOAL line, and exits 0 either way.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { once } from "node:events";
-import path from "node:path";
 import { parseArgs } from "node:util";
 import { bearer, createClient } from "@marquee/platform";
-import { repoRoot } from "@marquee/platform/testing/binaries";
-import { freePort } from "@marquee/platform/testing/server-process";
 import { waitFor } from "@marquee/platform/testing/wait";
 import { AccountsServiceClient } from "@marquee/proto/marquee/accounts/v1/accounts_service";
 import { CatalogServiceClient } from "@marquee/proto/marquee/catalog/v1/catalog_service";
 import { InventoryServiceClient } from "@marquee/proto/marquee/inventory/v1/inventory_service";
 import { QueryServiceClient } from "@marquee/proto/marquee/query/v1/query_service";
 import { describeMachine, fixed, median, printTable, processCpuSeconds } from "./lib/measure.js";
-import { loadMarketplace, loadSystem, type System } from "./lib/repo-modules.js";
+import { marketplace, startSystem, type System } from "@marquee/system-testing";
 
 const GOAL_RATIO = 1.3;
 const SERVICES = ["accounts", "catalog", "inventory", "wallet", "orders", "query"];
@@ -108,35 +103,12 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
 }
 
-async function startBff(system: System): Promise<{ url: string; child: ChildProcess; output: () => string }> {
-  const port = await freePort();
-  const main = path.join(repoRoot(), "bff-web", "dist", "src", "main.js");
-  const env = {
-    ...process.env,
-    PORT: String(port),
-    LOG_LEVEL: "warn",
-    ACCOUNTS_ADDR: system.address("accounts"),
-    CATALOG_ADDR: system.address("catalog"),
-    INVENTORY_ADDR: system.address("inventory"),
-    WALLET_ADDR: system.address("wallet"),
-    ORDERS_ADDR: system.address("orders"),
-    QUERY_ADDR: system.address("query"),
-    COMPOSE_DEADLINE_MS: String(COMPOSE_DEADLINE_MS),
-    CSRF_SECRET: "bench-secret-bench-secret-bench-secret",
-  };
-  const child = spawn(process.execPath, [main], { env, stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor(
-    async () => {
-      if (child.exitCode !== null) throw new Error(`bff-web exited:\n${output}`);
-      return (await fetch(`${url}/readyz`)).ok;
-    },
-    { timeoutMs: 15_000, message: "bff-web /readyz" },
-  );
-  return { url, child, output: () => output };
+/** bff-web as its own process (the harness's table says what it needs), once it answers /readyz. */
+async function startBff(system: System): Promise<{ url: string; pid: number }> {
+  const bff = await system.start("bff-web", { LOG_LEVEL: "warn", COMPOSE_DEADLINE_MS: String(COMPOSE_DEADLINE_MS) });
+  const url = system.url("bff-web");
+  await waitFor(async () => (await fetch(`${url}/readyz`)).ok, { timeoutMs: 15_000, message: "bff-web /readyz" });
+  return { url, pid: bff.pid() ?? 0 };
 }
 
 async function main(): Promise<void> {
@@ -145,8 +117,6 @@ async function main(): Promise<void> {
   console.log(
     `concurrency ${options.concurrency.join(",")}, ${options.rounds} round(s) of ${options.duration} s per target (warm-up ${options.warmup} s), COMPOSE_DEADLINE_MS=${COMPOSE_DEADLINE_MS}`,
   );
-  const { startSystem } = await loadSystem();
-  const { marketplace } = await loadMarketplace();
   const system = await startSystem(SERVICES, { env: { LOG_LEVEL: "warn" } });
   let bff: Awaited<ReturnType<typeof startBff>> | undefined;
   try {
@@ -174,7 +144,7 @@ async function main(): Promise<void> {
     const inventory = createClient(InventoryServiceClient, system.address("inventory"), timeout).call;
     const query = createClient(QueryServiceClient, system.address("query"), timeout).call;
     const pageUrl = `${bff.url}/api/shows/${show.showId}`;
-    const bffPid = bff.child.pid ?? 0;
+    const bffPid = bff.pid;
     const cookie = `mq_session=${buyer.token}`;
 
     const targets: Record<Target, () => Promise<"ok" | "degraded">> = {
@@ -254,10 +224,6 @@ async function main(): Promise<void> {
       "  (bff-web keeps organization names for ORGANIZATION_CACHE_MS=60000, so the page's organization part is a cache hit after the first request; measured alone above, it is a real GetOrganization call)",
     );
   } finally {
-    if (bff) {
-      bff.child.kill("SIGTERM");
-      if (bff.child.exitCode === null) await once(bff.child, "exit");
-    }
     await system.stop();
   }
 }

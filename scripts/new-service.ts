@@ -5,9 +5,10 @@
 // unit + integration tests), its contracts (proto/marquee/<name>/v1 and events/v1, the event type
 // in proto/src/events.ts), the root tsconfig reference, and its deployment: Kubernetes base
 // manifests, the Secret, the address and the images in the overlays, a compose service, its
-// PostgreSQL role. Also one line each in scripts/up.sh and test/e2e/system.ts (SERVICES) and the
-// no-cross-service-import lint rule, then package-lock.json (npm install --package-lock-only),
-// so `npm ci` and the images keep working.
+// PostgreSQL role. Also one line each in scripts/up.sh (SERVICES), the whole-system test
+// harness's process table (packages/system-testing/src/process-table.ts) and the
+// no-cross-service-import lint rule, then package-lock.json (npm install --package-lock-only), so
+// `npm ci` and the images keep working.
 //
 // Refuses (exit 1, nothing written) when the name is taken anywhere, and writes nothing before
 // every check has passed. Files shared with the rest of the repository are edited at the
@@ -369,19 +370,16 @@ export function generateService(options: NewServiceOptions): string[] {
       edits.push({ file: upFile, content: `${up.slice(0, at)}  ${name}:${port}\n${up.slice(at)}` });
     } else notes.push(`add "${name}:${port}" to SERVICES in ${upFile}`);
   }
-  const systemFile = "test/e2e/system.ts";
-  if (existsSync(path.join(root, systemFile))) {
-    const system = read(root, systemFile);
-    const list = /export const SERVICES: readonly ServiceRecipe\[\] = \[\n((?: {2}\{ name: .*\},\n)+)\];/.exec(system);
-    const envOf =
-      store === "postgres"
-        ? `DATABASE_URL: await s.postgres("${name}"), NATS_URL: s.natsUrl`
-        : `MONGO_URL: await s.mongo("${name}"), NATS_URL: s.natsUrl`;
-    if (list?.index !== undefined) {
-      const at = list.index + list[0].length - "];".length;
-      const line = `  { name: "${name}", grpcService: "marquee.${name}.v1.${Name}Service", env: async (s) => ({ ${envOf} }) },\n`;
-      edits.push({ file: systemFile, content: system.slice(0, at) + line + system.slice(at) });
-    } else notes.push(`add a recipe for "${name}" to SERVICES in ${systemFile}`);
+  // The whole-system harness's process table: one line above its "new-service:" marker.
+  const tableFile = "packages/system-testing/src/process-table.ts";
+  if (existsSync(path.join(root, tableFile))) {
+    const line =
+      `  { name: "${name}", protocol: "grpc", grpcService: "marquee.${name}.v1.${Name}Service", ` +
+      `store: "${store}", nats: true, calls: [] },\n`;
+    edits.push({
+      file: tableFile,
+      content: beforeMarker(read(root, tableFile), "// new-service: services", line, tableFile),
+    });
   }
   const eslintFile = "eslint.config.js";
   if (existsSync(path.join(root, eslintFile))) {

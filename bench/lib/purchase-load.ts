@@ -6,7 +6,7 @@
 import type { NatsConnection } from "@marquee/platform/nats";
 import { EventHeaders } from "@marquee/platform";
 import { OrderEvents } from "@marquee/proto/events";
-import type { Marketplace, Person, PublishedShow } from "./repo-modules.js";
+import type { Marketplace, Person, PublishedShow } from "@marquee/system-testing";
 
 type MessageCallback = NonNullable<NonNullable<Parameters<NatsConnection["subscribe"]>[1]>["callback"]>;
 

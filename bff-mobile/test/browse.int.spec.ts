@@ -3,10 +3,9 @@ import assert from "node:assert/strict";
 import { SignJWT, generateKeyPair } from "jose";
 import { waitFor } from "@marquee/platform/testing/wait";
 import { encodeCursor } from "../src/http/pagination.js";
-import { startBackends, type Backends } from "./support/backends.js";
-import { startBff, type RunningBff } from "./support/bff.js";
+import { startBackends, startBff, type Backends, type RunningBff } from "./support/bff.js";
 import { client, type Client, type Reply } from "./support/http.js";
-import { marketplace, PASSWORD, type Marketplace, type Person, type PublishedShow } from "./support/marketplace.js";
+import { marketplace, PASSWORD, type Marketplace, type Person, type PublishedShow } from "@marquee/system-testing";
 
 interface Page<T = Record<string, unknown>> {
   items: T[];

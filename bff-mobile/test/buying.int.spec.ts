@@ -4,8 +4,7 @@ import { randomUUID } from "node:crypto";
 import { compactVerify, createLocalJWKSet, type JWK } from "jose";
 import { waitFor } from "@marquee/platform/testing/wait";
 import { encodeCursor } from "../src/http/pagination.js";
-import { startBackends, type Backends } from "./support/backends.js";
-import { startBff, type RunningBff } from "./support/bff.js";
+import { startBackends, startBff, type Backends, type RunningBff } from "./support/bff.js";
 import { client, type Client, type Reply } from "./support/http.js";
 import {
   marketplace,
@@ -13,7 +12,7 @@ import {
   type Organization,
   type Person,
   type PublishedShow,
-} from "./support/marketplace.js";
+} from "@marquee/system-testing";
 
 interface Page<T = Record<string, unknown>> {
   items: T[];

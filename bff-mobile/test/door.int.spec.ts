@@ -2,8 +2,7 @@ import { describe, it, before, after } from "mocha";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { waitFor } from "@marquee/platform/testing/wait";
-import { startBackends, type Backends } from "./support/backends.js";
-import { startBff, type RunningBff } from "./support/bff.js";
+import { startBackends, startBff, type Backends, type RunningBff } from "./support/bff.js";
 import { client, type Client, type Reply } from "./support/http.js";
 import {
   marketplace,
@@ -11,7 +10,7 @@ import {
   type Organization,
   type Person,
   type PublishedShow,
-} from "./support/marketplace.js";
+} from "@marquee/system-testing";
 
 interface TicketItem {
   code: string;

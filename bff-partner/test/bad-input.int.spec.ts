@@ -9,7 +9,7 @@ import type { WebhookView } from "../src/contract/webhooks.js";
 import { waitFor } from "@marquee/platform/testing/wait";
 import type { PartnerApi } from "./support/api.js";
 import { startFixture, type Fixture } from "./support/fixture.js";
-import type { Partner, PublishedShow } from "./support/marketplace.js";
+import type { Partner, PublishedShow } from "@marquee/system-testing";
 
 interface Operation {
   method: string;

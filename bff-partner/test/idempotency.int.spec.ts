@@ -6,7 +6,7 @@ import type { OrderView } from "../src/contract/orders.js";
 import type { WebhookView } from "../src/contract/webhooks.js";
 import type { PartnerApi } from "./support/api.js";
 import { startFixture, type Fixture } from "./support/fixture.js";
-import type { Partner, PublishedShow } from "./support/marketplace.js";
+import type { Partner, PublishedShow } from "@marquee/system-testing";
 
 interface Problem {
   status: number;

@@ -7,7 +7,7 @@ import type { ShowSummaryView, ShowView } from "../src/contract/shows.js";
 import type { StatementEntryView, WalletView } from "../src/contract/wallet.js";
 import type { PartnerApi } from "./support/api.js";
 import { startFixture, type Fixture } from "./support/fixture.js";
-import type { Partner, PublishedShow } from "./support/marketplace.js";
+import type { Partner, PublishedShow } from "@marquee/system-testing";
 
 interface Problem {
   type: string;

@@ -2,9 +2,8 @@ import { describe, it, before, after } from "mocha";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import type { ApiResponse } from "./support/api.js";
-import { startFixture, type Fixture } from "./support/fixture.js";
-import { marketplace, type Partner } from "./support/marketplace.js";
-import { startPartner, type PartnerProcess } from "./support/partner-process.js";
+import { marketplace, type Partner } from "@marquee/system-testing";
+import { startFixture, startPartner, type Fixture, type PartnerProcess } from "./support/fixture.js";
 import { acquireServices, releaseServices } from "./support/system.js";
 
 const POLICY = /^"(default|partner)";q=(\d+);w=(\d+)$/;

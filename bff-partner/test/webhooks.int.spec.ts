@@ -9,7 +9,7 @@ import type { DeliveryView, WebhookView } from "../src/contract/webhooks.js";
 import { verifySignature } from "../src/webhooks/signature.js";
 import type { PartnerApi } from "./support/api.js";
 import { startFixture, type Fixture } from "./support/fixture.js";
-import type { Partner, PublishedShow } from "./support/marketplace.js";
+import type { Partner, PublishedShow } from "@marquee/system-testing";
 import { Receiver, type Received } from "./support/receiver.js";
 
 interface Problem {

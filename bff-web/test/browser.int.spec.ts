@@ -6,8 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { chromium, type Browser } from "playwright-core";
 import type { OrderView } from "../src/views/order.js";
-import { startBackends, type Backends } from "./support/backends.js";
-import { startBff, type RunningBff } from "./support/bff.js";
+import { startBackends, startBff, type Backends, type RunningBff } from "./support/bff.js";
 import { organizationOf, publishShow, type PublishedShow } from "./support/seed.js";
 import { PASSWORD, signUp } from "./support/visitor.js";
 

@@ -7,9 +7,8 @@ import type { Dashboard } from "../src/compose/dashboard.js";
 import type { HomePage } from "../src/compose/home-page.js";
 import type { ShowPage } from "../src/compose/show-page.js";
 import type { ShowView } from "../src/views/show.js";
-import { startBackends, type Backends } from "./support/backends.js";
-import { startBlackHole } from "./support/black-hole.js";
-import { startBff, type RunningBff } from "./support/bff.js";
+import { startBlackHole } from "@marquee/system-testing";
+import { startBackends, startBff, type Backends, type RunningBff } from "./support/bff.js";
 import { DAY_MS, fund, organizationOf, placeOrder, publishShow, settled, type PublishedShow } from "./support/seed.js";
 import { signUp, Visitor, type SignedUp } from "./support/visitor.js";
 

@@ -1,8 +1,7 @@
 import { describe, it, before, after } from "mocha";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { startBackends, type Backends } from "./support/backends.js";
-import { startBff, type RunningBff } from "./support/bff.js";
+import { startBackends, startBff, type Backends, type RunningBff } from "./support/bff.js";
 import { DAY_MS, organizationOf, showRequest } from "./support/seed.js";
 import { signUp, Visitor, type Reply, type RequestOptions, type SignedUp } from "./support/visitor.js";
 

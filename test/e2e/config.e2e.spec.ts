@@ -1,7 +1,6 @@
 import { describe, it } from "mocha";
 import assert from "node:assert/strict";
-import { spawnService, within } from "./processes.js";
-import { BUILT } from "./system.js";
+import { spawnService, within, BUILT } from "@marquee/system-testing";
 
 describe("bad configuration stops a service at once with one clear message", function () {
   this.timeout(30_000);

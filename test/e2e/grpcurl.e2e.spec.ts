@@ -1,7 +1,6 @@
 import { describe, it, before, after } from "mocha";
 import assert from "node:assert/strict";
-import { grpcurl } from "./processes.js";
-import { BUILT, startSystem, type System } from "./system.js";
+import { grpcurl, BUILT, startSystem, type System } from "@marquee/system-testing";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

@@ -5,7 +5,7 @@ import { createClient, DomainError } from "@marquee/platform";
 import { waitFor } from "@marquee/platform/testing/wait";
 import { AccountsServiceClient } from "@marquee/proto/marquee/accounts/v1/accounts_service";
 import { CatalogServiceClient } from "@marquee/proto/marquee/catalog/v1/catalog_service";
-import { startSystem, type System } from "./system.js";
+import { startSystem, type System } from "@marquee/system-testing";
 
 const FIRST_PAGE = { text: "", tag: "", organizationId: "", pageToken: "", pageSize: 5 };
 

@@ -10,16 +10,12 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { parseAllDocuments } from "yaml";
 import { repoRoot, toolPath } from "@marquee/platform/testing/binaries";
-import { startFerretDb, type FerretDb } from "@marquee/platform/testing/ferretdb";
-import { startNatsServer, type NatsServer } from "@marquee/platform/testing/nats-server";
-import { createTestDatabase, type TestDatabase } from "@marquee/platform/testing/postgres";
-import { freePort } from "@marquee/platform/testing/server-process";
 import { waitFor } from "@marquee/platform/testing/wait";
 
 // `npm run new-service` in a copy of this repository (its tracked and new files; node_modules
 // linked from here, the workspaces linked to the copy's own folders): one service on PostgreSQL
-// and one on MongoDB are generated, built (buf generate + tsc -b), started as real processes and
-// called with grpcurl; their own generated tests run, their code passes lint and formatting, and
+// and one on MongoDB are generated, built (buf generate + tsc -b), started by the copy's
+// whole-system harness (the generator added them to its process table) and called with grpcurl; their own generated tests run, their code passes lint and formatting, and
 // the deployment renders with them. A second run with a taken name changes nothing.
 
 const run = promisify(execFile);
@@ -84,9 +80,6 @@ describe("npm run new-service: generate, build, start, call, test (in a copy of 
   this.timeout(240_000);
 
   let dir: string;
-  let nats: NatsServer | undefined;
-  let database: TestDatabase;
-  let ferret: FerretDb;
   const children: ChildProcess[] = [];
   const SHARED = [
     "proto/src/events.ts",
@@ -96,7 +89,7 @@ describe("npm run new-service: generate, build, start, call, test (in a copy of 
     "deploy/k8s/base/kustomization.yaml",
     "deploy/k8s/overlays/prod/kustomization.yaml",
     "scripts/up.sh",
-    "test/e2e/system.ts",
+    "packages/system-testing/src/process-table.ts",
   ];
 
   before(async () => {
@@ -111,7 +104,6 @@ describe("npm run new-service: generate, build, start, call, test (in a copy of 
         await once(child, "exit");
       }
     }
-    await Promise.allSettled([nats?.dispose(), database?.drop(), ferret?.dispose()]);
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
@@ -156,67 +148,41 @@ describe("npm run new-service: generate, build, start, call, test (in a copy of 
       assert.ok(existsSync(path.join(dir, "services", name, "dist/src/main.js")));
   });
 
-  async function start(
-    name: string,
-    env: NodeJS.ProcessEnv,
-  ): Promise<{ address: string; child: ChildProcess; output: () => string }> {
-    const port = await freePort();
-    const child = spawn(process.execPath, [path.join(dir, "services", name, "dist/src/main.js")], {
-      cwd: dir,
-      env: {
-        ...process.env,
-        LOG_LEVEL: "info",
-        GRPC_PORT: String(port),
-        METRICS_PORT: String(await freePort()),
-        ...env,
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    children.push(child);
-    let output = "";
-    child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    const address = `127.0.0.1:${port}`;
-    await waitFor(
-      async () => {
-        if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${output}`);
-        const health = await exec(toolPath("grpcurl"), ["-plaintext", address, "grpc.health.v1.Health/Check"], dir);
-        return health.stdout.includes('"SERVING"');
-      },
-      { timeoutMs: 30_000, message: `${name} to report SERVING` },
+  it("the harness starts each on its own store and NATS; grpcurl lists it (reflection) and the sample RPC writes", async () => {
+    assert.match(
+      readFileSync(path.join(dir, "packages/system-testing/src/process-table.ts"), "utf8"),
+      /\{ name: "tickets", protocol: "grpc", .*store: "postgres".*\n.*\{ name: "reviews", protocol: "grpc", .*store: "mongo"/,
     );
-    return { address, child, output: () => output };
-  }
-
-  it("each starts on its own store and NATS; grpcurl lists it (reflection) and the sample RPC writes", async () => {
-    const bus = await startNatsServer();
-    nats = bus;
-    database = await createTestDatabase("new_service_test_tickets");
-    ferret = await startFerretDb();
-    const services = {
-      tickets: await start("tickets", { DATABASE_URL: database.url, NATS_URL: bus.url, EVENT_NAMESPACE: "gen" }),
-      reviews: await start("reviews", {
-        MONGO_URL: `${ferret.url}/gen_reviews`,
-        NATS_URL: bus.url,
-        EVENT_NAMESPACE: "gen",
-      }),
-    };
+    await ok("npx", ["tsc", "-b", "packages/system-testing"], dir);
+    // The copy's harness, as a process: it prints the addresses once both serve, stops them on SIGTERM.
+    const harness = spawn(
+      process.execPath,
+      [path.join(dir, "packages/system-testing/dist/src/bin/start-system.js"), "tickets", "reviews"],
+      { cwd: dir, env: { ...process.env, LOG_LEVEL: "info" }, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    children.push(harness);
+    let output = "";
+    harness.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    harness.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const { addresses } = await waitFor(
+      () => {
+        if (harness.exitCode !== null) throw new Error(`the harness exited with ${harness.exitCode}:\n${output}`);
+        const line = output.split("\n").find((l) => l.startsWith('{"addresses"'));
+        return line ? (JSON.parse(line) as { addresses: Record<string, string> }) : undefined;
+      },
+      { timeoutMs: 60_000, message: "the harness to start tickets and reviews" },
+    );
+    assert.deepEqual(Object.keys(addresses).sort(), ["reviews", "tickets"]);
     const grpcurl = toolPath("grpcurl");
-    for (const [name, service] of Object.entries(services)) {
+    for (const [name, address] of Object.entries(addresses)) {
       const Name = name.charAt(0).toUpperCase() + name.slice(1);
-      const list = await ok(grpcurl, ["-plaintext", service.address, "list"], dir);
+      const list = await ok(grpcurl, ["-plaintext", address, "list"], dir);
       assert.match(list, new RegExp(`^marquee\\.${name}\\.v1\\.${Name}Service$`, "m"));
       assert.match(list, /^grpc\.health\.v1\.Health$/m);
       const created = JSON.parse(
         await ok(
           grpcurl,
-          [
-            "-plaintext",
-            "-d",
-            '{"name": "  first  "}',
-            service.address,
-            `marquee.${name}.v1.${Name}Service/CreateItem`,
-          ],
+          ["-plaintext", "-d", '{"name": "  first  "}', address, `marquee.${name}.v1.${Name}Service/CreateItem`],
           dir,
         ),
       ) as { item: { itemId: string; name: string } };
@@ -228,7 +194,7 @@ describe("npm run new-service: generate, build, start, call, test (in a copy of 
             "-plaintext",
             "-d",
             JSON.stringify({ item_id: created.item.itemId }),
-            service.address,
+            address,
             `marquee.${name}.v1.${Name}Service/GetItem`,
           ],
           dir,
@@ -237,15 +203,16 @@ describe("npm run new-service: generate, build, start, call, test (in a copy of 
       assert.equal(read.item.itemId, created.item.itemId);
       const invalid = await exec(
         grpcurl,
-        ["-plaintext", "-d", '{"name": ""}', service.address, `marquee.${name}.v1.${Name}Service/CreateItem`],
+        ["-plaintext", "-d", '{"name": ""}', address, `marquee.${name}.v1.${Name}Service/CreateItem`],
         dir,
       );
       assert.equal(invalid.code, 64 + 3, `InvalidArgument expected:\n${invalid.stdout}${invalid.stderr}`);
       // That the ItemCreated event reaches JetStream is what the generated integration tests check (next).
-      service.child.kill("SIGTERM");
-      const [code] = (await once(service.child, "exit")) as [number | null];
-      assert.equal(code, 0, service.output());
     }
+    // Exit 0 only if both services stopped cleanly on SIGTERM (exit code 0).
+    harness.kill("SIGTERM");
+    const [code] = (await once(harness, "exit")) as [number | null];
+    assert.equal(code, 0, output);
   });
 
   it("their generated unit and integration tests pass", async () => {
@@ -275,7 +242,7 @@ describe("npm run new-service: generate, build, start, call, test (in a copy of 
         "services/tickets",
         "services/reviews",
         "proto/src/events.ts",
-        "test/e2e/system.ts",
+        "packages/system-testing/src/process-table.ts",
       ],
       dir,
     );

@@ -3,10 +3,17 @@ import assert from "node:assert/strict";
 import { inSpan } from "@marquee/platform/telemetry/tracing";
 import { waitFor } from "@marquee/platform/testing/wait";
 import { OrderStatus } from "@marquee/proto/marquee/orders/v1/orders_service";
-import { marketplace, type Marketplace } from "./marketplace.js";
-import { SpanKinds, startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from "./otlp-receiver.js";
-import { logLines } from "./processes.js";
-import { startSystem, type System } from "./system.js";
+import {
+  marketplace,
+  type Marketplace,
+  SpanKinds,
+  startOtlpReceiver,
+  type OtlpReceiver,
+  type ReceivedSpan,
+  logLines,
+  startSystem,
+  type System,
+} from "@marquee/system-testing";
 
 const PURCHASE = ["accounts", "catalog", "inventory", "wallet", "orders"];
 

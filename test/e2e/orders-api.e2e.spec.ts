@@ -5,8 +5,14 @@ import pg from "pg";
 import { bearer, DomainError, type ErrorKind } from "@marquee/platform";
 import { Role } from "@marquee/proto/marquee/accounts/v1/accounts_service";
 import { OrderStatus } from "@marquee/proto/marquee/orders/v1/orders_service";
-import { marketplace, type Marketplace, type Person, type PublishedShow } from "./marketplace.js";
-import { startSystem, type System } from "./system.js";
+import {
+  marketplace,
+  type Marketplace,
+  type Person,
+  type PublishedShow,
+  startSystem,
+  type System,
+} from "@marquee/system-testing";
 
 async function rejects(call: Promise<unknown>, kind: ErrorKind, field?: string, reason?: string): Promise<DomainError> {
   const error = await call.then(

@@ -10,14 +10,19 @@ import { QueryServiceClient } from "@marquee/proto/marquee/query/v1/query_servic
 import {
   assertPurchaseInvariants,
   consumerTally,
+  EVENT_NAMESPACE,
+  marketplace,
   messagesPerSubject,
   query,
+  startSystem,
   storedEventIds,
+  within,
+  type Marketplace,
+  type Person,
   type Purchase,
-} from "./invariants.js";
-import { marketplace, type Marketplace, type Person, type PublishedShow } from "./marketplace.js";
-import { within } from "./processes.js";
-import { EVENT_NAMESPACE, startSystem, type System } from "./system.js";
+  type PublishedShow,
+  type System,
+} from "@marquee/system-testing";
 
 // query follows the events (NATS-down case: its read model must list the orders afterwards).
 const PURCHASE = ["accounts", "catalog", "inventory", "wallet", "orders", "query"];

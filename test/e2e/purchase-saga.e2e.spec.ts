@@ -5,8 +5,7 @@ import { compactVerify, createLocalJWKSet } from "jose";
 import { bearer } from "@marquee/platform";
 import { waitFor } from "@marquee/platform/testing/wait";
 import { OrderStatus } from "@marquee/proto/marquee/orders/v1/orders_service";
-import { marketplace, type Marketplace } from "./marketplace.js";
-import { startSystem, type System } from "./system.js";
+import { marketplace, type Marketplace, startSystem, type System } from "@marquee/system-testing";
 
 const PURCHASE = ["accounts", "catalog", "inventory", "wallet", "orders"];
 const MODES = ["orchestration", "choreography"] as const;

@@ -8,7 +8,7 @@ import { freePort } from "@marquee/platform/testing/server-process";
 import { AccountsServiceClient, Role } from "@marquee/proto/marquee/accounts/v1/accounts_service";
 import { CatalogServiceClient, ShowStatus } from "@marquee/proto/marquee/catalog/v1/catalog_service";
 import { DEMO_USERS, formatSeedReport, seedDemo, type SeedResult } from "@marquee/scripts/seed";
-import { BUILT, startSystem, type System } from "./system.js";
+import { BUILT, startSystem, type System } from "@marquee/system-testing";
 
 const catalogBuilt = BUILT.some((service) => service.name === "catalog");
 

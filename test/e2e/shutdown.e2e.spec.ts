@@ -1,8 +1,7 @@
 import { describe, it, before, after } from "mocha";
 import assert from "node:assert/strict";
 import { freePort } from "@marquee/platform/testing/server-process";
-import { logLines, spawnService, waitServing, within } from "./processes.js";
-import { BUILT, startSystem, type System } from "./system.js";
+import { logLines, spawnService, waitServing, within, BUILT, startSystem, type System } from "@marquee/system-testing";
 
 describe('graceful shutdown: SIGTERM drains, logs "stopped" and exits 0', function () {
   this.timeout(60_000);

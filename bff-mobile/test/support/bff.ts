@@ -1,10 +1,17 @@
 import { createLogger, keysFromAccounts, parseConfig, TokenVerifier } from "@marquee/platform";
 import { serveHttp } from "@marquee/platform/http";
 import { Lifecycle } from "@marquee/platform/lifecycle";
+import { backendsOf, startSystem, type System } from "@marquee/system-testing";
 import { createMobileApp } from "../../src/app.js";
 import { createClients } from "../../src/clients.js";
 import { mobileConfig } from "../../src/config.js";
-import type { Backends } from "./backends.js";
+
+/** The services behind bff-mobile (every one it calls, and theirs), as the harness runs them. */
+export type Backends = System;
+
+/** Starts bff-mobile's backends with `env` added to each: real processes on this run's own NATS, FerretDB and databases. */
+export const startBackends = (env: NodeJS.ProcessEnv = {}): Promise<Backends> =>
+  startSystem(backendsOf("bff-mobile"), { env: { LOG_LEVEL: "warn", ...env } });
 
 export interface RunningBff {
   readonly url: string;

@@ -1,8 +1,15 @@
 import { createLogger, parseConfig } from "@marquee/platform";
 import { Lifecycle } from "@marquee/platform/lifecycle";
+import { backendsOf, startSystem, type System } from "@marquee/system-testing";
 import { serveWeb } from "../../src/app.js";
 import { webConfig, type WebConfig } from "../../src/config.js";
-import type { Backends } from "./backends.js";
+
+/** The services behind bff-web (every one it calls, and theirs), as the harness runs them. */
+export type Backends = System;
+
+/** Starts bff-web's backends: real processes on this run's own NATS, FerretDB and databases. */
+export const startBackends = (env: NodeJS.ProcessEnv = {}): Promise<Backends> =>
+  startSystem(backendsOf("bff-web"), { env: { LOG_LEVEL: "warn", ...env } });
 
 export interface RunningBff {
   readonly url: string;

@@ -9,7 +9,7 @@ import { waitFor } from "@marquee/platform/testing/wait";
 import { OrderEvents } from "@marquee/proto/events";
 import { AccountsServiceClient } from "@marquee/proto/marquee/accounts/v1/accounts_service";
 import { OrdersServiceClient } from "@marquee/proto/marquee/orders/v1/orders_service";
-import { EVENT_NAMESPACE, startSystem, type System } from "@marquee/e2e/dist/system.js";
+import { EVENT_NAMESPACE, startSystem, type System } from "@marquee/system-testing";
 
 const eur = (amountMinor: number) => ({ amountMinor, currency: "EUR" });
 

@@ -15,8 +15,15 @@ import {
   OrderStatus,
   type GetSalesReportResponse,
 } from "@marquee/proto/marquee/orders/v1/orders_service";
-import { marketplace, type Marketplace, type Person, type PublishedShow } from "@marquee/e2e/dist/marketplace.js";
-import { EVENT_NAMESPACE, startSystem, type System } from "@marquee/e2e/dist/system.js";
+import {
+  marketplace,
+  type Marketplace,
+  type Person,
+  type PublishedShow,
+  EVENT_NAMESPACE,
+  startSystem,
+  type System,
+} from "@marquee/system-testing";
 
 async function rejectsWith(call: Promise<unknown>, kind: ErrorKind, field?: string): Promise<void> {
   const error = await call.then(

@@ -12,8 +12,7 @@ import { repoRoot } from "@marquee/platform/testing/binaries";
 import { streamEvents } from "@marquee/platform/testing/streams";
 import { waitFor } from "@marquee/platform/testing/wait";
 import { RebuildPhase, type ProjectionStatus } from "@marquee/proto/marquee/query/v1/query_service";
-import type { Person, PublishedShow } from "@marquee/e2e/dist/marketplace.js";
-import { EVENT_NAMESPACE } from "@marquee/e2e/dist/system.js";
+import { type Actor as Person, type PublishedShow, EVENT_NAMESPACE } from "@marquee/system-testing";
 import {
   as,
   caughtUp,

@@ -5,7 +5,7 @@ import { bearer } from "@marquee/platform";
 import { waitFor } from "@marquee/platform/testing/wait";
 import { OrderStatus as OrdersStatus } from "@marquee/proto/marquee/orders/v1/orders_service";
 import { BuyerKind, OrderStatus, type ShowSales } from "@marquee/proto/marquee/query/v1/query_service";
-import type { Person, PublishedShow } from "@marquee/e2e/dist/marketplace.js";
+import type { Actor as Person, PublishedShow } from "@marquee/system-testing";
 import { as, partnerOf, rejectsWith, startQuerySystem, type QueryHarness } from "./support.js";
 
 describe("query service: read models of a real purchase flow (accounts, catalog, inventory, wallet, orders, query)", function () {

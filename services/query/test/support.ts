@@ -16,8 +16,7 @@ import {
   type ProjectionStatus,
   type RebuildProjectionResponse,
 } from "@marquee/proto/marquee/query/v1/query_service";
-import { marketplace, type Marketplace, type Person } from "@marquee/e2e/dist/marketplace.js";
-import { startSystem, type System } from "@marquee/e2e/dist/system.js";
+import { marketplace, type Marketplace, type Actor as Person, startSystem, type System } from "@marquee/system-testing";
 
 export type QueryCalls = ReturnType<typeof createClient<QueryServiceClient>>["call"];
 

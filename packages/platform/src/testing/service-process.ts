@@ -6,7 +6,7 @@ import { repoRoot } from "./binaries.js";
 import { freePort } from "./server-process.js";
 import { waitFor } from "./wait.js";
 
-/** One of our service processes, started from its compiled main.js, as a test controls it. */
+/** One of our processes (a gRPC service or a BFF), started from its compiled main.js, as a test controls it. */
 export interface ServiceProcess {
   readonly name: string;
   readonly port: number;
@@ -21,8 +21,12 @@ export interface ServiceProcess {
   restart(extraEnv?: NodeJS.ProcessEnv): Promise<void>;
   /** Settles when the process running now exits, with its exit code or the signal that ended it. */
   exited(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** The gRPC health status of the whole server ("" service). */
+  /** The gRPC health status of the whole server ("" service); for an HTTP process, SERVING while /livez answers 200. */
   health(): Promise<string>;
+  /** The current run's process id (benches read its CPU time). */
+  pid(): number | undefined;
+  /** How the last run ended (undefined while it runs): a clean stop is code 0. */
+  lastExit(): { code: number | null; signal: NodeJS.Signals | null } | undefined;
 }
 
 const running = new Set<ChildProcess>();
@@ -35,35 +39,58 @@ export interface ServiceSpec {
   name: string;
   env: NodeJS.ProcessEnv;
   readyTimeoutMs?: number;
+  /** Its compiled entry point; default services/<name>/dist/src/main.js. */
+  main?: string;
+  /** "grpc" (default): port in GRPC_PORT, ready once gRPC health says SERVING; "http" (a BFF): PORT, /livez. */
+  protocol?: "grpc" | "http";
 }
 
 export async function startService(spec: ServiceSpec): Promise<ServiceProcess> {
   const port = await freePort();
   const address = `127.0.0.1:${port}`;
-  const main = path.join(repoRoot(), "services", spec.name, "dist", "src", "main.js");
-  const health = new HealthClient(address, credentials.createInsecure());
+  const main = spec.main ?? path.join(repoRoot(), "services", spec.name, "dist", "src", "main.js");
+  const http = spec.protocol === "http";
+  const health = http ? undefined : new HealthClient(address, credentials.createInsecure());
   let child: ChildProcess | undefined;
   let exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> = Promise.resolve({
     code: null,
     signal: null,
   });
   let output = "";
+  let lastExit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
 
   const status = () =>
     new Promise<string>((resolve) => {
+      if (!health) {
+        fetch(`http://${address}/livez`, { signal: AbortSignal.timeout(1000) }).then(
+          (response) => resolve(response.ok ? "SERVING" : "NOT_SERVING"),
+          () => resolve("UNREACHABLE"),
+        );
+        return;
+      }
       health.check({ service: "" }, { deadline: Date.now() + 1000 }, (error, response) =>
         resolve(error ? "UNREACHABLE" : HealthCheckResponse_ServingStatus[response.status]),
       );
     });
 
   const launch = async (extraEnv: NodeJS.ProcessEnv = {}): Promise<void> => {
-    const env = { ...process.env, LOG_LEVEL: "info", ...spec.env, ...extraEnv, GRPC_PORT: String(port) };
+    const env = {
+      ...process.env,
+      LOG_LEVEL: "info",
+      ...spec.env,
+      ...extraEnv,
+      [http ? "PORT" : "GRPC_PORT"]: String(port),
+    };
     const started = spawn(process.execPath, [main], { env, stdio: ["ignore", "pipe", "pipe"] });
     child = started;
+    lastExit = undefined;
     running.add(started);
     started.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
     started.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    started.once("exit", () => running.delete(started));
+    started.once("exit", (code, signal) => {
+      running.delete(started);
+      lastExit = { code, signal };
+    });
     exit = new Promise((resolve) => started.once("exit", (code, signal) => resolve({ code, signal })));
     await waitFor(
       async () => {
@@ -73,7 +100,11 @@ export async function startService(spec: ServiceSpec): Promise<ServiceProcess> {
         return (await status()) === "SERVING";
       },
       { timeoutMs: spec.readyTimeoutMs ?? 20_000, message: `${spec.name} to report SERVING` },
-    );
+    ).catch((error: unknown) => {
+      // A process that never came up must not outlive the test (nor keep mocha from exiting).
+      started.kill("SIGKILL");
+      throw error;
+    });
   };
 
   const terminate = async (signal: NodeJS.Signals): Promise<void> => {
@@ -98,5 +129,7 @@ export async function startService(spec: ServiceSpec): Promise<ServiceProcess> {
     },
     health: status,
     exited: () => exit,
+    pid: () => child?.pid,
+    lastExit: () => lastExit,
   };
 }

@@ -3,7 +3,7 @@ import { credentials } from "@grpc/grpc-js";
 import { toolPath } from "@marquee/platform/testing/binaries";
 import { HealthCheckResponse_ServingStatus, HealthClient } from "@marquee/platform/testing/health-client";
 import { waitFor } from "@marquee/platform/testing/wait";
-import { mainOf } from "./system.js";
+import { mainOf } from "./process-table.js";
 
 export interface Exit {
   code: number | null;

@@ -6,11 +6,11 @@ import { streamOf } from "@marquee/platform";
 import { streamEvents } from "@marquee/platform/testing/streams";
 import { waitFor } from "@marquee/platform/testing/wait";
 import { OrderStatus, type Order } from "@marquee/proto/marquee/orders/v1/orders_service";
-import type { Marketplace, Person, PublishedShow } from "./marketplace.js";
+import type { Actor, Marketplace, PublishedShow } from "./marketplace.js";
 import { EVENT_NAMESPACE, type System } from "./system.js";
 
 export interface Purchase {
-  buyer: Person;
+  buyer: Actor;
   initialBalance: number;
   order: Order;
 }

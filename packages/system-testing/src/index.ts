@@ -1,0 +1,11 @@
+// The whole-system test harness: which processes exist and what each needs (process-table), a
+// system of them on the run's own NATS, FerretDB and databases (system), the marketplace's
+// actors driven through the public gRPC APIs (marketplace), the purchase invariants, and the
+// tools whole-system tests use (processes, otlp-receiver, black-hole).
+export * from "./process-table.js";
+export * from "./system.js";
+export * from "./marketplace.js";
+export * from "./invariants.js";
+export * from "./processes.js";
+export * from "./otlp-receiver.js";
+export * from "./black-hole.js";
