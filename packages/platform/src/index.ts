@@ -10,4 +10,5 @@ export * from "./grpc-server.js";
 export * from "./grpc-client.js";
 export * from "./auth.js";
 export * from "./service.js";
+export * from "./service-definition.js";
 export * from "./compose.js";

@@ -15,6 +15,8 @@ export interface ServiceProcess {
   output(): string;
   /** SIGTERM, waits for the exit. */
   stop(): Promise<void>;
+  /** How the last run ended: its exit code, or null while it runs or when a signal ended it. */
+  exitCode(): number | null;
   /** SIGKILL (or the given signal), waits for the exit. */
   kill(signal?: NodeJS.Signals): Promise<void>;
   /** Starts it again on the same port with the same environment; waits until SERVING. */
@@ -32,13 +34,15 @@ export interface ServiceSpec {
   /** Folder under services/, e.g. "accounts". */
   name: string;
   env: NodeJS.ProcessEnv;
+  /** The compiled entry point (default: services/<name>/dist/src/main.js). */
+  main?: string;
   readyTimeoutMs?: number;
 }
 
 export async function startService(spec: ServiceSpec): Promise<ServiceProcess> {
   const port = await freePort();
   const address = `127.0.0.1:${port}`;
-  const main = path.join(repoRoot(), "services", spec.name, "dist", "src", "main.js");
+  const main = spec.main ?? path.join(repoRoot(), "services", spec.name, "dist", "src", "main.js");
   const health = new HealthClient(address, credentials.createInsecure());
   let child: ChildProcess | undefined;
   let output = "";
@@ -82,6 +86,7 @@ export async function startService(spec: ServiceSpec): Promise<ServiceProcess> {
     address,
     output: () => output,
     stop: () => terminate("SIGTERM"),
+    exitCode: () => child?.exitCode ?? null,
     kill: (signal = "SIGKILL") => terminate(signal),
     restart: async (extraEnv) => {
       await terminate("SIGTERM");
