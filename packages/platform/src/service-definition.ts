@@ -18,13 +18,14 @@ export interface StoreDefinition<Settings, Store> {
   open: (runtime: ServiceRuntime, settings: Settings) => Promise<Store>;
 }
 
-/** A job run every `intervalMs`, never overlapping itself, backing off while it fails, until shutdown. */
-export interface Schedule {
-  name: string;
-  intervalMs: number;
-  /** One run; resolving to `true` (exactly) means more work is already waiting: it runs again at once. */
-  run: () => Promise<unknown>;
-}
+/**
+ * A job run every `intervalMs`, never overlapping itself, backing off while it fails, until
+ * shutdown: either `run` (its result is ignored) or `batch`, which resolves true while more work
+ * is already waiting, so the next batch runs at once.
+ */
+export type Schedule = { name: string; intervalMs: number } & (
+  { run: () => Promise<unknown> } | { batch: () => Promise<boolean> }
+);
 
 /** A service with ACCOUNTS_ADDR verifies access tokens against the keys accounts publishes. */
 type TokenChecks<Config> = Config extends { ACCOUNTS_ADDR: string } ? { verifier: TokenVerifier } : unknown;
@@ -102,7 +103,13 @@ function present<T>(entries: Optional<T>[] = []): T[] {
 
 /** Runs a schedule until shutdown; the run in progress finishes before the store closes. */
 export function startSchedule(runtime: ServiceRuntime, schedule: Schedule): void {
-  const step = async (): Promise<boolean> => (await schedule.run()) === true;
+  const step =
+    "batch" in schedule
+      ? schedule.batch
+      : async (): Promise<boolean> => {
+          await schedule.run();
+          return false;
+        };
   const loop = new RelayLoop(schedule.name, step, runtime.logger, { pollIntervalMs: schedule.intervalMs });
   loop.start();
   runtime.lifecycle.onShutdown(`schedule ${schedule.name}`, () => loop.stop());

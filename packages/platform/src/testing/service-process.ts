@@ -74,7 +74,8 @@ export async function startService(spec: ServiceSpec): Promise<ServiceProcess> {
   const terminate = async (signal: NodeJS.Signals): Promise<void> => {
     const current = child;
     if (!current || current.exitCode !== null || current.signalCode !== null) return;
-    const exited = new Promise((resolve) => current.once("exit", resolve));
+    // "close", not "exit": the last log lines may still be in the pipe when the process exits.
+    const exited = new Promise((resolve) => current.once("close", resolve));
     current.kill(signal);
     await exited;
   };

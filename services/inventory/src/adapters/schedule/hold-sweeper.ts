@@ -11,7 +11,7 @@ export function holdSweeper(deps: InventoryDeps, logger: Logger, intervalMs: num
   return {
     name: "hold-sweeper",
     intervalMs,
-    run: async () => {
+    batch: async () => {
       const released = await releaseExpiredHolds(deps, batchSize);
       if (released > 0) logger.info({ released }, "released expired holds");
       return released === batchSize;
