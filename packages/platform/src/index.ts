@@ -11,5 +11,6 @@ export * from "./grpc-server.js";
 export * from "./grpc-client.js";
 export * from "./auth.js";
 export * from "./service.js";
+export * from "./service-definition.js";
 export * from "./compose.js";
 export * from "./page-token.js";

@@ -2,11 +2,21 @@ import type { Connection } from "mongoose";
 import { registerErrorTranslator, type DomainError } from "./errors.js";
 import { connectMongo, mongoErrorToDomain, pingMongo } from "./mongo.js";
 import { MongoOutboxRelay } from "./mongo-outbox.js";
+import type { StoreDefinition } from "./service-definition.js";
 import type { ServiceRuntime } from "./service.js";
 import { trackOutbox } from "./telemetry/messaging.js";
 
 export interface MongoSetup {
   url: string;
+}
+
+export interface MongoStore {
+  connection: Connection;
+}
+
+/** The store of a service on MongoDB (MONGO_URL). */
+export function mongo(): StoreDefinition<{ MONGO_URL: string }, MongoStore> {
+  return { open: async (runtime, settings) => ({ connection: await useMongo(runtime, { url: settings.MONGO_URL }) }) };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { registerErrorTranslator, type DomainError } from "./errors.js";
 import { OutboxRelay } from "./outbox.js";
 import {
@@ -9,6 +10,7 @@ import {
   postgresErrorToDomain,
   type Pool,
 } from "./postgres.js";
+import type { StoreDefinition } from "./service-definition.js";
 import type { ServiceRuntime } from "./service.js";
 import { trackOutbox } from "./telemetry/messaging.js";
 import { trackPgPool } from "./telemetry/metrics.js";
@@ -46,5 +48,44 @@ export async function usePostgres(runtime: ServiceRuntime, setup: PostgresSetup)
     untrackOutbox();
     await relay.stop();
   });
+  return pool;
+}
+
+/** The settings a service on PostgreSQL has; the pool size and the read replica are optional. */
+export interface PostgresSettings {
+  DATABASE_URL: string;
+  DATABASE_POOL_SIZE?: number;
+  /** A streaming replica for reads that may lag; unset: reads go to DATABASE_URL. */
+  DATABASE_READ_URL?: string | undefined;
+}
+
+export interface PostgresStore {
+  pool: Pool;
+  /** The replica's pool when DATABASE_READ_URL is set, else `pool`. */
+  readPool: Pool;
+}
+
+/** The store of a service on PostgreSQL, its own migrations in `migrations` (a folder or a file: URL). */
+export function postgres(migrations: URL | string): StoreDefinition<PostgresSettings, PostgresStore> {
+  const migrationsDir = migrations instanceof URL ? fileURLToPath(migrations) : migrations;
+  return {
+    open: async (runtime, settings) => {
+      const pool = await usePostgres(runtime, {
+        url: settings.DATABASE_URL,
+        migrationsDir,
+        ...(settings.DATABASE_POOL_SIZE ? { poolSize: settings.DATABASE_POOL_SIZE } : {}),
+      });
+      return { pool, readPool: settings.DATABASE_READ_URL ? useReadPool(runtime, settings.DATABASE_READ_URL) : pool };
+    },
+  };
+}
+
+/**
+ * A pool on a read replica, closed at shutdown. Not a health check: with the replica down only
+ * the reads sent to it fail (UNAVAILABLE); the service keeps working.
+ */
+export function useReadPool(runtime: ServiceRuntime, url: string, max = 5): Pool {
+  const pool = createPool(url, { logger: runtime.logger, applicationName: `${runtime.name}-read`, max });
+  runtime.lifecycle.onShutdown("postgres read pool", () => pool.end());
   return pool;
 }

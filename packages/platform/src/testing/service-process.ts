@@ -15,6 +15,8 @@ export interface ServiceProcess {
   output(): string;
   /** SIGTERM, waits for the exit. */
   stop(): Promise<void>;
+  /** How the last run ended: its exit code, or null while it runs or when a signal ended it. */
+  exitCode(): number | null;
   /** SIGKILL (or the given signal), waits for the exit. */
   kill(signal?: NodeJS.Signals): Promise<void>;
   /** Starts it again on the same port with the same environment; waits until SERVING. */
@@ -38,9 +40,9 @@ export interface ServiceSpec {
   /** Folder under services/, e.g. "accounts". */
   name: string;
   env: NodeJS.ProcessEnv;
-  readyTimeoutMs?: number;
-  /** Its compiled entry point; default services/<name>/dist/src/main.js. */
+  /** The compiled entry point (default: services/<name>/dist/src/main.js). */
   main?: string;
+  readyTimeoutMs?: number;
   /** "grpc" (default): port in GRPC_PORT, ready once gRPC health says SERVING; "http" (a BFF): PORT, /livez. */
   protocol?: "grpc" | "http";
 }
@@ -110,7 +112,8 @@ export async function startService(spec: ServiceSpec): Promise<ServiceProcess> {
   const terminate = async (signal: NodeJS.Signals): Promise<void> => {
     const current = child;
     if (!current || current.exitCode !== null || current.signalCode !== null) return;
-    const exited = new Promise((resolve) => current.once("exit", resolve));
+    // "close", not "exit": the last log lines may still be in the pipe when the process exits.
+    const exited = new Promise((resolve) => current.once("close", resolve));
     current.kill(signal);
     await exited;
   };
@@ -122,6 +125,7 @@ export async function startService(spec: ServiceSpec): Promise<ServiceProcess> {
     address,
     output: () => output,
     stop: () => terminate("SIGTERM"),
+    exitCode: () => child?.exitCode ?? null,
     kill: (signal = "SIGKILL") => terminate(signal),
     restart: async (extraEnv) => {
       await terminate("SIGTERM");

@@ -1,5 +1,4 @@
-import type { ServiceRuntime } from "@marquee/platform";
-import { RelayLoop } from "@marquee/platform/relay-loop";
+import type { Logger, Schedule } from "@marquee/platform";
 import { releaseExpiredHolds } from "../../app/release-expired-holds.js";
 import type { InventoryDeps } from "../../app/ports.js";
 
@@ -8,18 +7,14 @@ import type { InventoryDeps } from "../../app/ports.js";
  * backs off while the database is down. Several replicas sweep side by side: each claims
  * different holds (SKIP LOCKED).
  */
-export function startHoldSweeper(
-  runtime: ServiceRuntime,
-  deps: InventoryDeps,
-  intervalMs: number,
-  batchSize = 100,
-): void {
-  const sweep = async (): Promise<boolean> => {
-    const released = await releaseExpiredHolds(deps, batchSize);
-    if (released > 0) runtime.logger.info({ released }, "released expired holds");
-    return released === batchSize;
+export function holdSweeper(deps: InventoryDeps, logger: Logger, intervalMs: number, batchSize = 100): Schedule {
+  return {
+    name: "hold-sweeper",
+    intervalMs,
+    batch: async () => {
+      const released = await releaseExpiredHolds(deps, batchSize);
+      if (released > 0) logger.info({ released }, "released expired holds");
+      return released === batchSize;
+    },
   };
-  const loop = new RelayLoop("hold-sweeper", sweep, runtime.logger, { pollIntervalMs: intervalMs });
-  loop.start();
-  runtime.lifecycle.onShutdown("hold sweeper", () => loop.stop());
 }

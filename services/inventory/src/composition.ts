@@ -1,0 +1,28 @@
+import type { ServiceRuntime, Subscription, Wiring } from "@marquee/platform";
+import type { PostgresStore } from "@marquee/platform/service-postgres";
+import type { InventoryDeps } from "./app/ports.js";
+import type { Inbox } from "./adapters/events/inbox.js";
+import { inventoryEvents } from "./adapters/events/inventory-events.js";
+import { catalogSubscription } from "./adapters/events/on-catalog.js";
+import { ordersSubscription } from "./adapters/events/on-orders.js";
+import { postgresInbox } from "./adapters/postgres/inbox.js";
+import { PostgresInventoryStore } from "./adapters/postgres/inventory-store.js";
+import type { InventoryConfig } from "./config.js";
+
+/** Inventory's use cases on its PostgreSQL store, and the inbox its consumers apply events through. */
+export function inventoryParts({ config, pool }: Wiring<InventoryConfig, PostgresStore>) {
+  const deps: InventoryDeps = {
+    store: new PostgresInventoryStore(pool),
+    events: inventoryEvents(config.EVENT_NAMESPACE),
+    clock: { now: () => new Date() },
+    holdTtlSeconds: config.HOLD_TTL_SECONDS,
+  };
+  return { deps, inbox: postgresInbox(pool, deps) };
+}
+
+type ConsumerWiring = { config: InventoryConfig; runtime: ServiceRuntime; inbox: Inbox };
+
+/** Published shows always; order events only in choreography (in orchestration the orders saga calls us). */
+export function inventoryConsumers({ config, runtime, inbox }: ConsumerWiring): (Subscription | false)[] {
+  return [catalogSubscription(inbox, runtime.logger), config.SAGA_MODE === "choreography" && ordersSubscription(inbox)];
+}
