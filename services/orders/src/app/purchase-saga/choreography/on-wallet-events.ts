@@ -1,0 +1,19 @@
+import type { IncomingEvent } from "@marquee/platform";
+import type { FundsCharged, InsufficientFunds } from "@marquee/proto/marquee/wallet/events/v1/events";
+import type { AppendOptions, OrdersDeps, Transaction } from "../../ports.js";
+import { recordCharge } from "../charge-wallet.js";
+
+/**
+ * Choreography: orders records the wallet's outcome for its order (inside the inbox transaction),
+ * through the orchestrator's charge-wallet step: OrderPaid (inventory then confirms the seats),
+ * or OrderRejected(INSUFFICIENT_FUNDS) (inventory then releases them).
+ */
+export function reactToWallet(deps: OrdersDeps, transaction: Transaction, causedBy: IncomingEvent) {
+  const options: AppendOptions = { actor: "system:choreography", causedBy, transaction };
+  return {
+    fundsCharged: (e: FundsCharged) =>
+      recordCharge(deps, e.orderId, { outcome: "charged", transactionId: e.transactionId }, options),
+    insufficientFunds: (e: InsufficientFunds) =>
+      recordCharge(deps, e.orderId, { outcome: "insufficient_funds" }, options),
+  };
+}
