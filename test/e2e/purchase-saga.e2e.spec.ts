@@ -171,12 +171,15 @@ describe("the purchase saga: same outcomes in both modes (conformance, event by 
   this.timeout(180_000);
   const runs = {} as Record<Mode, Run>;
 
-  before(async () => {
+  before(async function () {
+    this.timeout(300_000); // ten processes, started one after another on a shared machine
     for (const mode of MODES) {
       const system = await startSystem(PURCHASE, {
         // A wallet whose database a test takes away (hold expiry); retries after it comes back within a second.
         env: { SAGA_MODE: mode, SAGA_MAX_BACKOFF_MS: "1000" },
         proxiedPostgres: ["wallet"],
+        // Ten processes start here while the machine may be busy: readiness is waited for, not raced.
+        readyTimeoutMs: 90_000,
       });
       runs[mode] = {
         mode,

@@ -71,6 +71,8 @@ export interface SystemOptions {
   env?: NodeJS.ProcessEnv;
   /** Services whose PostgreSQL is reached through a TCP proxy a test can pause. */
   proxiedPostgres?: readonly string[];
+  /** How long each service may take to report SERVING (default 20 s). */
+  readyTimeoutMs?: number;
 }
 
 /** Starts `names` (default: every built service) with their own NATS, FerretDB and databases. */
@@ -136,7 +138,14 @@ export async function startSystem(
     for (const recipe of recipes) {
       const env = { EVENT_NAMESPACE, ...(await recipe.env(around)), ...options.env };
       envs.set(recipe.name, env);
-      services.set(recipe.name, await startService({ name: recipe.name, env }));
+      services.set(
+        recipe.name,
+        await startService({
+          name: recipe.name,
+          env,
+          ...(options.readyTimeoutMs ? { readyTimeoutMs: options.readyTimeoutMs } : {}),
+        }),
+      );
     }
   } catch (error) {
     await stop().catch(() => undefined);

@@ -1,9 +1,9 @@
 import { retryLater } from "@marquee/platform";
 import { recordPayment, reject } from "../../domain/decisions.js";
-import type { OrderState } from "../../domain/order.js";
+import type { OrderEvent, OrderState } from "../../domain/order.js";
 import { RejectionReason } from "../../domain/purchase-saga.js";
 import { mutateOrder } from "../mutate.js";
-import type { AppendOptions, Charge, OrdersDeps } from "../ports.js";
+import type { Charge, OrdersDeps } from "../ports.js";
 import { ORCHESTRATOR } from "./actors.js";
 import { releaseSeats } from "./compensations/release-seats.js";
 
@@ -16,29 +16,16 @@ export async function chargeWallet(deps: OrdersDeps, state: OrderState): Promise
   if (!state.held) throw new Error(`order ${state.orderId}: charge before the seats are held`);
   const charge = await deps.wallet.chargeForOrder(state.orderId, state.buyerId, state.held.total);
   if (charge.outcome === "insufficient_funds") await releaseSeats(deps, state.orderId, "ORDER_REJECTED");
-  return recordCharge(deps, state.orderId, charge, ORCHESTRATOR, state);
+  return mutateOrder(deps, state.orderId, onCharge(charge, deps.clock.now()), ORCHESTRATOR, state);
 }
 
-/** Records the wallet's answer: OrderPaid (tickets come only once the seats are confirmed), or OrderRejected. */
-export function recordCharge(
-  deps: OrdersDeps,
-  orderId: string,
-  charge: Charge,
-  options: AppendOptions,
-  current?: OrderState,
-): Promise<OrderState> {
-  const now = deps.clock.now();
-  return mutateOrder(
-    deps,
-    orderId,
-    (state) => {
-      if (state.status !== "pending") return [];
-      if (charge.outcome === "insufficient_funds") return reject(state, RejectionReason.insufficientFunds, now);
-      // Choreography: the wallet answered before inventory's news reached orders; JetStream redelivers it later.
-      if (!state.held) throw retryLater(`order ${state.orderId}: seats not recorded yet`);
-      return recordPayment(state, charge.transactionId, state.held.total, now);
-    },
-    options,
-    current,
-  );
-}
+/** The order's events for the wallet's answer (both modes): OrderPaid (tickets only once the seats are confirmed), or OrderRejected. */
+export const onCharge =
+  (charge: Charge, now: Date) =>
+  (state: OrderState): OrderEvent[] => {
+    if (state.status !== "pending") return [];
+    if (charge.outcome === "insufficient_funds") return reject(state, RejectionReason.insufficientFunds, now);
+    // Choreography: the wallet answered before inventory's news reached orders; JetStream redelivers it later.
+    if (!state.held) throw retryLater(`order ${state.orderId}: seats not recorded yet`);
+    return recordPayment(state, charge.transactionId, state.held.total, now);
+  };

@@ -1,8 +1,8 @@
 import { confirm, reject } from "../../domain/decisions.js";
-import type { OrderState } from "../../domain/order.js";
+import type { OrderEvent, OrderState } from "../../domain/order.js";
 import { RejectionReason } from "../../domain/purchase-saga.js";
 import { mutateOrder } from "../mutate.js";
-import type { AppendOptions, OrdersDeps } from "../ports.js";
+import type { OrdersDeps } from "../ports.js";
 import { ORCHESTRATOR } from "./actors.js";
 import { refundPayment } from "./compensations/refund-payment.js";
 
@@ -17,25 +17,13 @@ import { refundPayment } from "./compensations/refund-payment.js";
 export async function confirmOrder(deps: OrdersDeps, state: OrderState): Promise<OrderState> {
   const seatsConfirmed = await deps.inventory.confirmSeats(state.orderId);
   if (!seatsConfirmed) await refundPayment(deps, state.orderId, RejectionReason.holdExpired);
-  return recordSeatsConfirmation(deps, state.orderId, seatsConfirmed, ORCHESTRATOR, state);
+  return mutateOrder(deps, state.orderId, onSeatsConfirmation(deps, seatsConfirmed), ORCHESTRATOR, state);
 }
 
-export function recordSeatsConfirmation(
-  deps: OrdersDeps,
-  orderId: string,
-  seatsConfirmed: boolean,
-  options: AppendOptions,
-  current?: OrderState,
-): Promise<OrderState> {
-  const now = deps.clock.now();
-  return mutateOrder(
-    deps,
-    orderId,
-    (state) =>
-      seatsConfirmed
-        ? confirm(state, deps.ticketCodes.newCodes(state.quantity), now)
-        : reject(state, RejectionReason.holdExpired, now),
-    options,
-    current,
-  );
-}
+/** The order's events for inventory's confirmation (both modes): tickets, or HOLD_EXPIRED. */
+export const onSeatsConfirmation =
+  (deps: Pick<OrdersDeps, "clock" | "ticketCodes">, seatsConfirmed: boolean) =>
+  (state: OrderState): OrderEvent[] =>
+    seatsConfirmed
+      ? confirm(state, deps.ticketCodes.newCodes(state.quantity), deps.clock.now())
+      : reject(state, RejectionReason.holdExpired, deps.clock.now());

@@ -1,8 +1,8 @@
 import { holdSeats, reject } from "../../domain/decisions.js";
-import type { OrderState } from "../../domain/order.js";
+import type { OrderEvent, OrderState } from "../../domain/order.js";
 import { RejectionReason } from "../../domain/purchase-saga.js";
 import { mutateOrder } from "../mutate.js";
-import type { AppendOptions, OrdersDeps, Reservation } from "../ports.js";
+import type { OrdersDeps, Reservation } from "../ports.js";
 import { ORCHESTRATOR } from "./actors.js";
 
 /**
@@ -12,28 +12,16 @@ import { ORCHESTRATOR } from "./actors.js";
  */
 export async function reserveSeats(deps: OrdersDeps, state: OrderState): Promise<OrderState> {
   const reservation = await deps.inventory.reserveSeats(state);
-  return recordReservation(deps, state.orderId, reservation, ORCHESTRATOR, state);
+  return mutateOrder(deps, state.orderId, onReservation(reservation, deps.clock.now()), ORCHESTRATOR, state);
 }
 
-export function recordReservation(
-  deps: OrdersDeps,
-  orderId: string,
-  reservation: Reservation,
-  options: AppendOptions,
-  current?: OrderState,
-): Promise<OrderState> {
-  const now = deps.clock.now();
-  return mutateOrder(
-    deps,
-    orderId,
-    (state) =>
-      reservation.outcome === "reserved"
-        ? holdSeats(state, reservation.hold, now)
-        : reject(state, REASON[reservation.outcome], now),
-    options,
-    current,
-  );
-}
+/** The order's events for inventory's answer to the reservation (both modes). */
+export const onReservation =
+  (reservation: Reservation, now: Date) =>
+  (state: OrderState): OrderEvent[] =>
+    reservation.outcome === "reserved"
+      ? holdSeats(state, reservation.hold, now)
+      : reject(state, REASON[reservation.outcome], now);
 
 const REASON = {
   out_of_stock: RejectionReason.outOfStock,

@@ -4,10 +4,12 @@ import type {
   SeatsReserved,
   SeatsUnavailable,
 } from "@marquee/proto/marquee/inventory/events/v1/events";
+import type { OrderEvent, OrderState } from "../../../domain/order.js";
 import { RejectionReason } from "../../../domain/purchase-saga.js";
 import type { AppendOptions, OrdersDeps, Transaction } from "../../ports.js";
-import { recordSeatsConfirmation } from "../confirm-order.js";
-import { recordReservation } from "../reserve-seats.js";
+import { mutateOrder } from "../../mutate.js";
+import { onSeatsConfirmation } from "../confirm-order.js";
+import { onReservation } from "../reserve-seats.js";
 
 const NO_MONEY = { amountMinor: 0, currency: "" };
 
@@ -19,32 +21,33 @@ const NO_MONEY = { amountMinor: 0, currency: "" };
 export function reactToInventory(deps: OrdersDeps, transaction: Transaction, causedBy: IncomingEvent) {
   const options: AppendOptions = { actor: "system:choreography", causedBy, transaction };
   const now = deps.clock.now();
+  const apply = (orderId: string, decide: (state: OrderState) => OrderEvent[]) =>
+    mutateOrder(deps, orderId, decide, options);
   return {
     seatsReserved: (e: SeatsReserved) =>
-      recordReservation(
-        deps,
+      apply(
         e.orderId,
-        {
-          outcome: "reserved",
-          hold: {
-            unitPrice: e.unitPrice ?? NO_MONEY,
-            total: e.total ?? NO_MONEY,
-            organizationId: e.organizationId,
-            showStartsAt: e.showStartsAt ?? now,
-            holdExpiresAt: e.expiresAt,
+        onReservation(
+          {
+            outcome: "reserved",
+            hold: {
+              unitPrice: e.unitPrice ?? NO_MONEY,
+              total: e.total ?? NO_MONEY,
+              organizationId: e.organizationId,
+              showStartsAt: e.showStartsAt ?? now,
+              holdExpiresAt: e.expiresAt,
+            },
           },
-        },
-        options,
+          now,
+        ),
       ),
     seatsUnavailable: (e: SeatsUnavailable) =>
       e.reason === RejectionReason.holdExpired
-        ? recordSeatsConfirmation(deps, e.orderId, false, options)
-        : recordReservation(
-            deps,
+        ? apply(e.orderId, onSeatsConfirmation(deps, false))
+        : apply(
             e.orderId,
-            { outcome: e.reason === RejectionReason.notOnSale ? "not_on_sale" : "out_of_stock" },
-            options,
+            onReservation({ outcome: e.reason === RejectionReason.notOnSale ? "not_on_sale" : "out_of_stock" }, now),
           ),
-    seatsConfirmed: (e: SeatsConfirmed) => recordSeatsConfirmation(deps, e.orderId, true, options),
+    seatsConfirmed: (e: SeatsConfirmed) => apply(e.orderId, onSeatsConfirmation(deps, true)),
   };
 }

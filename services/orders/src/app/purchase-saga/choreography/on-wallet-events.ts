@@ -1,7 +1,8 @@
 import type { IncomingEvent } from "@marquee/platform";
 import type { FundsCharged, InsufficientFunds } from "@marquee/proto/marquee/wallet/events/v1/events";
 import type { AppendOptions, OrdersDeps, Transaction } from "../../ports.js";
-import { recordCharge } from "../charge-wallet.js";
+import { mutateOrder } from "../../mutate.js";
+import { onCharge } from "../charge-wallet.js";
 
 /**
  * Choreography: orders records the wallet's outcome for its order (inside the inbox transaction),
@@ -10,10 +11,11 @@ import { recordCharge } from "../charge-wallet.js";
  */
 export function reactToWallet(deps: OrdersDeps, transaction: Transaction, causedBy: IncomingEvent) {
   const options: AppendOptions = { actor: "system:choreography", causedBy, transaction };
+  const now = deps.clock.now();
   return {
     fundsCharged: (e: FundsCharged) =>
-      recordCharge(deps, e.orderId, { outcome: "charged", transactionId: e.transactionId }, options),
+      mutateOrder(deps, e.orderId, onCharge({ outcome: "charged", transactionId: e.transactionId }, now), options),
     insufficientFunds: (e: InsufficientFunds) =>
-      recordCharge(deps, e.orderId, { outcome: "insufficient_funds" }, options),
+      mutateOrder(deps, e.orderId, onCharge({ outcome: "insufficient_funds" }, now), options),
   };
 }
