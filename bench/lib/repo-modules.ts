@@ -13,11 +13,11 @@ import { pathToFileURL } from "node:url";
 import { repoRoot } from "@marquee/platform/testing/binaries";
 /* eslint-disable no-restricted-imports -- a bench measures a service's own adapter in place (the event store);
    services still never import each other. Type-only: erased on emit, loaded by path below. */
-import type * as OrderStoreModule from "../../services/orders/dist/src/adapters/postgres/order-store.js";
-import type * as OrderCodecModule from "../../services/orders/dist/src/adapters/events/order-event-codec.js";
+import type * as OrderStoreModule from "../../services/orders/dist/src/adapters/event-store/postgres-event-store.js";
+import type * as OrderCodecModule from "../../services/orders/dist/src/adapters/event-store/order-event-codec.js";
 import type * as DecisionsModule from "../../services/orders/dist/src/domain/decisions.js";
 
-export type { PostgresOrderStore } from "../../services/orders/dist/src/adapters/postgres/order-store.js";
+export type { PostgresOrderStore } from "../../services/orders/dist/src/adapters/event-store/postgres-event-store.js";
 /* eslint-enable no-restricted-imports */
 
 async function load<T>(relative: string): Promise<T> {
@@ -25,9 +25,9 @@ async function load<T>(relative: string): Promise<T> {
 }
 
 export const loadOrderStore = () =>
-  load<typeof OrderStoreModule>("services/orders/dist/src/adapters/postgres/order-store.js");
+  load<typeof OrderStoreModule>("services/orders/dist/src/adapters/event-store/postgres-event-store.js");
 export const loadOrderCodec = () =>
-  load<typeof OrderCodecModule>("services/orders/dist/src/adapters/events/order-event-codec.js");
+  load<typeof OrderCodecModule>("services/orders/dist/src/adapters/event-store/order-event-codec.js");
 export const loadDecisions = () => load<typeof DecisionsModule>("services/orders/dist/src/domain/decisions.js");
 
 /** services/orders/migrations, for applying the orders schema to a bench database. */

@@ -60,8 +60,11 @@ const EXPECTED: Record<"orchestration" | "choreography", Expected[]> = {
     consumed("wallet", event("inventory", "SeatsReserved")),
     published("wallet", event("wallet", "FundsCharged")),
     consumed("orders", event("wallet", "FundsCharged")),
+    published("orders", event("orders", "OrderPaid")),
+    consumed("inventory", event("orders", "OrderPaid")),
+    published("inventory", event("inventory", "SeatsConfirmed")),
+    consumed("orders", event("inventory", "SeatsConfirmed")),
     published("orders", event("orders", "OrderConfirmed")),
-    consumed("inventory", event("orders", "OrderConfirmed")),
   ],
 };
 

@@ -146,7 +146,7 @@ const CRASHES: readonly CrashCase[] = [
   { mode: "orchestration", point: "outbox:after-publish", nth: 2, process: "orders", scenario: "purchase", evidence: { kind: "published-unmarked", service: "orders", context: "orders" } },
   { mode: "choreography", point: "saga:after-reserve", nth: 2, process: "inventory", scenario: "purchase", evidence: { kind: "redelivered", context: "orders", durable: "inventory-on-orders" } },
   { mode: "choreography", point: "saga:after-charge", nth: 2, process: "wallet", scenario: "purchase", evidence: { kind: "redelivered", context: "inventory", durable: "wallet-on-inventory" } },
-  { mode: "choreography", point: "saga:after-confirm", nth: 2, process: "orders", scenario: "purchase", evidence: { kind: "redelivered", context: "wallet", durable: "orders-on-wallet" } },
+  { mode: "choreography", point: "saga:after-confirm", nth: 2, process: "inventory", scenario: "purchase", evidence: { kind: "redelivered", context: "orders", durable: "inventory-on-orders" } },
   { mode: "choreography", point: "saga:after-release", nth: 1, process: "inventory", scenario: "rejection", evidence: { kind: "redelivered", context: "orders", durable: "inventory-on-orders" } },
   { mode: "choreography", point: "saga:after-refund", nth: 1, process: "wallet", scenario: "cancellation", evidence: { kind: "redelivered", context: "orders", durable: "wallet-on-orders" } },
   { mode: "choreography", point: "outbox:after-publish", nth: 2, process: "orders", scenario: "purchase", evidence: { kind: "published-unmarked", service: "orders", context: "orders" } },

@@ -52,6 +52,8 @@ export interface SystemOptions {
   env?: NodeJS.ProcessEnv;
   /** Services whose PostgreSQL is reached through a TCP proxy a test can pause. */
   proxiedPostgres?: readonly string[];
+  /** How long each process may take to report SERVING (default READY_TIMEOUT_MS). */
+  readyTimeoutMs?: number;
 }
 
 /**
@@ -147,7 +149,7 @@ export async function startSystem(
       env,
       main: mainOf(name),
       protocol: recipe.protocol,
-      readyTimeoutMs: READY_TIMEOUT_MS,
+      readyTimeoutMs: options.readyTimeoutMs ?? READY_TIMEOUT_MS,
     });
     return { running, env };
   };

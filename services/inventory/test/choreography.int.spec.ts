@@ -98,16 +98,16 @@ describe("inventory in the choreographed saga (SAGA_MODE=choreography, real Post
     assert.equal((await tierOf(h, tier.showId, tier.tierId)).held, 0);
   });
 
-  it("confirms on OrderConfirmed and puts the seats back on sale on OrderCancelled", async () => {
+  it("confirms the seats on OrderPaid and puts them back on sale on OrderCancelled", async () => {
     const tier = await onSale(h, 10);
     const { order, event } = placeOrder(tier, 2);
     await event;
     await waitForEvent(h, order.orderId, T.seatsReserved);
-    await publish(h.nc, OrderEvents.orderConfirmed, order.orderId, {
-      ...orderFacts(order),
-      organizationId: tier.organizationId,
-      total: { amountMinor: 5000, currency: "EUR" },
-      tickets: [],
+    await publish(h.nc, OrderEvents.orderPaid, order.orderId, {
+      orderId: order.orderId,
+      transactionId: randomUUID(),
+      amount: { amountMinor: 5000, currency: "EUR" },
+      occurredAt: new Date(),
     });
     await waitForEvent(h, order.orderId, T.seatsConfirmed);
     assert.deepEqual((await tierOf(h, tier.showId, tier.tierId)).sold, 2);

@@ -57,57 +57,36 @@ describe("inventory hold expiry (HOLD_TTL_SECONDS=1, choreography on; real Postg
     assert.equal(decoded(await published(h, orders[0]), T.seatsReleased).length, 1);
   });
 
-  it("confirms an expired hold by re-taking its seats when they are still there", async () => {
-    const tier = await onSale(h, 2);
-    const orderId = await reserve(tier, 2);
-    await expired(orderId);
-    const { hold } = await h.inventory.confirmSeats({ orderId });
-    assert.equal(hold?.status, HoldStatus.HOLD_STATUS_CONFIRMED);
-    const stock = await tierOf(h, tier.showId, tier.tierId);
-    assert.deepEqual([stock.held, stock.sold, stock.available], [0, 2, 0]);
-    await waitForEvent(h, orderId, T.seatsConfirmed);
-  });
-
-  it("fails HOLD_EXPIRED when the seats were taken meanwhile, and keeps failing the same way", async () => {
+  it("refuses HOLD_EXPIRED for an expired hold even with its seats still there, and keeps refusing", async () => {
     const tier = await onSale(h, 2);
     const late = await reserve(tier, 2);
     await expired(late);
-    const other = await reserve(tier, 2);
-    await h.inventory.confirmSeats({ orderId: other });
     const error = await rejectsWith(h.inventory.confirmSeats({ orderId: late }), "failed_precondition");
     assert.equal(error.reason, "HOLD_EXPIRED");
     const [unavailable] = await waitForEvent(h, late, T.seatsUnavailable);
     assert.equal(unavailable?.reason, "HOLD_EXPIRED");
-    // Seats freed later do not change the answer: the orders saga has already been told.
-    await h.inventory.releaseSeats({ orderId: other, reason: "ORDER_CANCELLED" });
     assert.equal(
       (await rejectsWith(h.inventory.confirmSeats({ orderId: late }), "failed_precondition")).reason,
       "HOLD_EXPIRED",
     );
     assert.deepEqual(await h.inventory.releaseSeats({ orderId: late, reason: "ORDER_REJECTED" }), { released: false });
     const stock = await tierOf(h, tier.showId, tier.tierId);
-    assert.deepEqual([stock.held, stock.sold], [0, 0]);
+    assert.deepEqual([stock.held, stock.sold, stock.available], [0, 0, 2]);
     assert.equal(decoded(await published(h, late), T.seatsUnavailable).length, 1);
+    assert.equal(decoded(await published(h, late), T.seatsConfirmed).length, 0);
   });
 
-  it("answers a choreographed OrderConfirmed for a lost hold with SeatsUnavailable(HOLD_EXPIRED), once", async () => {
+  it("answers a choreographed OrderPaid for an expired hold with SeatsUnavailable(HOLD_EXPIRED), once", async () => {
     const tier = await onSale(h, 1);
     const late = await reserve(tier, 1);
     await expired(late);
-    await h.inventory.confirmSeats({ orderId: await reserve(tier, 1) });
-    const confirmed = {
+    const paid = {
       orderId: late,
-      buyerId: buyer(),
-      showId: tier.showId,
-      tierId: tier.tierId,
-      organizationId: tier.organizationId,
-      quantity: 1,
-      total: { amountMinor: 2500, currency: "EUR" },
-      tickets: [],
-      buyerKind: "user",
+      transactionId: randomUUID(),
+      amount: { amountMinor: 2500, currency: "EUR" },
       occurredAt: new Date(),
     };
-    await publish(h.nc, OrderEvents.orderConfirmed, late, confirmed);
+    await publish(h.nc, OrderEvents.orderPaid, late, paid);
     const [unavailable] = await waitForEvent(h, late, T.seatsUnavailable);
     assert.equal(unavailable?.reason, "HOLD_EXPIRED");
     assert.equal(
@@ -115,7 +94,7 @@ describe("inventory hold expiry (HOLD_TTL_SECONDS=1, choreography on; real Postg
       "HOLD_EXPIRED",
     );
     const stock = await tierOf(h, tier.showId, tier.tierId);
-    assert.deepEqual([stock.held, stock.sold], [0, 1]);
+    assert.deepEqual([stock.held, stock.sold, stock.available], [0, 0, 1]);
     assert.equal(decoded(await published(h, late), T.seatsUnavailable).length, 1);
   });
 });

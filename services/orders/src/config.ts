@@ -15,8 +15,16 @@ export const ordersConfig = z.object({
   SAGA_STEP_TIMEOUT_MS: env.milliseconds(5_000),
   SAGA_MAX_BACKOFF_MS: env.milliseconds(10_000),
   SNAPSHOT_EVERY: z.coerce.number().int().min(2).default(10),
-  /** Confirmed orders complete (SHOW_OVER) this long after their show started. */
-  COMPLETE_AFTER_MS: env.milliseconds(6 * 3_600_000),
+  /**
+   * Confirmed orders complete (SHOW_OVER) this long after their show started. Signed: a negative
+   * value completes orders of shows starting within that long (the conformance suite's show-over case).
+   */
+  COMPLETE_AFTER_MS: z.coerce
+    .number()
+    .int()
+    .default(6 * 3_600_000),
+  /** How often the completion sweeper looks for orders of shows that are over. */
+  COMPLETION_INTERVAL_MS: env.milliseconds(60_000),
   TICKET_KEY_ROTATE_SECONDS: z.coerce
     .number()
     .int()

@@ -8,10 +8,10 @@ export const holdExpired = (orderId: string): DomainError =>
   failedPrecondition(`the hold of order ${orderId} expired and its seats were taken`, "HOLD_EXPIRED");
 
 /**
- * Turns the order's held seats into sold ones; idempotent. A hold the sweeper released is
- * re-taken if the seats are still available. When they are not, the hold is lost: that is
- * committed with SeatsUnavailable(HOLD_EXPIRED) and answered (not thrown, which would roll it
- * back), and every later call answers the same. NOT_FOUND when the order holds no seats.
+ * Turns the order's held seats into sold ones; idempotent. A hold the sweeper released (it
+ * expired before the payment completed) is lost, never re-taken: that is committed with
+ * SeatsUnavailable(HOLD_EXPIRED) and answered (not thrown, which would roll it back), and every
+ * later call answers the same. NOT_FOUND when the order holds no seats.
  */
 export async function confirmSeats(deps: InventoryDeps, orderId: string): Promise<Confirmation> {
   return deps.store.transaction(async (tx) => {
@@ -29,13 +29,10 @@ export async function confirmSeats(deps: InventoryDeps, orderId: string): Promis
       case "confirm":
         await tx.adjustStock(step.delta);
         break;
-      case "retake":
-        if (!(await tx.retakeSeats(step.delta))) {
-          await tx.setHoldStatus([orderId], "lost", now);
-          await tx.append([deps.events.seatsUnavailable(hold, "HOLD_EXPIRED", now)]);
-          return { confirmed: false, hold: { ...hold, status: "lost" }, reason: "HOLD_EXPIRED" };
-        }
-        break;
+      case "lose":
+        await tx.setHoldStatus([orderId], "lost", now);
+        await tx.append([deps.events.seatsUnavailable(hold, "HOLD_EXPIRED", now)]);
+        return { confirmed: false, hold: { ...hold, status: "lost" }, reason: "HOLD_EXPIRED" };
     }
     await tx.setHoldStatus([orderId], "confirmed", now);
     await tx.append([deps.events.seatsConfirmed(hold, now)]);

@@ -24,8 +24,6 @@ export interface InventoryTransaction {
   holdSeats(request: SeatRequest, now: Date): Promise<SeatOffer | undefined>;
   /** The tier's stock and its show's start, for explaining why seats could not be taken. */
   findTier(showId: string, tierId: string): Promise<{ stock: TierStock; showStartsAt: Date } | undefined>;
-  /** Makes released seats sold again, only if that many are still available (one conditional UPDATE). */
-  retakeSeats(delta: StockDelta): Promise<boolean>;
   adjustStock(delta: StockDelta): Promise<void>;
   insertHold(hold: Hold, now: Date): Promise<void>;
   insertRejection(rejection: Rejection, now: Date): Promise<void>;

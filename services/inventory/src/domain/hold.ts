@@ -10,9 +10,10 @@ export interface SeatRequest {
 }
 
 /**
- * held → confirmed (bought) or released (expired, rejected, cancelled); released → confirmed when
- * a late confirmation re-takes the seats, or lost when none remain (final: the order is told
- * HOLD_EXPIRED, and asking again gives the same answer).
+ * held → confirmed (bought) or released (expired, rejected, cancelled); released → lost when a
+ * confirmation comes after the release (final: the order is told HOLD_EXPIRED, and asking again
+ * gives the same answer). An expired hold is never re-taken: a buyer whose hold expired before
+ * the payment completed gets a refund, not tickets (docs/purchase-saga.md).
  */
 export type HoldStatus = "held" | "confirmed" | "released" | "lost";
 
@@ -89,8 +90,8 @@ export function releaseDelta(hold: Hold): StockDelta | undefined {
 export type ConfirmStep =
   /** held → confirmed: the held seats become sold (even past expiry, if the sweeper has not released them). */
   | { step: "confirm"; delta: StockDelta }
-  /** released → confirmed, only if the seats are still available; otherwise → lost. */
-  | { step: "retake"; delta: StockDelta }
+  /** Released (expired) before the confirmation came: → lost, and the order is told HOLD_EXPIRED. */
+  | { step: "lose" }
   /** Already confirmed: nothing to do. */
   | { step: "done" }
   /** Already found expired and gone. */
@@ -101,7 +102,7 @@ export function confirmStep(hold: Hold): ConfirmStep {
     case "held":
       return { step: "confirm", delta: delta(hold, -hold.quantity, hold.quantity) };
     case "released":
-      return { step: "retake", delta: delta(hold, 0, hold.quantity) };
+      return { step: "lose" };
     case "confirmed":
       return { step: "done" };
     case "lost":

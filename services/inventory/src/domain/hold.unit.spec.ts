@@ -60,11 +60,8 @@ describe("hold", () => {
       });
     });
 
-    it("re-takes the seats of a released hold", () => {
-      assert.deepEqual(confirmStep(hold("released")), {
-        step: "retake",
-        delta: { showId: "show-1", tierId: "tier-1", held: 0, sold: 3 },
-      });
+    it("loses a released (expired) hold instead of re-taking its seats", () => {
+      assert.deepEqual(confirmStep(hold("released")), { step: "lose" });
     });
 
     it("does nothing for a confirmed hold and answers the same for a lost one", () => {

@@ -4,7 +4,7 @@ import { mutateOrder } from "./mutate.js";
 import { actorOf, loadOwnOrder } from "./ownership.js";
 import type { Caller, OrdersDeps } from "./ports.js";
 
-/** Cancelled at once; the refund and the release of seats follow (saga or choreography). */
+/** Cancelled at once; the refund and the release of seats follow (the purchase saga's runner). */
 export async function cancelOrder(
   deps: OrdersDeps,
   caller: Caller,
@@ -14,8 +14,8 @@ export async function cancelOrder(
   await loadOwnOrder(deps, caller, orderId);
   const state = await mutateOrder(deps, orderId, (order) => cancel(order, reason, deps.clock.now()), {
     actor: actorOf(caller),
-    ...(deps.sagaMode === "orchestration" ? { scheduleSaga: "cancel" as const } : {}),
+    scheduleSaga: deps.purchaseSaga.sagaFor("cancelled"),
   });
-  deps.wakeSagas();
+  deps.purchaseSaga.wake();
   return state;
 }

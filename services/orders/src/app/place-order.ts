@@ -21,13 +21,13 @@ export async function placeOrder(deps: OrdersDeps, caller: Caller, input: PlaceO
   try {
     await deps.store.append(orderId, 0, events, {
       actor: actorOf(caller),
-      ...(deps.sagaMode === "orchestration" ? { scheduleSaga: "purchase" as const } : {}),
+      scheduleSaga: deps.purchaseSaga.sagaFor("placed"),
     });
   } catch (error) {
     if (error instanceof DuplicateOrder) return loadExisting(deps, error.existingOrderId);
     throw error;
   }
-  deps.wakeSagas();
+  deps.purchaseSaga.wake();
   const placed = fold(events.map((event) => ({ event, recordedAt: now })));
   return placed ?? loadExisting(deps, orderId);
 }

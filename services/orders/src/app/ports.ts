@@ -27,10 +27,25 @@ export interface AppendOptions {
   actor: string;
   causedBy?: IncomingEvent;
   /** Orchestration: persist a saga of this kind in the same transaction. */
-  scheduleSaga?: "purchase" | "cancel";
+  scheduleSaga?: SagaKind | undefined;
   transaction?: Transaction;
   /** The state the events were decided on (saves the store a re-read of the stream). */
   previous?: OrderState;
+}
+
+export type SagaKind = "purchase" | "cancel";
+
+/**
+ * How the purchase saga is carried out; SAGA_MODE picks the adapter in one place
+ * (adapters/saga/purchase-saga-runners.ts). Orchestration stores a saga with the order's events
+ * and runs it step by step; choreography stores none: the published events drive inventory and
+ * the wallet, and orders records their answers.
+ */
+export interface PurchaseSagaRunner {
+  /** The saga to store in the same transaction as the order's `trigger` event, if this mode stores one. */
+  sagaFor(trigger: "placed" | "cancelled"): SagaKind | undefined;
+  /** After that transaction committed: start the saga now rather than at the next poll. */
+  wake(): void;
 }
 
 /** Thrown by append when another writer got to the stream first (optimistic concurrency). */
@@ -117,8 +132,6 @@ export interface OrdersDeps {
   ticketCodes: TicketCodes;
   clock: { now(): Date };
   ids: { newId(): string };
-  sagaMode: "orchestration" | "choreography";
-  /** Nudges the saga worker (orchestration) so a new saga starts at once. */
-  wakeSagas(): void;
+  purchaseSaga: PurchaseSagaRunner;
   salesReports: SalesReports;
 }

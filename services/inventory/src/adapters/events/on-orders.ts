@@ -9,13 +9,13 @@ export const ORDERS_DURABLE = "inventory-on-orders";
 
 /**
  * Choreography (SAGA_MODE=choreography): inventory's part of the purchase saga, driven by order
- * events instead of the orchestrator's calls. The same use cases run, and emit the same outcome
+ * events instead of the orchestrator's calls (OrderPaid stands for ConfirmSeats). The same use cases run, and emit the same outcome
  * events (SeatsReserved / SeatsUnavailable / SeatsConfirmed / SeatsReleased).
  */
 export function ordersSubscription(inbox: Inbox): Subscription {
   return {
     durable: ORDERS_DURABLE,
-    events: [T.orderPlaced, T.orderConfirmed, T.orderRejected, T.orderCancelled],
+    events: [T.orderPlaced, T.orderPaid, T.orderRejected, T.orderCancelled],
     handler: inbox(ORDERS_DURABLE, async (event, deps) => {
       switch (event.type) {
         case T.orderPlaced.typeName: {
@@ -24,9 +24,11 @@ export function ordersSubscription(inbox: Inbox): Subscription {
           crashPoint("saga:after-reserve");
           return;
         }
-        case T.orderConfirmed.typeName:
-          // A hold lost to expiry is announced by the use case (SeatsUnavailable HOLD_EXPIRED).
-          await confirmSeats(deps, decodeEvent(T.orderConfirmed, event).orderId);
+        case T.orderPaid.typeName:
+          // Paid: the seats become sold (SeatsConfirmed), and only then does orders issue tickets.
+          // A hold that expired first is lost instead (SeatsUnavailable HOLD_EXPIRED).
+          await confirmSeats(deps, decodeEvent(T.orderPaid, event).orderId);
+          crashPoint("saga:after-confirm");
           return;
         case T.orderRejected.typeName:
           await releaseSeats(deps, decodeEvent(T.orderRejected, event).orderId, "ORDER_REJECTED");

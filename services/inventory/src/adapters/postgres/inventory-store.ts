@@ -95,15 +95,6 @@ class PostgresInventoryTransaction implements InventoryTransaction {
     return row && { stock: toStock(row), showStartsAt: row.starts_at };
   }
 
-  async retakeSeats(delta: StockDelta): Promise<boolean> {
-    const { rowCount } = await this.tx.query(
-      `UPDATE stock SET held = held + $3, sold = sold + $4, updated_at = now()
-        WHERE show_id = $1 AND tier_id = $2 AND capacity - (held + $3) - (sold + $4) >= 0`,
-      [delta.showId, delta.tierId, delta.held, delta.sold],
-    );
-    return rowCount === 1;
-  }
-
   async adjustStock(delta: StockDelta): Promise<void> {
     const { rowCount } = await this.tx.query(
       `UPDATE stock SET held = held + $3, sold = sold + $4, updated_at = now() WHERE show_id = $1 AND tier_id = $2`,

@@ -10,8 +10,8 @@ import { getSalesReport } from "../../app/get-sales-report.js";
 import { listOrders } from "../../app/list-orders.js";
 import { placeOrder } from "../../app/place-order.js";
 import type { Caller, OrdersDeps, TicketSigner } from "../../app/ports.js";
-import { orderEventToJson } from "../events/order-event-codec.js";
-import type { PostgresOrderStore } from "../postgres/order-store.js";
+import { orderEventToJson } from "../event-store/order-event-codec.js";
+import type { PostgresOrderStore } from "../event-store/postgres-event-store.js";
 import { orderToProto } from "./mapping.js";
 import { schemas } from "./schemas.js";
 

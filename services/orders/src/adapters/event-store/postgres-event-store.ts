@@ -13,8 +13,8 @@ import {
   type StoredEvent,
 } from "../../app/ports.js";
 import { salesFactOf } from "../../domain/sales-facts.js";
-import { decodeOrderEvent, encodeOrderEvent, eventTypeOf } from "../events/order-event-codec.js";
-import { insertSalesFact } from "./sales-report.js";
+import { decodeOrderEvent, encodeOrderEvent, eventTypeOf } from "./order-event-codec.js";
+import { insertSalesFact } from "../postgres/sales-report.js";
 import { reviveState } from "./snapshot-codec.js";
 
 type Db = Pick<PoolClient, "query">;

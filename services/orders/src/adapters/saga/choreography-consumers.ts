@@ -1,10 +1,10 @@
 import type { PoolClient } from "pg";
-import { crashPoint, subscribe, type IncomingEvent, type ServiceRuntime } from "@marquee/platform";
+import { subscribe, type IncomingEvent, type ServiceRuntime } from "@marquee/platform";
 import { inboxHandler } from "@marquee/platform/inbox";
 import type { Pool } from "@marquee/platform/postgres";
 import { InventoryEvents, WalletEvents } from "@marquee/proto/events";
-import { reactToInventory } from "../../app/choreography/on-inventory-events.js";
-import { reactToWallet } from "../../app/choreography/on-wallet-events.js";
+import { reactToInventory } from "../../app/purchase-saga/choreography/on-inventory-events.js";
+import { reactToWallet } from "../../app/purchase-saga/choreography/on-wallet-events.js";
 import type { OrdersDeps, Transaction } from "../../app/ports.js";
 
 const asTransaction = (client: PoolClient) => client as unknown as Transaction;
@@ -14,15 +14,15 @@ export async function subscribeToSagaEvents(runtime: ServiceRuntime, pool: Pool,
   const I = InventoryEvents;
   await subscribe(runtime, {
     durable: "orders-on-inventory",
-    events: [I.seatsReserved, I.seatsUnavailable, I.seatsReleased],
+    events: [I.seatsReserved, I.seatsUnavailable, I.seatsConfirmed],
     handler: inboxHandler(pool, "orders-on-inventory", async (event: IncomingEvent, client) => {
       const react = reactToInventory(deps, asTransaction(client), event);
       if (event.type === I.seatsReserved.typeName)
         await react.seatsReserved(I.seatsReserved.codec.decode(event.payload));
       else if (event.type === I.seatsUnavailable.typeName) {
         await react.seatsUnavailable(I.seatsUnavailable.codec.decode(event.payload));
-      } else if (event.type === I.seatsReleased.typeName) {
-        await react.seatsReleased(I.seatsReleased.codec.decode(event.payload));
+      } else if (event.type === I.seatsConfirmed.typeName) {
+        await react.seatsConfirmed(I.seatsConfirmed.codec.decode(event.payload));
       }
     }),
   });
@@ -34,7 +34,6 @@ export async function subscribeToSagaEvents(runtime: ServiceRuntime, pool: Pool,
       const react = reactToWallet(deps, asTransaction(client), event);
       if (event.type === W.fundsCharged.typeName) {
         await react.fundsCharged(W.fundsCharged.codec.decode(event.payload));
-        crashPoint("saga:after-confirm");
       } else if (event.type === W.insufficientFunds.typeName) {
         await react.insufficientFunds(W.insufficientFunds.codec.decode(event.payload));
       }

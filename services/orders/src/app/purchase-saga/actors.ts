@@ -1,0 +1,4 @@
+import type { AppendOptions } from "../ports.js";
+
+/** Who records the saga's progress in the order's history, in orchestration. */
+export const ORCHESTRATOR: AppendOptions = { actor: "system:purchase-saga" };

@@ -1,0 +1,31 @@
+import { crashPoint } from "@marquee/platform/faults";
+import { confirm, reject } from "../../domain/decisions.js";
+import type { OrderEvent, OrderState } from "../../domain/order.js";
+import { RejectionReason } from "../../domain/purchase-saga.js";
+import { mutateOrder } from "../mutate.js";
+import type { OrdersDeps } from "../ports.js";
+import { ORCHESTRATOR } from "./actors.js";
+import { refundPayment } from "./compensations/refund-payment.js";
+
+/**
+ * Step 3 of the purchase saga: the paid-for seats become sold (inventory), and only then are the
+ * tickets issued (OrderConfirmed). When the hold expired before the payment completed, the seats
+ * are gone: the payment is given back (compensation: refund-payment) and the order is rejected
+ * HOLD_EXPIRED; no ticket is ever issued and then taken away. In choreography inventory answers
+ * OrderPaid with SeatsConfirmed / SeatsUnavailable(HOLD_EXPIRED), and the wallet refunds on
+ * OrderRejected.
+ */
+export async function confirmOrder(deps: OrdersDeps, state: OrderState): Promise<OrderState> {
+  const seatsConfirmed = await deps.inventory.confirmSeats(state.orderId);
+  if (seatsConfirmed) crashPoint("saga:after-confirm");
+  if (!seatsConfirmed) await refundPayment(deps, state.orderId, RejectionReason.holdExpired);
+  return mutateOrder(deps, state.orderId, onSeatsConfirmation(deps, seatsConfirmed), ORCHESTRATOR, state);
+}
+
+/** The order's events for inventory's confirmation (both modes): tickets, or HOLD_EXPIRED. */
+export const onSeatsConfirmation =
+  (deps: Pick<OrdersDeps, "clock" | "ticketCodes">, seatsConfirmed: boolean) =>
+  (state: OrderState): OrderEvent[] =>
+    seatsConfirmed
+      ? confirm(state, deps.ticketCodes.newCodes(state.quantity), deps.clock.now())
+      : reject(state, RejectionReason.holdExpired, deps.clock.now());
