@@ -1,15 +1,16 @@
-import { loadConfig, runMain, startRuntime } from "@marquee/platform";
-import { composeOrders } from "./composition.js";
+import { runService } from "@marquee/platform";
+import { postgres } from "@marquee/platform/service-postgres";
+import { ordersService } from "./adapters/grpc/handlers.js";
+import { ordersConsumers, ordersParts, ordersSchedules } from "./composition.js";
 import { ordersConfig } from "./config.js";
 
-runMain("orders", async () => {
-  const config = loadConfig("orders", ordersConfig);
-  const runtime = await startRuntime({
-    name: "orders",
-    natsUrl: config.NATS_URL,
-    namespace: config.EVENT_NAMESPACE,
-    logLevel: config.LOG_LEVEL,
-    contexts: ["orders", "inventory", "wallet"],
-  });
-  await composeOrders(runtime, config);
+runService({
+  name: "orders",
+  config: ordersConfig,
+  contexts: ["orders", "inventory", "wallet"],
+  store: postgres(new URL("../../migrations", import.meta.url)),
+  compose: ordersParts,
+  schedules: ordersSchedules,
+  consumers: ordersConsumers,
+  grpc: ({ deps, verifier, signer, store }) => [ordersService(deps, verifier, signer, store)],
 });

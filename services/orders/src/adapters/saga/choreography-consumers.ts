@@ -1,5 +1,5 @@
 import type { PoolClient } from "pg";
-import { subscribe, type IncomingEvent, type ServiceRuntime } from "@marquee/platform";
+import type { IncomingEvent, Subscription } from "@marquee/platform";
 import { inboxHandler } from "@marquee/platform/inbox";
 import type { Pool } from "@marquee/platform/postgres";
 import { InventoryEvents, WalletEvents } from "@marquee/proto/events";
@@ -10,9 +10,10 @@ import type { OrdersDeps, Transaction } from "../../app/ports.js";
 const asTransaction = (client: PoolClient) => client as unknown as Transaction;
 
 /** Choreography: orders follows inventory's and the wallet's outcomes, each event once (inbox). */
-export async function subscribeToSagaEvents(runtime: ServiceRuntime, pool: Pool, deps: OrdersDeps): Promise<void> {
+export function sagaSubscriptions(pool: Pool, deps: OrdersDeps): Subscription[] {
   const I = InventoryEvents;
-  await subscribe(runtime, {
+  const W = WalletEvents;
+  const onInventory: Subscription = {
     durable: "orders-on-inventory",
     events: [I.seatsReserved, I.seatsUnavailable, I.seatsConfirmed],
     handler: inboxHandler(pool, "orders-on-inventory", async (event: IncomingEvent, client) => {
@@ -25,9 +26,8 @@ export async function subscribeToSagaEvents(runtime: ServiceRuntime, pool: Pool,
         await react.seatsConfirmed(I.seatsConfirmed.codec.decode(event.payload));
       }
     }),
-  });
-  const W = WalletEvents;
-  await subscribe(runtime, {
+  };
+  const onWallet: Subscription = {
     durable: "orders-on-wallet",
     events: [W.fundsCharged, W.insufficientFunds],
     handler: inboxHandler(pool, "orders-on-wallet", async (event: IncomingEvent, client) => {
@@ -38,5 +38,6 @@ export async function subscribeToSagaEvents(runtime: ServiceRuntime, pool: Pool,
         await react.insufficientFunds(W.insufficientFunds.codec.decode(event.payload));
       }
     }),
-  });
+  };
+  return [onInventory, onWallet];
 }

@@ -1,14 +1,17 @@
-import type { ServiceRuntime } from "@marquee/platform";
+import type { ServiceRuntime, Subscription } from "@marquee/platform";
 import type { Pool } from "@marquee/platform/postgres";
 import type { OrdersDeps, PurchaseSagaRunner, SagaKind } from "../../app/ports.js";
 import { runCancelSaga } from "../../app/purchase-saga/run-cancel-saga.js";
 import { runPurchaseSaga } from "../../app/purchase-saga/run-purchase-saga.js";
-import { subscribeToSagaEvents } from "./choreography-consumers.js";
+import { sagaSubscriptions } from "./choreography-consumers.js";
 import { SagaWorker, type SagaWorkerSettings } from "./saga-worker.js";
 
-/** A runner as the composition holds it: the app sees the port; start() begins the work once the deps exist. */
+/**
+ * A runner as the composition holds it: the app sees the port; start() begins the work once the
+ * deps exist and returns the consumers the service must run for it (choreography's).
+ */
 export interface PurchaseSagaAdapter extends PurchaseSagaRunner {
-  start(deps: OrdersDeps): Promise<void>;
+  start(deps: OrdersDeps): Subscription[];
 }
 
 export interface PurchaseSagaSurroundings {
@@ -28,21 +31,22 @@ function orchestration({ runtime, pool, worker: settings }: PurchaseSagaSurround
   return {
     sagaFor: (trigger) => (trigger === "placed" ? "purchase" : "cancel"),
     wake: () => worker?.wake(),
-    start: async (deps) => {
+    start: (deps) => {
       const run = async (kind: SagaKind, orderId: string) => void (await SAGAS[kind](deps, orderId));
       worker = new SagaWorker(pool, run, runtime.logger, settings);
       worker.start();
       runtime.lifecycle.onShutdown("saga worker", () => worker?.stop());
+      return [];
     },
   };
 }
 
 /** Choreography: nothing is stored; orders' consumers record inventory's and the wallet's answers. */
-function choreography({ runtime, pool }: PurchaseSagaSurroundings): PurchaseSagaAdapter {
+function choreography({ pool }: PurchaseSagaSurroundings): PurchaseSagaAdapter {
   return {
     sagaFor: () => undefined,
     wake: () => undefined,
-    start: (deps) => subscribeToSagaEvents(runtime, pool, deps),
+    start: (deps) => sagaSubscriptions(pool, deps),
   };
 }
 
