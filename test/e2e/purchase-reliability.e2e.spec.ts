@@ -291,7 +291,12 @@ for (const mode of MODES) {
     let market: Marketplace;
 
     before(async () => {
-      system = await startSystem(PURCHASE, { env: { SAGA_MODE: mode }, proxiedPostgres: ["wallet"] });
+      // A crashed consumer's event comes again after the ack wait: 3 s here instead of 30 s keeps
+      // the crash cases short; a running handler extends it, so nothing is redelivered early.
+      system = await startSystem(PURCHASE, {
+        env: { SAGA_MODE: mode, CONSUMER_ACK_WAIT_MS: "3000" },
+        proxiedPostgres: ["wallet"],
+      });
       market = marketplace(system);
     });
 

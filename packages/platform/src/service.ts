@@ -1,5 +1,7 @@
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { Logger } from "pino";
+import { z } from "zod";
+import { env, loadConfig } from "./config.js";
 import { eventStreamsOf, streamOf, subjectOf, type EventType, type IncomingEvent } from "./events.js";
 import { deadLetterSubjectOf, startConsumer, type RunningConsumer } from "./consumer.js";
 import { startGrpcServer, type RunningGrpcServer, type ServiceBinding } from "./grpc-server.js";
@@ -24,6 +26,21 @@ export interface ServiceRuntime {
   healthChecks: HealthCheck[];
   /** Tracing, metrics and liveness of this process (telemetry/setup.ts). */
   telemetry: Telemetry;
+  /** How this process's durable consumers behave (CONSUMER_* settings). */
+  consumers: ConsumerSettings;
+}
+
+/** The settings every process's consumers share, checked at start-up like the rest of its configuration. */
+export const consumerConfig = z.object({
+  /**
+   * Unacknowledged this long, an event is redelivered: how soon an event whose consumer crashed
+   * mid-handling is handled again. A handler that is still running extends it (msg.working()).
+   */
+  CONSUMER_ACK_WAIT_MS: env.milliseconds(30_000).pipe(z.number().min(1_000).max(3_600_000)),
+});
+
+export interface ConsumerSettings {
+  ackWaitMs: number;
 }
 
 export interface RuntimeOptions {
@@ -40,6 +57,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<ServiceRunt
   const lifecycle = new Lifecycle(logger);
   lifecycle.installSignalHandlers();
   const telemetry = setupTelemetry(options.name, logger, lifecycle);
+  const consumers = { ackWaitMs: loadConfig(options.name, consumerConfig).CONSUMER_ACK_WAIT_MS };
   const nats = await connectNats(options.natsUrl, { name: options.name, logger });
   lifecycle.onShutdown("nats", () => nats.drain());
   await ensureStreams(await jetstreamManager(nats), eventStreamsOf(options.namespace, options.contexts));
@@ -61,6 +79,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<ServiceRunt
     publisher,
     healthChecks,
     telemetry,
+    consumers,
   };
 }
 
@@ -114,6 +133,7 @@ export async function subscribe(runtime: ServiceRuntime, subscription: Subscript
     handler: subscription.handler,
     logger: runtime.logger,
     deadLetterSubject: deadLetterSubjectOf(runtime.namespace, subscription.durable),
+    ackWaitMs: runtime.consumers.ackWaitMs,
     ...(subscription.maxDeliver ? { maxDeliver: subscription.maxDeliver } : {}),
   });
   runtime.lifecycle.onShutdown(`consumer ${subscription.durable}`, () => consumer.stop());

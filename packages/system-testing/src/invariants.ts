@@ -55,7 +55,7 @@ export async function assertPurchaseInvariants(
   }
   const ticketsSold = confirmed.reduce((sum, o) => sum + o.quantity, 0);
   // Compensations after a rejection (releasing seats) may land a moment after the order settles;
-  // after a consumer crashed, its unacknowledged events come again only after JetStream's ack wait (30 s).
+  // after a consumer crashed, its unacknowledged events come again only after JetStream's ack wait (CONSUMER_ACK_WAIT_MS, 30 s by default).
   const stock = await waitFor(
     async () => {
       const tier = await market.availability(show);
