@@ -1,4 +1,4 @@
-// Mocha's configuration for every test kind. The kind is in the file name (DESIGN.md), and
+// Mocha's configuration for every test kind. The kind is in the file name (README, "scripts/test.sh"), and
 // mocha runs the compiled JavaScript, so build first (npm run build):
 //   unit  *.unit.spec.ts next to the code it tests  ->  <package>/dist/src/**/*.unit.spec.js
 //   int   *.int.spec.ts in a package's test/        ->  <package>/dist/test/**/*.int.spec.js

@@ -31,7 +31,7 @@ MONGO_PORT="${MONGO_PORT:-27017}"
 PG_DEADLINE=30
 NATS_DEADLINE=15
 FERRETDB_DEADLINE=15
-NATS_MIN_VERSION="2.11" # DESIGN.md: a current 2.11+ nats-server, not Debian's 2.9
+NATS_MIN_VERSION="2.11" # a current 2.11+ nats-server (README "NATS and FerretDB versions"), not Debian's 2.9
 
 log() { echo "infra: $*" >&2; }
 die() {
