@@ -1,16 +1,5 @@
 import { randomUUID } from "node:crypto";
-
-/** An RFC 9457 problem as bff-web answers it. */
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  instance: string;
-  requestId: string;
-  reason?: string;
-  errors?: { field: string; description: string }[];
-}
+import type { ProblemBody as Problem } from "@marquee/platform/http";
 
 export interface Reply<T> {
   status: number;
