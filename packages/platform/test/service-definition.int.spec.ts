@@ -123,7 +123,7 @@ describe("a declared service (runService): config, runtime, store, schedules, co
 
   it("stops on SIGTERM in reverse order (server, consumer, schedule, store, NATS), exits 0, 'stopped' last", async () => {
     await tally.stop();
-    assert.equal(tally.exitCode(), 0, tally.output());
+    assert.equal(tally.lastExit()?.code, 0, tally.output());
     const lines = logLines(tally.output());
     const stops = lines.filter((line) => line.msg === "stopping").map((line) => line.step ?? "");
     const at = (step: string): number => {

@@ -15,8 +15,6 @@ export interface ServiceProcess {
   output(): string;
   /** SIGTERM, waits for the exit. */
   stop(): Promise<void>;
-  /** How the last run ended: its exit code, or null while it runs or when a signal ended it. */
-  exitCode(): number | null;
   /** SIGKILL (or the given signal), waits for the exit. */
   kill(signal?: NodeJS.Signals): Promise<void>;
   /** Starts it again on the same port with the same environment; waits until SERVING. */
@@ -125,7 +123,6 @@ export async function startService(spec: ServiceSpec): Promise<ServiceProcess> {
     address,
     output: () => output,
     stop: () => terminate("SIGTERM"),
-    exitCode: () => child?.exitCode ?? null,
     kill: (signal = "SIGKILL") => terminate(signal),
     restart: async (extraEnv) => {
       await terminate("SIGTERM");
