@@ -128,6 +128,14 @@ const appLayers = {
   message: "app/ depends on ports (app/ports.ts), never on an adapter or main.",
 };
 
+// adapters/<kind>/: one adapter never reaches into another (the gRPC edge does not know the
+// event store's class; a consumer does not borrow the gRPC edge's schemas). What two adapters
+// share sits at the root of adapters/ (a contract codec, request schemas) or is a port in app/.
+const siblingAdapters = {
+  regex: "^\\.\\./[^./][^/]*/",
+  message: "An adapter imports no other adapter: share through app/ports.ts or a module at the root of adapters/.",
+};
+
 // Outside the system (bench/, scripts/, test/e2e/): the system is driven as processes, over gRPC
 // and HTTP, not by importing a service's or BFF's code. A bench that measures one adapter in place
 // says so with an eslint-disable comment and its reason.
@@ -181,6 +189,10 @@ export default tseslint.config(
     rules: {
       "no-restricted-imports": restrict(noOtherService, reachingOut, appIo(appAllowedBuiltins), appPlatform, appLayers),
     },
+  },
+  {
+    files: ["services/*/src/adapters/*/**/*.ts"],
+    rules: { "no-restricted-imports": restrict(noOtherService, reachingOut, siblingAdapters) },
   },
   {
     // domain/: pure (see domainIo above).

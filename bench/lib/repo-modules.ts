@@ -14,7 +14,7 @@ import { repoRoot } from "@marquee/platform/testing/binaries";
 /* eslint-disable no-restricted-imports -- a bench measures a service's own adapter in place (the event store);
    services still never import each other. Type-only: erased on emit, loaded by path below. */
 import type * as OrderStoreModule from "../../services/orders/dist/src/adapters/event-store/postgres-event-store.js";
-import type * as OrderCodecModule from "../../services/orders/dist/src/adapters/event-store/order-event-codec.js";
+import type * as OrderCodecModule from "../../services/orders/dist/src/adapters/order-event-codec.js";
 import type * as DecisionsModule from "../../services/orders/dist/src/domain/decisions.js";
 
 export type { PostgresOrderStore } from "../../services/orders/dist/src/adapters/event-store/postgres-event-store.js";
@@ -27,7 +27,7 @@ async function load<T>(relative: string): Promise<T> {
 export const loadOrderStore = () =>
   load<typeof OrderStoreModule>("services/orders/dist/src/adapters/event-store/postgres-event-store.js");
 export const loadOrderCodec = () =>
-  load<typeof OrderCodecModule>("services/orders/dist/src/adapters/event-store/order-event-codec.js");
+  load<typeof OrderCodecModule>("services/orders/dist/src/adapters/order-event-codec.js");
 export const loadDecisions = () => load<typeof DecisionsModule>("services/orders/dist/src/domain/decisions.js");
 
 /** services/orders/migrations, for applying the orders schema to a bench database. */

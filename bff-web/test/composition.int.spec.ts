@@ -13,6 +13,12 @@ import { DAY_MS, fund, organizationOf, placeOrder, publishShow, settled, type Pu
 import { signUp, Visitor, type SignedUp } from "./support/visitor.js";
 
 const DEADLINE_MS = 800;
+/**
+ * A page that waited for a hung part would answer only at the BFF's request timeout (10 s by
+ * default): anything well under it shows the composition deadline cut the wait. The bound is far
+ * from both, so the machine's speed cannot decide the assertion.
+ */
+const WAITED_FOR_HUNG_PART_MS = 5_000;
 
 describe("bff-web composed pages (real services)", function () {
   this.timeout(120_000);
@@ -121,7 +127,7 @@ describe("bff-web composed pages (real services)", function () {
         assert.equal(page.body.show.showId, show.showId);
         assert.equal(page.body.organization?.organizationId, organizationId);
         assert.deepEqual(page.body.myTickets, []);
-        assert.ok(took < DEADLINE_MS + 400, `took ${took} ms`);
+        assert.ok(took < WAITED_FOR_HUNG_PART_MS, `took ${took} ms: waited for the hung part?`);
       } finally {
         await inventoryProxy.resume();
       }
@@ -143,7 +149,7 @@ describe("bff-web composed pages (real services)", function () {
         assert.deepEqual(page.body.degraded, ["availability"]);
         assert.equal(page.body.show.title, show.title);
         assert.ok(took >= DEADLINE_MS - 50, `answered after ${took} ms: before the deadline?`);
-        assert.ok(took < DEADLINE_MS + 400, `took ${took} ms`);
+        assert.ok(took < WAITED_FOR_HUNG_PART_MS, `took ${took} ms: waited for the hung part?`);
       } finally {
         await slow.stop();
         await hole.close();

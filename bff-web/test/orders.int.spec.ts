@@ -238,7 +238,8 @@ describe("bff-web wallet, buying and live order progress (real services)", funct
         const stream = await readEventStream(patient.visitor, `/api/orders/${order.orderId}/events`, 10_000);
         const took = Date.now() - started;
         assert.ok(stream.endedByServer);
-        assert.ok(took >= 1_300 && took < 3_000, `open for ${took} ms`);
+        // Ended by its 1.5 s bound, not by the reader giving up at 10 s.
+        assert.ok(took >= 1_300 && took < 6_000, `open for ${took} ms`);
         // PENDING, and PENDING again when seats are held (a new version: total and unit price known).
         const statuses = statusesOf(stream.events);
         assert.ok(statuses.length >= 1 && statuses.every((s) => s === "PENDING"), statuses.join(","));
@@ -267,7 +268,8 @@ describe("bff-web wallet, buying and live order progress (real services)", funct
         const took = Date.now() - started;
         const stream = await reading;
         assert.ok(stream.endedByServer);
-        assert.ok(took < 2_000, `shutdown took ${took} ms with a stream open`);
+        // The stream's own bound is 60 s: a shutdown that waited for it would take that long.
+        assert.ok(took < 20_000, `shutdown took ${took} ms with a stream open`);
       } finally {
         await wallet.restart();
         await other.stop();

@@ -1,7 +1,6 @@
 import type { ServiceRuntime, Subscription, Wiring } from "@marquee/platform";
 import type { PostgresStore } from "@marquee/platform/service-postgres";
-import type { InventoryDeps } from "./app/ports.js";
-import type { Inbox } from "./adapters/events/inbox.js";
+import type { Inbox, InventoryDeps } from "./app/ports.js";
 import { inventoryEvents } from "./adapters/events/inventory-events.js";
 import { catalogSubscription } from "./adapters/events/on-catalog.js";
 import { ordersSubscription } from "./adapters/events/on-orders.js";

@@ -8,7 +8,7 @@ import { inventoryGateway } from "./adapters/clients/inventory-gateway.js";
 import { walletGateway } from "./adapters/clients/wallet-gateway.js";
 import { PostgresOrderStore } from "./adapters/event-store/postgres-event-store.js";
 import { ruleErrors } from "./adapters/grpc/rule-errors.js";
-import { backfillSalesFacts, PostgresSalesReports } from "./adapters/postgres/sales-report.js";
+import { backfillSalesFacts, PostgresSalesReports } from "./adapters/event-store/sales-report.js";
 import { purchaseSagaRunners } from "./adapters/saga/purchase-saga-runners.js";
 import { randomTicketCodes } from "./adapters/security/random-ticket-codes.js";
 import { JwsTicketSigner } from "./adapters/security/ticket-signer.js";

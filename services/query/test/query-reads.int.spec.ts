@@ -62,7 +62,9 @@ describe("query service: read models of a real purchase flow (accounts, catalog,
         { reason: "READ_MODEL_BEHIND" },
       );
       const waited = Date.now() - started;
-      assert.ok(waited >= 1_000 && waited < 1_500, `waited ${waited} ms: bounded by the call's deadline`);
+      // UNAVAILABLE (not DEADLINE_EXCEEDED) already shows the server answered before the call's
+      // 1.5 s deadline; it waited for the version rather than refusing at once.
+      assert.ok(waited >= 1_000, `waited ${waited} ms: answered before waiting for the version?`);
     });
 
     it("refuses a malformed request and a missing or bad token", async () => {

@@ -1,8 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Subscription, Wiring } from "@marquee/platform";
 import type { PostgresStore } from "@marquee/platform/service-postgres";
-import type { WalletDeps } from "./app/ports.js";
-import type { Inbox } from "./adapters/events/inbox.js";
+import type { Inbox, WalletDeps } from "./app/ports.js";
 import { inventorySubscription } from "./adapters/events/on-inventory.js";
 import { ordersSubscription } from "./adapters/events/on-orders.js";
 import { walletEvents } from "./adapters/events/wallet-events.js";

@@ -1,4 +1,4 @@
-import type { OutgoingEvent } from "@marquee/platform";
+import type { IncomingEvent, OutgoingEvent } from "@marquee/platform";
 import type { Hold, HoldStatus, Rejection, Reservation, SeatOffer, SeatRequest } from "../domain/hold.js";
 import type { ShowOnSale, StockDelta, TierChange, TierStock } from "../domain/stock.js";
 
@@ -57,3 +57,12 @@ export interface InventoryDeps {
   clock: Clock;
   holdTtlSeconds: number;
 }
+
+/**
+ * Wraps a consumer's handler so each event's effect applies exactly once, `deps` bound to the
+ * transaction that records the event as processed (implemented by adapters/postgres/inbox.ts).
+ */
+export type Inbox = (
+  durable: string,
+  handle: (event: IncomingEvent, deps: InventoryDeps) => Promise<void>,
+) => (event: IncomingEvent) => Promise<void>;

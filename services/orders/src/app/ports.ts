@@ -76,6 +76,14 @@ export interface OrderStore {
   confirmedOrdersOfShowsBefore(before: Date, limit: number): Promise<string[]>;
 }
 
+/** Every order's events in commit order, as stored (ReadEvents: projection rebuilds). */
+export interface OrderEventLog {
+  readAll(afterPosition: number, limit: number): Promise<LoggedEvent[]>;
+  lastPosition(): Promise<number>;
+}
+
+export type LoggedEvent = StoredEvent & { streamId: string; payload: Buffer; typeName: string };
+
 export type Reservation =
   { outcome: "reserved"; hold: SeatHold } | { outcome: "out_of_stock" } | { outcome: "not_on_sale" };
 

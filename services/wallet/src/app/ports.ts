@@ -1,4 +1,4 @@
-import type { OutgoingEvent } from "@marquee/platform";
+import type { IncomingEvent, OutgoingEvent } from "@marquee/platform";
 import type { WalletAccount } from "../domain/account.js";
 import type { StatementCursor, StatementLine } from "../domain/statement.js";
 import type { LedgerTransaction, OrderCharge, TransactionRecord } from "../domain/transaction.js";
@@ -59,3 +59,12 @@ export interface WalletDeps {
   clock: Clock;
   ids: IdGenerator;
 }
+
+/**
+ * Wraps a consumer's handler so each event's effect applies exactly once, `deps` bound to the
+ * transaction that records the event as processed (implemented by adapters/postgres/inbox.ts).
+ */
+export type Inbox = (
+  durable: string,
+  handle: (event: IncomingEvent, deps: WalletDeps) => Promise<void>,
+) => (event: IncomingEvent) => Promise<void>;

@@ -3,7 +3,7 @@ import { CatalogEvents } from "@marquee/proto/events";
 import { ShowStatus, type Show } from "@marquee/proto/marquee/catalog/v1/catalog_service";
 import { applyPublishedShow } from "../../app/apply-published-show.js";
 import type { PublishedShow } from "../../domain/stock.js";
-import type { Inbox } from "./inbox.js";
+import type { Inbox } from "../../app/ports.js";
 
 export const CATALOG_DURABLE = "inventory-on-catalog";
 

@@ -3,7 +3,7 @@ import { OrderEvents as T } from "@marquee/proto/events";
 import { confirmSeats } from "../../app/confirm-seats.js";
 import { releaseSeats } from "../../app/release-seats.js";
 import { reserveSeats } from "../../app/reserve-seats.js";
-import type { Inbox } from "./inbox.js";
+import type { Inbox } from "../../app/ports.js";
 
 export const ORDERS_DURABLE = "inventory-on-orders";
 

@@ -1,7 +1,6 @@
 import type { Pool } from "pg";
 import { inboxHandler } from "@marquee/platform/inbox";
-import type { InventoryDeps } from "../../app/ports.js";
-import type { Inbox } from "../events/inbox.js";
+import type { Inbox, InventoryDeps } from "../../app/ports.js";
 import { PostgresInventoryStore } from "./inventory-store.js";
 
 /**

@@ -9,12 +9,14 @@ import {
   DuplicateOrder,
   type AppendOptions,
   type Caller,
+  type LoggedEvent,
+  type OrderEventLog,
   type OrderStore,
   type StoredEvent,
 } from "../../app/ports.js";
 import { salesFactOf } from "../../domain/sales-facts.js";
-import { decodeOrderEvent, encodeOrderEvent, eventTypeOf } from "./order-event-codec.js";
-import { insertSalesFact } from "../postgres/sales-report.js";
+import { decodeOrderEvent, encodeOrderEvent, eventTypeOf } from "../order-event-codec.js";
+import { insertSalesFact } from "./sales-report.js";
 import { reviveState } from "./snapshot-codec.js";
 
 type Db = Pick<PoolClient, "query">;
@@ -41,7 +43,7 @@ export interface OrderStoreSettings {
 }
 
 /** The orders event store on PostgreSQL, with the outbox, lookups and sagas in the same transaction. */
-export class PostgresOrderStore implements OrderStore {
+export class PostgresOrderStore implements OrderStore, OrderEventLog {
   constructor(
     private readonly pool: Pool,
     private readonly settings: OrderStoreSettings,
@@ -123,10 +125,7 @@ export class PostgresOrderStore implements OrderStore {
   }
 
   /** All events after a position, in commit-safe order (see the migration's note on transaction_id). */
-  async readAll(
-    afterPosition: number,
-    limit: number,
-  ): Promise<(StoredEvent & { streamId: string; payload: Buffer; typeName: string })[]> {
+  async readAll(afterPosition: number, limit: number): Promise<LoggedEvent[]> {
     const { rows } = await this.pool.query<EventRow & { stream_id: string }>(
       `SELECT ${EVENT_COLUMNS}, stream_id FROM events
         WHERE position > $1 AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())

@@ -9,9 +9,8 @@ import { getOrder } from "../../app/get-order.js";
 import { getSalesReport } from "../../app/get-sales-report.js";
 import { listOrders } from "../../app/list-orders.js";
 import { placeOrder } from "../../app/place-order.js";
-import type { Caller, OrdersDeps, TicketSigner } from "../../app/ports.js";
-import { orderEventToJson } from "../event-store/order-event-codec.js";
-import type { PostgresOrderStore } from "../event-store/postgres-event-store.js";
+import type { Caller, OrderEventLog, OrdersDeps, TicketSigner } from "../../app/ports.js";
+import { orderEventToJson } from "../order-event-codec.js";
 import { orderToProto } from "./mapping.js";
 import { schemas } from "./schemas.js";
 
@@ -22,7 +21,7 @@ export function ordersService(
   deps: OrdersDeps,
   verifier: TokenVerifier,
   signer: TicketSigner,
-  store: PostgresOrderStore,
+  eventLog: OrderEventLog,
 ): ServiceBinding {
   // Users and partner clients (through the partner API) both buy; each sees only its own orders.
   const caller = async (): Promise<Caller> => {
@@ -114,11 +113,11 @@ export function ordersService(
     // Internal (the query service rebuilding projections); NetworkPolicies restrict callers.
     readEvents: async function* (request, call) {
       const { afterPosition, limit } = validate(schemas.readEvents, request);
-      const endPosition = await store.lastPosition();
+      const endPosition = await eventLog.lastPosition();
       let position = afterPosition;
       let sent = 0;
       while (position < endPosition && (limit === 0 || sent < limit) && !call.signal.aborted) {
-        const batch = await store.readAll(position, Math.min(READ_BATCH, limit === 0 ? READ_BATCH : limit - sent));
+        const batch = await eventLog.readAll(position, Math.min(READ_BATCH, limit === 0 ? READ_BATCH : limit - sent));
         if (batch.length === 0) break;
         for (const e of batch) {
           yield {

@@ -1,8 +1,8 @@
 import { crashPoint, decodeEvent, DomainError, validate, type Subscription } from "@marquee/platform";
 import { InventoryEvents as T } from "@marquee/proto/events";
 import { chargeForOrder } from "../../app/charge-for-order.js";
-import { schemas } from "../grpc/schemas.js";
-import type { Inbox } from "./inbox.js";
+import { schemas } from "../request-schemas.js";
+import type { Inbox } from "../../app/ports.js";
 
 export const INVENTORY_DURABLE = "wallet-on-inventory";
 

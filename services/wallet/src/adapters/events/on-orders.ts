@@ -1,8 +1,8 @@
 import { crashPoint, decodeEvent, validate, type Subscription } from "@marquee/platform";
 import { OrderEvents as T } from "@marquee/proto/events";
 import { refundOrder } from "../../app/refund-order.js";
-import { schemas } from "../grpc/schemas.js";
-import type { Inbox } from "./inbox.js";
+import { schemas } from "../request-schemas.js";
+import type { Inbox } from "../../app/ports.js";
 
 export const ORDERS_DURABLE = "wallet-on-orders";
 

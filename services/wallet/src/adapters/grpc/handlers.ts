@@ -8,7 +8,7 @@ import type { WalletDeps } from "../../app/ports.js";
 import { refundOrder } from "../../app/refund-order.js";
 import { chargeToProto, lineToProto } from "./mapping.js";
 import { statementPageToken } from "./page-token.js";
-import { schemas } from "./schemas.js";
+import { schemas } from "../request-schemas.js";
 
 /** gRPC edge of the wallet: authenticate the caller, validate the request, run the use case, map the answer. */
 export function walletService(deps: WalletDeps, verifier: TokenVerifier): ServiceBinding {

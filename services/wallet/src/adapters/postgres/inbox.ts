@@ -1,7 +1,6 @@
 import type { Pool } from "pg";
 import { inboxHandler } from "@marquee/platform/inbox";
-import type { WalletDeps } from "../../app/ports.js";
-import type { Inbox } from "../events/inbox.js";
+import type { Inbox, WalletDeps } from "../../app/ports.js";
 import { PostgresWalletStore } from "./wallet-store.js";
 
 /**

@@ -4,7 +4,7 @@ import { guardPostgres, withTransaction } from "@marquee/platform/postgres";
 import type { SalesReport, SalesReports } from "../../app/ports.js";
 import { fold } from "../../domain/order.js";
 import { salesFactOf, type SalesFact } from "../../domain/sales-facts.js";
-import { decodeOrderEvent } from "../event-store/order-event-codec.js";
+import { decodeOrderEvent } from "../order-event-codec.js";
 
 type Db = Pick<PoolClient, "query">;
 

@@ -1,5 +1,5 @@
 import { OrderEvents, type EventType } from "@marquee/proto/events";
-import type { OrderEvent, OrderEventType } from "../../domain/order.js";
+import type { OrderEvent, OrderEventType } from "../domain/order.js";
 
 const BY_DOMAIN_TYPE = new Map<string, EventType<unknown>>(
   Object.values(OrderEvents).map((type) => [type.typeName.split(".").pop() ?? "", type as EventType<unknown>]),

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { pageSizeField } from "@marquee/platform";
-import { IDEMPOTENCY_KEY_RULES, MONEY_RULES } from "../../domain/money.js";
-import { statementPageToken } from "./page-token.js";
+import { IDEMPOTENCY_KEY_RULES, MONEY_RULES } from "../domain/money.js";
+import { statementPageToken } from "./grpc/page-token.js";
 
 const REQUIRED = { error: "is required" };
 

@@ -1,8 +1,8 @@
 import { describe, it } from "mocha";
 import assert from "node:assert/strict";
 import { DomainError, validate } from "@marquee/platform";
-import { statementPageToken } from "./page-token.js";
-import { schemas } from "./schemas.js";
+import { statementPageToken } from "./grpc/page-token.js";
+import { schemas } from "./request-schemas.js";
 
 const accountId = "6f1c1b1e-8a4c-4c8e-9d0a-2f6a3f1d2c3b";
 
