@@ -291,10 +291,11 @@ for (const mode of MODES) {
     let market: Marketplace;
 
     before(async () => {
-      // A crashed consumer's event comes again after the ack wait: 3 s here instead of 30 s keeps
-      // the crash cases short; a running handler extends it, so nothing is redelivered early.
+      // A crashed consumer's event comes again after the ack wait, and a crashed orchestrator's
+      // saga is taken over when its lease is up: 3 s here instead of 30 s keeps the crash cases
+      // short (a running handler extends its ack wait, so nothing is redelivered early).
       system = await startSystem(PURCHASE, {
-        env: { SAGA_MODE: mode, CONSUMER_ACK_WAIT_MS: "3000" },
+        env: { SAGA_MODE: mode, CONSUMER_ACK_WAIT_MS: "3000", SAGA_LEASE_MS: "3000" },
         proxiedPostgres: ["wallet"],
       });
       market = marketplace(system);

@@ -26,6 +26,14 @@ export function runWithContext<T>(context: RequestContext, fn: () => T): T {
   return storage.run(context, fn);
 }
 
+/**
+ * Runs `fn` as work of its own rather than of the request in progress (which may end first): no
+ * deadline, no caller's authorization, no request id. Continue the trace explicitly if wanted.
+ */
+export function runOutsideRequest<T>(fn: () => T): T {
+  return storage.exit(fn);
+}
+
 export function currentContext(): RequestContext | undefined {
   return storage.getStore();
 }

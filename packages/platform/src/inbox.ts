@@ -2,6 +2,7 @@ import type pg from "pg";
 import type { IncomingEvent } from "./events.js";
 import { crashPoint } from "./faults.js";
 import { withTransaction } from "./postgres.js";
+import type { WriteStatement } from "./write-statement.js";
 
 class AlreadyProcessed extends Error {}
 
@@ -42,4 +43,19 @@ export function inboxHandler(
     if (await processOnce(pool, consumer, event.eventId, (client) => fn(event, client)))
       crashPoint("inbox:after-effect");
   };
+}
+
+/**
+ * The inbox row as the first write of a WriteStatement: the returned condition holds when the
+ * event is new to `consumer`; the use case's other writes carry it, so a redelivery writes nothing.
+ * A concurrent second delivery waits on the first one's row and then finds it.
+ */
+export function recordInInbox(statement: WriteStatement, consumer: string, eventId: string): string {
+  statement.with(
+    "inbox_row",
+    `INSERT INTO inbox (consumer, event_id)
+     VALUES (${statement.param(consumer, "text")}, ${statement.param(eventId, "uuid")})
+     ON CONFLICT DO NOTHING RETURNING 1`,
+  );
+  return "EXISTS (SELECT 1 FROM inbox_row)";
 }

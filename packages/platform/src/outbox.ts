@@ -7,6 +7,7 @@ import { crashPoint } from "./faults.js";
 import { afterCommit, withTransaction } from "./postgres.js";
 import { RelayLoop, type RelayTiming } from "./relay-loop.js";
 import { countPublished, type OutboxSample } from "./telemetry/messaging.js";
+import type { WriteStatement } from "./write-statement.js";
 
 /** Held (per transaction) by the one relay of a database that is publishing; any fixed bigint. */
 const RELAY_LOCK_KEY = "4236551300700421";
@@ -41,6 +42,32 @@ export async function appendToOutbox(client: pg.ClientBase, events: OutgoingEven
   // (measured: commits stop scaling past ~450/s). The relay of this process is woken in memory
   // once the transaction commits; relays of other processes find the rows by polling.
   afterCommit(client, () => outboxCommits.emit("committed"));
+}
+
+/**
+ * The same rows as one write of a WriteStatement (the use case's other writes in the same round
+ * trip); `when` makes them conditional (e.g. on a new inbox row). The relay is woken at commit.
+ */
+export function writeToOutbox(statement: WriteStatement, events: OutgoingEvent[], when?: string): void {
+  if (events.length === 0) return;
+  const column = <T>(type: string, value: (event: OutgoingEvent) => T) => ({ type, values: events.map(value) });
+  statement.insertRows(
+    "outbox_rows",
+    "outbox",
+    {
+      event_id: column("uuid", (e) => e.eventId),
+      subject: column("text", (e) => e.subject),
+      type: column("text", (e) => e.type),
+      aggregate_id: column("text", (e) => e.aggregateId),
+      payload: column("bytea", (e) => Buffer.from(e.payload.buffer, e.payload.byteOffset, e.payload.byteLength)),
+      causation_id: column("text", (e) => e.causationId ?? null),
+      correlation_id: column("text", (e) => e.correlationId ?? null),
+      traceparent: column("text", (e) => e.traceparent ?? null),
+      occurred_at: column("timestamptz", (e) => e.occurredAt),
+    },
+    when ? { when } : {},
+  );
+  statement.onCommit(() => outboxCommits.emit("committed"));
 }
 
 /** Signals, in this process, that a transaction with outbox rows committed. */

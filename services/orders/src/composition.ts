@@ -34,7 +34,12 @@ export async function ordersParts({ config, runtime, pool, readPool }: OrdersWir
   const purchaseSaga = purchaseSagaRunners[config.SAGA_MODE]({
     runtime,
     pool,
-    worker: { concurrency: config.SAGA_CONCURRENCY, pollIntervalMs: 500, maxBackoffMs: config.SAGA_MAX_BACKOFF_MS },
+    worker: {
+      concurrency: config.SAGA_CONCURRENCY,
+      pollIntervalMs: 500,
+      maxBackoffMs: config.SAGA_MAX_BACKOFF_MS,
+      leaseMs: config.SAGA_LEASE_MS,
+    },
   });
   // The report reads the replica when there is one. Not a health check: with the replica down
   // only the report fails (UNAVAILABLE); orders keep being taken.

@@ -14,6 +14,11 @@ export const ordersConfig = z.object({
   SAGA_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
   SAGA_STEP_TIMEOUT_MS: env.milliseconds(5_000),
   SAGA_MAX_BACKOFF_MS: env.milliseconds(10_000),
+  /**
+   * Orchestration: a running saga is leased to its process for this long; if the process dies, another
+   * (or the restarted one) takes the saga over once the lease is up. Longer than a saga's slowest run.
+   */
+  SAGA_LEASE_MS: env.milliseconds(30_000),
   SNAPSHOT_EVERY: z.coerce.number().int().min(2).default(10),
   /**
    * Confirmed orders complete (SHOW_OVER) this long after their show started. Signed: a negative

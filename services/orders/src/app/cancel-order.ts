@@ -12,10 +12,11 @@ export async function cancelOrder(
   reason: string,
 ): Promise<OrderState> {
   await loadOwnOrder(deps, caller, orderId);
+  const saga = deps.purchaseSaga.sagaFor("cancelled");
   const state = await mutateOrder(deps, orderId, (order) => cancel(order, reason, deps.clock.now()), {
     actor: actorOf(caller),
-    scheduleSaga: deps.purchaseSaga.sagaFor("cancelled"),
+    scheduleSaga: saga,
   });
-  deps.purchaseSaga.wake();
+  deps.purchaseSaga.started(saga, state);
   return state;
 }

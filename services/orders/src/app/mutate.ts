@@ -22,11 +22,12 @@ export async function mutateOrder(
     const events = decide(state);
     if (events.length === 0) return state;
     try {
-      await deps.store.append(orderId, state.version, events, { ...options, previous: state });
+      // Not written: the causing event was processed before (inbox); the state is as stored.
+      if (!(await deps.store.append(orderId, state.version, events, { ...options, previous: state }))) return state;
       const now = deps.clock.now();
       return events.reduce((s, event) => evolve(s, event, now), state);
     } catch (error) {
-      if (!(error instanceof ConcurrencyConflict) || attempt >= MAX_ATTEMPTS || options.transaction) throw error;
+      if (!(error instanceof ConcurrencyConflict) || attempt >= MAX_ATTEMPTS) throw error;
     }
   }
 }

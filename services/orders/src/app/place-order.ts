@@ -11,25 +11,25 @@ export interface PlaceOrderInput {
   attendeeNames: string[];
 }
 
-/** Records OrderPlaced; the saga (either mode) takes it from there. Same key, same order. */
+/**
+ * Records OrderPlaced; the saga (either mode) takes it from there. Same key, same order: the
+ * append fails on the buyer's (buyer, key) pair, and the first order is returned instead.
+ */
 export async function placeOrder(deps: OrdersDeps, caller: Caller, input: PlaceOrderInput): Promise<OrderState> {
-  const existing = await deps.store.findByIdempotencyKey(caller.id, input.idempotencyKey);
-  if (existing) return loadExisting(deps, existing);
   const orderId = deps.ids.newId();
   const now = deps.clock.now();
   const events = decidePlaceOrder({ ...input, orderId, buyerId: caller.id, buyerKind: caller.kind }, now);
+  const saga = deps.purchaseSaga.sagaFor("placed");
   try {
-    await deps.store.append(orderId, 0, events, {
-      actor: actorOf(caller),
-      scheduleSaga: deps.purchaseSaga.sagaFor("placed"),
-    });
+    await deps.store.append(orderId, 0, events, { actor: actorOf(caller), scheduleSaga: saga });
   } catch (error) {
     if (error instanceof DuplicateOrder) return loadExisting(deps, error.existingOrderId);
     throw error;
   }
-  deps.purchaseSaga.wake();
   const placed = fold(events.map((event) => ({ event, recordedAt: now })));
-  return placed ?? loadExisting(deps, orderId);
+  if (!placed) throw new Error(`order ${orderId} has no state after OrderPlaced`);
+  deps.purchaseSaga.started(saga, placed);
+  return placed;
 }
 
 async function loadExisting(deps: OrdersDeps, orderId: string): Promise<OrderState> {

@@ -8,9 +8,6 @@ export interface Caller {
   id: string;
 }
 
-/** An open database transaction handed to the store by an inbox consumer (opaque to the app). */
-export type Transaction = { readonly transaction: unique symbol };
-
 export interface StoredEvent {
   position: number;
   eventId: string;
@@ -26,14 +23,26 @@ export interface AppendOptions {
   /** "user:<id>", "partner:<id>" or "system:<component>". */
   actor: string;
   causedBy?: IncomingEvent;
-  /** Orchestration: persist a saga of this kind in the same transaction. */
-  scheduleSaga?: SagaKind | undefined;
-  transaction?: Transaction;
+  /**
+   * A consumer's inbox (choreography): with `causedBy`, the events are written only if that event
+   * is new to this consumer, and its inbox row is written with them (exactly once per event).
+   */
+  inbox?: string;
+  /** Orchestration: store a saga with the events, leased to this process when it runs it at once. */
+  scheduleSaga?: SagaSchedule | undefined;
+  /** Orchestration: the saga of this kind is over; its row is deleted with these events. */
+  completeSaga?: SagaKind;
   /** The state the events were decided on (saves the store a re-read of the stream). */
   previous?: OrderState;
 }
 
 export type SagaKind = "purchase" | "cancel";
+
+export interface SagaSchedule {
+  kind: SagaKind;
+  /** The saga starts in this process right after the commit; others may take it over after this long. */
+  leaseMs?: number;
+}
 
 /**
  * How the purchase saga is carried out; SAGA_MODE picks the adapter in one place
@@ -43,9 +52,15 @@ export type SagaKind = "purchase" | "cancel";
  */
 export interface PurchaseSagaRunner {
   /** The saga to store in the same transaction as the order's `trigger` event, if this mode stores one. */
-  sagaFor(trigger: "placed" | "cancelled"): SagaKind | undefined;
-  /** After that transaction committed: start the saga now rather than at the next poll. */
-  wake(): void;
+  sagaFor(trigger: "placed" | "cancelled"): SagaSchedule | undefined;
+  /** After that transaction committed: run the saga now (leased to this process) or at the next poll. */
+  started(schedule: SagaSchedule | undefined, order: OrderState): void;
+}
+
+/** How a saga's run ended: the order's state, and whether its last append also ended the saga (deleted its row). */
+export interface SagaRun {
+  state: OrderState;
+  ended: boolean;
 }
 
 /** Thrown by append when another writer got to the stream first (optimistic concurrency). */
@@ -62,8 +77,11 @@ export interface OrderStore {
   load(orderId: string): Promise<OrderState | undefined>;
   loadAsOf(orderId: string, asOf: { version: number } | { at: Date }): Promise<OrderState | undefined>;
   history(orderId: string): Promise<StoredEvent[]>;
-  /** Appends after `expectedVersion` (0 for a new order), with the outbox rows, atomically. */
-  append(orderId: string, expectedVersion: number, events: OrderEvent[], options: AppendOptions): Promise<void>;
+  /**
+   * Appends after `expectedVersion` (0 for a new order), with the outbox rows, atomically. False
+   * when `options.inbox` says the causing event was already processed (nothing written).
+   */
+  append(orderId: string, expectedVersion: number, events: OrderEvent[], options: AppendOptions): Promise<boolean>;
   findByIdempotencyKey(buyerId: string, idempotencyKey: string): Promise<string | undefined>;
   findOrderIdByTicket(ticketCode: string): Promise<string | undefined>;
   /** Newest first; the cursor is opaque to callers. */

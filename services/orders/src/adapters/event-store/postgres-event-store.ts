@@ -1,8 +1,9 @@
-import type { Pool, PoolClient } from "pg";
+import type { Pool } from "pg";
 import { z } from "zod";
-import { newEvent, pageTokenCodec } from "@marquee/platform";
-import { appendToOutbox } from "@marquee/platform/outbox";
-import { withTransaction } from "@marquee/platform/postgres";
+import { newEvent, pageTokenCodec, type OutgoingEvent } from "@marquee/platform";
+import { recordInInbox } from "@marquee/platform/inbox";
+import { writeToOutbox } from "@marquee/platform/outbox";
+import { WriteStatement } from "@marquee/platform/write-statement";
 import { fold, type OrderEvent, type OrderState } from "../../domain/order.js";
 import {
   ConcurrencyConflict,
@@ -16,10 +17,8 @@ import {
 } from "../../app/ports.js";
 import { salesFactOf } from "../../domain/sales-facts.js";
 import { decodeOrderEvent, encodeOrderEvent, eventTypeOf } from "../order-event-codec.js";
-import { insertSalesFact } from "./sales-report.js";
+import { writeSalesFactRows } from "./sales-report.js";
 import { reviveState } from "./snapshot-codec.js";
-
-type Db = Pick<PoolClient, "query">;
 
 interface EventRow {
   position: string;
@@ -34,6 +33,9 @@ interface EventRow {
 }
 
 const EVENT_COLUMNS = "position, event_id, version, type, payload, recorded_at, actor, causation_id, correlation_id";
+const PREFIXED_EVENT_COLUMNS = EVENT_COLUMNS.split(", ")
+  .map((c) => `e.${c}`)
+  .join(", ");
 const UNIQUE_VIOLATION = "23505";
 
 export interface OrderStoreSettings {
@@ -49,8 +51,21 @@ export class PostgresOrderStore implements OrderStore, OrderEventLog {
     private readonly settings: OrderStoreSettings,
   ) {}
 
-  load(orderId: string): Promise<OrderState | undefined> {
-    return this.loadWith(this.pool, orderId);
+  /** The latest snapshot and the events after it, in one round trip (a prepared statement). */
+  async load(orderId: string): Promise<OrderState | undefined> {
+    const { rows } = await this.pool.query<Partial<EventRow> & { snapshot_version: number | null; snapshot: unknown }>({
+      name: "orders_load",
+      text: `SELECT s.version AS snapshot_version, s.state AS snapshot, ${PREFIXED_EVENT_COLUMNS}
+               FROM (SELECT $1::uuid AS id) o
+               LEFT JOIN snapshots s ON s.stream_id = o.id
+               LEFT JOIN events e ON e.stream_id = o.id AND e.version > COALESCE(s.version, 0)
+              ORDER BY e.version`,
+      values: [orderId],
+    });
+    const first = rows[0];
+    const from = first?.snapshot_version != null ? reviveState(first.snapshot) : undefined;
+    const events = rows.filter((row): row is typeof row & EventRow => row.event_id != null).map(toEntry);
+    return fold(events, from);
   }
 
   async loadAsOf(orderId: string, asOf: { version: number } | { at: Date }): Promise<OrderState | undefined> {
@@ -72,11 +87,22 @@ export class PostgresOrderStore implements OrderStore, OrderEventLog {
     return rows.map(toStoredEvent);
   }
 
-  async append(orderId: string, expectedVersion: number, events: OrderEvent[], options: AppendOptions): Promise<void> {
-    const write = (client: PoolClient) => this.write(client, orderId, expectedVersion, events, options);
+  async append(
+    orderId: string,
+    expectedVersion: number,
+    events: OrderEvent[],
+    options: AppendOptions,
+  ): Promise<boolean> {
+    const previous =
+      options.previous?.version === expectedVersion
+        ? options.previous
+        : expectedVersion === 0
+          ? undefined
+          : await this.load(orderId);
+    const statement = this.appendStatement(orderId, expectedVersion, events, options, previous);
     try {
-      if (options.transaction) await write(options.transaction as unknown as PoolClient);
-      else await withTransaction(this.pool, write);
+      const [answer] = await statement.run<{ written: boolean }>(this.pool, WRITTEN);
+      return answer?.written ?? false;
     } catch (error) {
       throw await this.explainConflict(error, events);
     }
@@ -145,111 +171,102 @@ export class PostgresOrderStore implements OrderStore, OrderEventLog {
     return Number(rows[0]?.last ?? 0);
   }
 
-  private async loadWith(db: Db, orderId: string): Promise<OrderState | undefined> {
-    const snapshot = await db.query<{ version: number; state: unknown }>(
-      `SELECT version, state FROM snapshots WHERE stream_id = $1`,
-      [orderId],
-    );
-    const from = snapshot.rows[0];
-    const { rows } = await db.query<EventRow>(
-      `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = $1 AND version > $2 ORDER BY version`,
-      [orderId, from?.version ?? 0],
-    );
-    return fold(rows.map(toEntry), from ? reviveState(from.state) : undefined);
-  }
-
-  private async write(
-    client: PoolClient,
+  /**
+   * Everything one append writes, as one statement (one round trip, atomic): the events, the
+   * lookups they change, their sales facts, the saga row, a snapshot when due, the outbox rows and,
+   * for a consumer, its inbox row (the rest only if that row is new).
+   */
+  private appendStatement(
     orderId: string,
     expectedVersion: number,
     events: OrderEvent[],
     options: AppendOptions,
-  ): Promise<void> {
+    previous: OrderState | undefined,
+  ): WriteStatement {
+    const now = new Date();
+    const state = fold(
+      events.map((event) => ({ event, recordedAt: now })),
+      previous,
+    );
+    if (!state) throw new Error(`order ${orderId} has no events after append`);
     const outgoing = events.map((event) =>
       newEvent(this.settings.namespace, eventTypeOf(event), orderId, event.data, {
         ...(options.causedBy ? { causedBy: options.causedBy } : {}),
       }),
     );
-    const values: unknown[] = [];
-    const rows = events.map((event, i) => {
-      const { typeName, payload } = encodeOrderEvent(event);
-      const meta = outgoing[i];
-      values.push(orderId, expectedVersion + i + 1, meta?.eventId, typeName, payload, options.actor);
-      values.push(meta?.causationId ?? null, meta?.correlationId ?? null);
-      return `(${Array.from({ length: 8 }, (_, c) => `$${i * 8 + c + 1}`).join(", ")})`;
-    });
-    // One statement for all the events: a version taken meanwhile fails it whole (unique key).
-    await client.query(
-      `INSERT INTO events (stream_id, version, event_id, type, payload, actor, causation_id, correlation_id)
-       VALUES ${rows.join(", ")}`,
-      values,
+    const statement = new WriteStatement();
+    const when =
+      options.inbox && options.causedBy ? recordInInbox(statement, options.inbox, options.causedBy.eventId) : undefined;
+    const encoded = events.map(encodeOrderEvent);
+    const column = <T>(type: string, value: (i: number) => T) => ({ type, values: events.map((_, i) => value(i)) });
+    statement.insertRows(
+      "appended",
+      "events",
+      {
+        stream_id: column("uuid", () => orderId),
+        version: column("int", (i) => expectedVersion + i + 1),
+        event_id: column("uuid", (i) => outgoing[i]?.eventId),
+        type: column("text", (i) => encoded[i]?.typeName),
+        payload: column("bytea", (i) => encoded[i]?.payload),
+        actor: column("text", () => options.actor),
+        causation_id: column("text", (i) => outgoing[i]?.causationId ?? null),
+        correlation_id: column("text", (i) => outgoing[i]?.correlationId ?? null),
+      },
+      { ...(when ? { when } : {}), returning: "1" },
     );
-    // The caller decided on `previous`; folding the new events onto it saves re-reading the stream.
-    const now = new Date();
-    const previous = options.previous?.version === expectedVersion ? options.previous : undefined;
-    const state =
-      expectedVersion === 0 || previous
-        ? fold(
-            events.map((event) => ({ event, recordedAt: now })),
-            previous,
-          )
-        : await this.loadWith(client, orderId);
-    if (!state) throw new Error(`order ${orderId} has no events after append`);
-    for (const event of events) await this.updateLookups(client, state, event);
-    // The sales report's facts, in the same transaction as their events (migration 0002).
-    for (const [i, event] of events.entries()) {
-      const fact = salesFactOf(event, state, new Date());
-      const eventId = outgoing[i]?.eventId;
-      if (fact && eventId) await insertSalesFact(client, eventId, fact);
-    }
-    if (options.scheduleSaga) {
-      await client.query(`INSERT INTO sagas (order_id, kind, traceparent) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [
-        orderId,
-        options.scheduleSaga,
-        outgoing[0]?.traceparent ?? null,
-      ]);
-    }
-    await this.snapshotIfDue(client, state, expectedVersion);
-    await appendToOutbox(client, outgoing);
+    for (const event of events) writeLookups(statement, state, event, when);
+    writeSalesFacts(statement, events, state, outgoing, when);
+    this.writeSaga(statement, orderId, options, outgoing[0]?.traceparent, when);
+    this.writeSnapshotIfDue(statement, state, expectedVersion, when);
+    writeToOutbox(statement, outgoing, when);
+    return statement;
   }
 
-  private async updateLookups(db: Db, state: OrderState, event: OrderEvent): Promise<void> {
-    switch (event.type) {
-      case "OrderPlaced":
-        await db.query(
-          `INSERT INTO order_index (order_id, buyer_kind, buyer_id, idempotency_key, placed_at) VALUES ($1, $2, $3, $4, $5)`,
-          [state.orderId, state.buyerKind, state.buyerId, state.idempotencyKey, state.placedAt],
-        );
-        return;
-      case "OrderConfirmed":
-        for (const ticket of event.data.tickets) {
-          await db.query(`INSERT INTO tickets (ticket_code, order_id) VALUES ($1, $2)`, [
-            ticket.ticketCode,
-            state.orderId,
-          ]);
-        }
-        await db.query(`INSERT INTO open_orders (order_id, show_starts_at) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [
-          state.orderId,
-          state.held?.showStartsAt ?? new Date(),
-        ]);
-        return;
-      case "OrderCancelled":
-      case "OrderCompleted":
-        await db.query(`DELETE FROM open_orders WHERE order_id = $1`, [state.orderId]);
-        return;
-      default:
-        return;
+  private writeSaga(
+    statement: WriteStatement,
+    orderId: string,
+    options: AppendOptions,
+    traceparent: string | undefined,
+    when: string | undefined,
+  ): void {
+    const schedule = options.scheduleSaga;
+    if (schedule) {
+      // Leased: this process runs it right after the commit; the row is there for anyone else
+      // to take over once the lease is up (this process died).
+      const leased = schedule.leaseMs !== undefined;
+      statement.with(
+        "saga_scheduled",
+        `INSERT INTO sagas (order_id, kind, traceparent, attempts, next_attempt_at)
+         SELECT ${statement.param(orderId, "uuid")}, ${statement.param(schedule.kind, "text")},
+                ${statement.param(traceparent ?? null, "text")}, ${leased ? 1 : 0},
+                now() + make_interval(secs => ${statement.param((schedule.leaseMs ?? 0) / 1000, "float8")})
+         ${where(when)} ON CONFLICT DO NOTHING`,
+      );
+    }
+    if (options.completeSaga) {
+      statement.with(
+        "saga_completed",
+        `DELETE FROM sagas WHERE order_id = ${statement.param(orderId, "uuid")}
+            AND kind = ${statement.param(options.completeSaga, "text")}${and(when)}`,
+      );
     }
   }
 
-  private async snapshotIfDue(db: Db, state: OrderState, previousVersion: number): Promise<void> {
+  private writeSnapshotIfDue(
+    statement: WriteStatement,
+    state: OrderState,
+    previousVersion: number,
+    when: string | undefined,
+  ): void {
     const every = this.settings.snapshotEvery;
     if (Math.floor(state.version / every) === Math.floor(previousVersion / every)) return;
-    await db.query(
-      `INSERT INTO snapshots (stream_id, version, state) VALUES ($1, $2, $3)
+    statement.with(
+      "snapshot",
+      `INSERT INTO snapshots (stream_id, version, state)
+       SELECT ${statement.param(state.orderId, "uuid")}, ${statement.param(state.version, "int")},
+              ${statement.param(JSON.stringify(state), "jsonb")} ${where(when)}
        ON CONFLICT (stream_id) DO UPDATE SET version = EXCLUDED.version, state = EXCLUDED.state, taken_at = now()
        WHERE snapshots.version < EXCLUDED.version`,
-      [state.orderId, state.version, JSON.stringify(state)],
     );
   }
 
@@ -266,6 +283,67 @@ export class PostgresOrderStore implements OrderStore, OrderEventLog {
     }
     return new ConcurrencyConflict(`conflict on ${pgError.constraint ?? "a unique key"}`, { cause: error });
   }
+}
+
+/** What the append answers: whether it wrote its events (false: the inbox had the causing event already). */
+const WRITTEN = "SELECT EXISTS (SELECT 1 FROM appended) AS written";
+
+const where = (when: string | undefined) => (when ? `WHERE ${when}` : "");
+const and = (when: string | undefined) => (when ? ` AND ${when}` : "");
+
+/** The lookups an event changes (order_index, tickets, open_orders), as writes of the append. */
+function writeLookups(statement: WriteStatement, state: OrderState, event: OrderEvent, when: string | undefined): void {
+  const order = () => statement.param(state.orderId, "uuid");
+  switch (event.type) {
+    case "OrderPlaced":
+      statement.with(
+        "placed_index",
+        `INSERT INTO order_index (order_id, buyer_kind, buyer_id, idempotency_key, placed_at)
+         SELECT ${order()}, ${statement.param(state.buyerKind, "text")}, ${statement.param(state.buyerId, "uuid")},
+                ${statement.param(state.idempotencyKey, "text")}, ${statement.param(state.placedAt, "timestamptz")}
+         ${where(when)}`,
+      );
+      return;
+    case "OrderConfirmed":
+      statement.insertRows(
+        "issued_tickets",
+        "tickets",
+        {
+          ticket_code: { type: "text", values: event.data.tickets.map((t) => t.ticketCode) },
+          order_id: { type: "uuid", values: event.data.tickets.map(() => state.orderId) },
+        },
+        when ? { when } : {},
+      );
+      statement.with(
+        "opened",
+        `INSERT INTO open_orders (order_id, show_starts_at)
+         SELECT ${order()}, ${statement.param(state.held?.showStartsAt ?? new Date(), "timestamptz")} ${where(when)}
+         ON CONFLICT DO NOTHING`,
+      );
+      return;
+    case "OrderCancelled":
+    case "OrderCompleted":
+      statement.with("closed", `DELETE FROM open_orders WHERE order_id = ${order()}${and(when)}`);
+      return;
+    default:
+      return;
+  }
+}
+
+/** The sales report's facts of these events (migration 0002), written with them. */
+function writeSalesFacts(
+  statement: WriteStatement,
+  events: OrderEvent[],
+  state: OrderState,
+  outgoing: OutgoingEvent[],
+  when: string | undefined,
+): void {
+  const facts = events.flatMap((event, i) => {
+    const fact = salesFactOf(event, state, new Date());
+    const eventId = outgoing[i]?.eventId;
+    return fact && eventId ? [{ eventId, fact }] : [];
+  });
+  if (facts.length > 0) writeSalesFactRows(statement, facts, when);
 }
 
 function toEntry(row: EventRow): { event: OrderEvent; recordedAt: Date } {

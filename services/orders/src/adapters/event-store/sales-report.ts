@@ -1,6 +1,7 @@
 import type { Pool, PoolClient } from "pg";
 import type { Logger } from "@marquee/platform";
 import { guardPostgres, withTransaction } from "@marquee/platform/postgres";
+import type { WriteStatement } from "@marquee/platform/write-statement";
 import type { SalesReport, SalesReports } from "../../app/ports.js";
 import { fold } from "../../domain/order.js";
 import { salesFactOf, type SalesFact } from "../../domain/sales-facts.js";
@@ -16,7 +17,36 @@ const FACT_TYPES = [
   "marquee.orders.events.v1.TicketCheckedIn",
 ];
 
-/** Inside the append's transaction: the fact an event adds to sales (at most once per event). */
+/** Facts as a write of an append (at most once per event), optionally only `when`. */
+export function writeSalesFactRows(
+  statement: WriteStatement,
+  facts: { eventId: string; fact: SalesFact }[],
+  when: string | undefined,
+): void {
+  const column = <T>(type: string, value: (f: { eventId: string; fact: SalesFact }) => T) => ({
+    type,
+    values: facts.map(value),
+  });
+  statement.insertRows(
+    "sales_facts",
+    "order_facts",
+    {
+      event_id: column("uuid", (f) => f.eventId),
+      order_id: column("uuid", (f) => f.fact.orderId),
+      organization_id: column("text", (f) => f.fact.organizationId),
+      show_id: column("text", (f) => f.fact.showId),
+      tier_id: column("text", (f) => f.fact.tierId),
+      kind: column("text", (f) => f.fact.kind),
+      tickets: column("int", (f) => f.fact.tickets),
+      amount_minor: column("bigint", (f) => f.fact.amountMinor),
+      currency: column("text", (f) => f.fact.currency),
+      occurred_at: column("timestamptz", (f) => f.fact.occurredAt),
+    },
+    { ...(when ? { when } : {}), onConflict: "(event_id) DO NOTHING" },
+  );
+}
+
+/** The fact an event adds to sales (at most once per event): the backfill's write. */
 export async function insertSalesFact(db: Db, eventId: string, fact: SalesFact): Promise<void> {
   await db.query(
     `INSERT INTO order_facts (event_id, order_id, organization_id, show_id, tier_id, kind, tickets, amount_minor, currency, occurred_at)

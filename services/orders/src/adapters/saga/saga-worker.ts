@@ -1,124 +1,172 @@
 import type { Pool } from "pg";
-import type { Logger } from "@marquee/platform";
+import { runOutsideRequest, type Logger } from "@marquee/platform";
 import { inSpan, remoteParent } from "@marquee/platform/telemetry/tracing";
+import type { SagaKind } from "../../app/ports.js";
 
 export interface SagaWorkerSettings {
-  /** Sagas run side by side; each holds two pooled connections while it runs. */
+  /** Stored sagas this worker takes on at once (sagas its own process just started come on top). */
   concurrency: number;
   pollIntervalMs: number;
   maxBackoffMs: number;
+  /** How long a saga stays with the process running it before anyone may take it over. */
+  leaseMs: number;
 }
 
-export type SagaRunner = (kind: "purchase" | "cancel", orderId: string) => Promise<void>;
+/** Runs one saga; `ended`: its last append also deleted the saga's row. */
+export type SagaRunner = (kind: SagaKind, orderId: string) => Promise<{ ended: boolean }>;
+
+export interface LeasedSaga {
+  orderId: string;
+  kind: SagaKind;
+  /** This run's number (1 = first). */
+  attempt: number;
+  traceparent: string | null;
+}
 
 /**
- * Runs persisted sagas. Each slot claims one due saga row with FOR UPDATE SKIP LOCKED and keeps
- * the row locked while the saga runs: if this process dies, its connection drops, the lock goes
- * with it and the saga is due again at once, for any instance. A failed run is retried with
+ * Runs persisted sagas under a lease, holding no transaction while a saga calls other services.
+ * A saga is leased by the statement that stores it (this process runs it at once: `run`) or, when
+ * due, claimed by the poll (one UPDATE for several rows: lease and attempt count). If this process
+ * dies, the lease runs out and any instance takes the saga over; a failed run is retried with
  * exponential backoff recorded in the row. Each run is a span ("saga purchase" / "saga cancel")
- * continuing the trace context stored with the saga (the call that placed or cancelled the
- * order), so the saga's steps and calls join that call's trace.
+ * continuing the trace context stored with the saga (the call that placed or cancelled the order).
  */
 export class SagaWorker {
   private running = false;
-  private slots: Promise<void>[] = [];
-  private waiters: (() => void)[] = [];
+  private loop: Promise<void> | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
+  private claimedInFlight = 0;
+  private waiter: (() => void) | undefined;
+  /** A wake-up that came while the poll was busy: the next idle() returns at once. */
+  private woken = false;
 
   constructor(
     private readonly pool: Pool,
-    private readonly run: SagaRunner,
+    private readonly runner: SagaRunner,
     private readonly logger: Logger,
     private readonly settings: SagaWorkerSettings,
   ) {}
 
   start(): void {
     this.running = true;
-    this.slots = Array.from({ length: this.settings.concurrency }, () => this.slot());
+    this.loop = this.poll();
   }
 
   async stop(): Promise<void> {
     this.running = false;
     this.wake();
-    await Promise.all(this.slots);
+    await this.loop;
+    await Promise.all(this.inFlight);
   }
 
   wake(): void {
-    for (const waiter of this.waiters.splice(0)) waiter();
+    if (this.waiter) this.waiter();
+    else this.woken = true;
   }
 
-  private async slot(): Promise<void> {
+  /**
+   * Runs a saga this process holds the lease of (its row was stored with the lease), apart from
+   * the call that started it: that call answers now, and its deadline does not bound the saga.
+   */
+  run(saga: LeasedSaga, execute: SagaRunner = this.runner): void {
+    const done = runOutsideRequest(() => this.execute(saga, execute)).finally(() => this.inFlight.delete(done));
+    this.inFlight.add(done);
+  }
+
+  private async poll(): Promise<void> {
     while (this.running) {
-      let worked = false;
-      try {
-        worked = await this.claimAndRun();
-      } catch (error) {
-        this.logger.warn({ err: error }, "saga worker could not claim work");
+      const free = this.settings.concurrency - this.claimedInFlight;
+      let claimed: LeasedSaga[] = [];
+      if (free > 0) {
+        try {
+          claimed = await this.claim(free);
+        } catch (error) {
+          this.logger.warn({ err: error }, "saga worker could not claim work");
+        }
       }
-      if (!worked && this.running) await this.idle();
+      for (const saga of claimed) {
+        this.claimedInFlight++;
+        const done = this.execute(saga, this.runner).finally(() => {
+          this.claimedInFlight--;
+          this.inFlight.delete(done);
+          this.wake();
+        });
+        this.inFlight.add(done);
+      }
+      if (claimed.length === 0 && this.running) await this.idle();
     }
   }
 
   private idle(): Promise<void> {
+    if (this.woken) {
+      this.woken = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, this.settings.pollIntervalMs);
-      this.waiters.push(() => {
+      const timer = setTimeout(() => this.wake(), this.settings.pollIntervalMs);
+      this.waiter = () => {
         clearTimeout(timer);
+        this.waiter = undefined;
         resolve();
-      });
+      };
     });
   }
 
-  private async claimAndRun(): Promise<boolean> {
-    const client = await this.pool.connect();
-    let released = false;
+  /** Due sagas (never run, failed and backed off, or whose lease ran out), leased to this process. */
+  private async claim(limit: number): Promise<LeasedSaga[]> {
+    const { rows } = await this.pool.query<{
+      order_id: string;
+      kind: SagaKind;
+      attempts: number;
+      traceparent: string | null;
+    }>({
+      name: "sagas_claim",
+      text: `UPDATE sagas s SET attempts = s.attempts + 1, next_attempt_at = now() + make_interval(secs => $2)
+               FROM (SELECT order_id, kind FROM sagas WHERE next_attempt_at <= now()
+                      ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED) due
+              WHERE s.order_id = due.order_id AND s.kind = due.kind
+          RETURNING s.order_id, s.kind, s.attempts, s.traceparent`,
+      values: [limit, this.settings.leaseMs / 1000],
+    });
+    return rows.map((r) => ({ orderId: r.order_id, kind: r.kind, attempt: r.attempts, traceparent: r.traceparent }));
+  }
+
+  private async execute(saga: LeasedSaga, execute: SagaRunner): Promise<void> {
     try {
-      await client.query("BEGIN");
-      const { rows } = await client.query<{
-        order_id: string;
-        kind: "purchase" | "cancel";
-        attempts: number;
-        traceparent: string | null;
-      }>(
-        `SELECT order_id, kind, attempts, traceparent FROM sagas WHERE next_attempt_at <= now()
-          ORDER BY next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
+      const { ended } = await inSpan(
+        `saga ${saga.kind}`,
+        {
+          parent: remoteParent(saga.traceparent ?? undefined),
+          attributes: { "marquee.order.id": saga.orderId, "marquee.saga.attempt": saga.attempt },
+        },
+        () => execute(saga.kind, saga.orderId),
       );
-      const saga = rows[0];
-      if (!saga) {
-        await client.query("COMMIT");
-        return false;
+      if (!ended) {
+        await this.pool.query({
+          name: "sagas_end",
+          text: `DELETE FROM sagas WHERE order_id = $1 AND kind = $2`,
+          values: [saga.orderId, saga.kind],
+        });
       }
-      try {
-        await inSpan(
-          `saga ${saga.kind}`,
-          {
-            parent: remoteParent(saga.traceparent ?? undefined),
-            attributes: { "marquee.order.id": saga.order_id, "marquee.saga.attempt": saga.attempts + 1 },
-          },
-          () => this.run(saga.kind, saga.order_id),
-        );
-        await client.query(`DELETE FROM sagas WHERE order_id = $1 AND kind = $2`, [saga.order_id, saga.kind]);
-      } catch (error) {
-        const delayMs = Math.min(100 * 2 ** saga.attempts, this.settings.maxBackoffMs);
-        this.logger.warn(
-          { err: error, orderId: saga.order_id, saga: saga.kind, attempt: saga.attempts + 1, delayMs },
-          "saga step failed; will retry",
-        );
-        await client.query(
-          `UPDATE sagas SET attempts = attempts + 1, last_error = $3,
-                  next_attempt_at = now() + make_interval(secs => $4::double precision / 1000)
-            WHERE order_id = $1 AND kind = $2`,
-          [saga.order_id, saga.kind, error instanceof Error ? error.message : String(error), delayMs],
-        );
-      }
-      await client.query("COMMIT");
-      return true;
     } catch (error) {
-      await client.query("ROLLBACK").catch(() => undefined);
-      client.release(error instanceof Error ? error : undefined);
-      released = true;
-      throw error;
-    } finally {
-      if (!released) client.release();
+      await this.retryLater(saga, error).catch((failure: unknown) =>
+        // The lease runs out and the saga is taken over then.
+        this.logger.warn({ err: failure, orderId: saga.orderId }, "could not record the saga's failure"),
+      );
     }
+  }
+
+  private async retryLater(saga: LeasedSaga, error: unknown): Promise<void> {
+    const delayMs = Math.min(100 * 2 ** (saga.attempt - 1), this.settings.maxBackoffMs);
+    this.logger.warn(
+      { err: error, orderId: saga.orderId, saga: saga.kind, attempt: saga.attempt, delayMs },
+      "saga step failed; will retry",
+    );
+    await this.pool.query({
+      name: "sagas_retry",
+      text: `UPDATE sagas SET last_error = $3, next_attempt_at = now() + make_interval(secs => $4::double precision / 1000)
+              WHERE order_id = $1 AND kind = $2`,
+      values: [saga.orderId, saga.kind, error instanceof Error ? error.message : String(error), delayMs],
+    });
   }
 }

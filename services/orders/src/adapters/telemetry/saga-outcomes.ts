@@ -10,16 +10,17 @@ const outcomes = defineCounter({
 /**
  * The store, counting purchase outcomes as their events are appended: OrderConfirmed →
  * confirmed, OrderRejected → rejected with its reason. Both saga modes end through append,
- * so one place counts either. (An append inside a consumer's inbox transaction is counted when
- * it is written; should that transaction then roll back, the redelivery counts it again.)
+ * so one place counts either (an append its inbox found already done writes nothing and counts nothing).
  */
 export function withSagaOutcomeMetrics(store: OrderStore, mode: "orchestration" | "choreography"): OrderStore {
   const append: OrderStore["append"] = async (orderId, expectedVersion, events, options) => {
-    await store.append(orderId, expectedVersion, events, options);
+    const written = await store.append(orderId, expectedVersion, events, options);
+    if (!written) return false;
     for (const event of events) {
       if (event.type === "OrderConfirmed") outcomes.labels("purchase", mode, "confirmed", "").inc();
       else if (event.type === "OrderRejected") outcomes.labels("purchase", mode, "rejected", event.data.reason).inc();
     }
+    return true;
   };
   return new Proxy(store, {
     get(target, property) {

@@ -2,10 +2,8 @@ import { crashPoint } from "@marquee/platform/faults";
 import { retryLater } from "@marquee/platform";
 import { recordPayment, reject } from "../../domain/decisions.js";
 import type { OrderEvent, OrderState } from "../../domain/order.js";
-import { RejectionReason } from "../../domain/purchase-saga.js";
-import { mutateOrder } from "../mutate.js";
+import { RejectionReason, type Decision } from "../../domain/purchase-saga.js";
 import type { Charge, OrdersDeps } from "../ports.js";
-import { ORCHESTRATOR } from "./actors.js";
 import { releaseSeats } from "./compensations/release-seats.js";
 
 /**
@@ -13,12 +11,12 @@ import { releaseSeats } from "./compensations/release-seats.js";
  * held seats are given back (compensation: release-seats) and the order is rejected
  * INSUFFICIENT_FUNDS. In choreography inventory releases on OrderRejected instead.
  */
-export async function chargeWallet(deps: OrdersDeps, state: OrderState): Promise<OrderState> {
+export async function chargeWallet(deps: OrdersDeps, state: OrderState): Promise<Decision> {
   if (!state.held) throw new Error(`order ${state.orderId}: charge before the seats are held`);
   const charge = await deps.wallet.chargeForOrder(state.orderId, state.buyerId, state.held.total);
   crashPoint("saga:after-charge");
   if (charge.outcome === "insufficient_funds") await releaseSeats(deps, state.orderId, "ORDER_REJECTED");
-  return mutateOrder(deps, state.orderId, onCharge(charge, deps.clock.now()), ORCHESTRATOR, state);
+  return onCharge(charge, deps.clock.now());
 }
 
 /** The order's events for the wallet's answer (both modes): OrderPaid (tickets only once the seats are confirmed), or OrderRejected. */

@@ -1,10 +1,8 @@
 import { crashPoint } from "@marquee/platform/faults";
 import { confirm, reject } from "../../domain/decisions.js";
 import type { OrderEvent, OrderState } from "../../domain/order.js";
-import { RejectionReason } from "../../domain/purchase-saga.js";
-import { mutateOrder } from "../mutate.js";
+import { RejectionReason, type Decision } from "../../domain/purchase-saga.js";
 import type { OrdersDeps } from "../ports.js";
-import { ORCHESTRATOR } from "./actors.js";
 import { refundPayment } from "./compensations/refund-payment.js";
 
 /**
@@ -15,17 +13,26 @@ import { refundPayment } from "./compensations/refund-payment.js";
  * OrderPaid with SeatsConfirmed / SeatsUnavailable(HOLD_EXPIRED), and the wallet refunds on
  * OrderRejected.
  */
-export async function confirmOrder(deps: OrdersDeps, state: OrderState): Promise<OrderState> {
+export async function confirmOrder(deps: OrdersDeps, state: OrderState): Promise<Decision> {
   const seatsConfirmed = await deps.inventory.confirmSeats(state.orderId);
   if (seatsConfirmed) crashPoint("saga:after-confirm");
   if (!seatsConfirmed) await refundPayment(deps, state.orderId, RejectionReason.holdExpired);
-  return mutateOrder(deps, state.orderId, onSeatsConfirmation(deps, seatsConfirmed), ORCHESTRATOR, state);
+  return onSeatsConfirmation(deps, seatsConfirmed);
 }
 
-/** The order's events for inventory's confirmation (both modes): tickets, or HOLD_EXPIRED. */
-export const onSeatsConfirmation =
-  (deps: Pick<OrdersDeps, "clock" | "ticketCodes">, seatsConfirmed: boolean) =>
-  (state: OrderState): OrderEvent[] =>
-    seatsConfirmed
-      ? confirm(state, deps.ticketCodes.newCodes(state.quantity), deps.clock.now())
-      : reject(state, RejectionReason.holdExpired, deps.clock.now());
+/**
+ * The order's events for inventory's confirmation (both modes): tickets, or HOLD_EXPIRED. The
+ * codes are drawn once, so deciding again (after a conflicting write) issues the same tickets.
+ */
+export function onSeatsConfirmation(
+  deps: Pick<OrdersDeps, "clock" | "ticketCodes">,
+  seatsConfirmed: boolean,
+): Decision {
+  const now = deps.clock.now();
+  let codes: string[] | undefined;
+  return (state: OrderState): OrderEvent[] => {
+    if (!seatsConfirmed) return reject(state, RejectionReason.holdExpired, now);
+    codes ??= deps.ticketCodes.newCodes(state.quantity);
+    return confirm(state, codes, now);
+  };
+}

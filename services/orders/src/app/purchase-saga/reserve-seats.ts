@@ -1,20 +1,18 @@
 import { crashPoint } from "@marquee/platform/faults";
 import { holdSeats, reject } from "../../domain/decisions.js";
 import type { OrderEvent, OrderState } from "../../domain/order.js";
-import { RejectionReason } from "../../domain/purchase-saga.js";
-import { mutateOrder } from "../mutate.js";
+import { RejectionReason, type Decision } from "../../domain/purchase-saga.js";
 import type { OrdersDeps, Reservation } from "../ports.js";
-import { ORCHESTRATOR } from "./actors.js";
 
 /**
  * Step 1 of the purchase saga: hold the seats (inventory). Orchestration calls ReserveSeats;
  * choreography hears the same outcome as SeatsReserved / SeatsUnavailable. Either way the
- * outcome is recorded here: OrderSeatsHeld, or OrderRejected (nothing to compensate yet).
+ * outcome becomes OrderSeatsHeld, or OrderRejected (nothing to compensate yet).
  */
-export async function reserveSeats(deps: OrdersDeps, state: OrderState): Promise<OrderState> {
+export async function reserveSeats(deps: OrdersDeps, state: OrderState): Promise<Decision> {
   const reservation = await deps.inventory.reserveSeats(state);
   crashPoint("saga:after-reserve");
-  return mutateOrder(deps, state.orderId, onReservation(reservation, deps.clock.now()), ORCHESTRATOR, state);
+  return onReservation(reservation, deps.clock.now());
 }
 
 /** The order's events for inventory's answer to the reservation (both modes). */

@@ -1,31 +1,77 @@
 import { inSpan } from "@marquee/platform/telemetry/tracing";
-import type { OrderState } from "../../domain/order.js";
-import { nextPurchaseStep, type PurchaseStep } from "../../domain/purchase-saga.js";
-import type { OrdersDeps } from "../ports.js";
+import { evolve, type OrderState } from "../../domain/order.js";
+import { inSequence, nextPurchaseStep, type Decision, type PurchaseStep } from "../../domain/purchase-saga.js";
+import { mutateOrder } from "../mutate.js";
+import type { OrdersDeps, SagaRun } from "../ports.js";
+import { ORCHESTRATOR } from "./actors.js";
 import { chargeWallet } from "./charge-wallet.js";
 import { confirmOrder } from "./confirm-order.js";
 import { reserveSeats } from "./reserve-seats.js";
 
 /**
- * Orchestration: drives one purchase to a terminal state, one step at a time. Every step is
- * idempotent on the other side (by order id), so after a crash the saga simply runs again
- * from the order's recorded state. A failed call throws: the worker retries with backoff.
+ * Orchestration: drives one purchase to a terminal state. The steps run one after the other on
+ * the state in hand and the whole run is recorded in ONE append, which also ends the saga (its
+ * row goes with the events). Every step is idempotent on the other side (by order id), so after a
+ * crash the saga simply runs again from the order's recorded state. A failed call throws: what
+ * the run learned so far is recorded first (the buyer sees the held seats), and the worker retries
+ * with backoff.
  */
-export async function runPurchaseSaga(deps: OrdersDeps, orderId: string): Promise<OrderState> {
-  let state = await deps.store.load(orderId);
-  if (!state) throw new Error(`saga for unknown order ${orderId}`);
-  for (;;) {
-    const step = nextPurchaseStep(state);
-    if (step === "done") return state;
-    const before: OrderState = state;
-    // One span per step (its gRPC calls are client spans under it); each step returns the new state.
-    state = await inSpan(`saga purchase ${step}`, { attributes: { "marquee.order.id": orderId } }, () =>
-      STEPS[step](deps, before),
-    );
+export async function runPurchaseSaga(deps: OrdersDeps, orderId: string, known?: OrderState): Promise<SagaRun> {
+  const recorded = known ?? (await deps.store.load(orderId));
+  if (!recorded) throw new Error(`saga for unknown order ${orderId}`);
+  const decisions: Decision[] = [];
+  let state = recorded;
+  try {
+    for (let step = nextPurchaseStep(state); step !== "done"; step = nextPurchaseStep(state)) {
+      const before = state;
+      // One span per step (its gRPC calls are client spans under it).
+      const decision = await inSpan(`saga purchase ${step}`, { attributes: { "marquee.order.id": orderId } }, () =>
+        STEPS[step](deps, before),
+      );
+      decisions.push(decision);
+      state = applyInMemory(deps, state, decision);
+    }
+  } catch (error) {
+    if (decisions.length > 0) {
+      await mutateOrder(deps, orderId, inSequence(decisions, deps.clock.now()), ORCHESTRATOR, recorded).catch(
+        () => undefined, // the retry learns it again
+      );
+    }
+    throw error;
   }
+  return record(deps, orderId, decisions, recorded);
 }
 
-const STEPS: Record<Exclude<PurchaseStep, "done">, (deps: OrdersDeps, state: OrderState) => Promise<OrderState>> = {
+/** The run's outcome in one append that also deletes the saga's row; ended = it did. */
+async function record(
+  deps: OrdersDeps,
+  orderId: string,
+  decisions: Decision[],
+  recorded: OrderState,
+): Promise<SagaRun> {
+  if (decisions.length === 0) return { state: recorded, ended: false };
+  let ended = false;
+  const decide = inSequence(decisions, deps.clock.now());
+  const state = await mutateOrder(
+    deps,
+    orderId,
+    (current) => {
+      const events = decide(current);
+      ended = events.length > 0;
+      return events;
+    },
+    { ...ORCHESTRATOR, completeSaga: "purchase" },
+    recorded,
+  );
+  return { state, ended };
+}
+
+function applyInMemory(deps: OrdersDeps, state: OrderState, decision: Decision): OrderState {
+  const now = deps.clock.now();
+  return decision(state).reduce<OrderState>((s, event) => evolve(s, event, now), state);
+}
+
+const STEPS: Record<Exclude<PurchaseStep, "done">, (deps: OrdersDeps, state: OrderState) => Promise<Decision>> = {
   reserve_seats: reserveSeats,
   charge_wallet: chargeWallet,
   confirm_seats: confirmOrder,

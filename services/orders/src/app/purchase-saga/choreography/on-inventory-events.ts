@@ -6,7 +6,7 @@ import type {
 } from "@marquee/proto/marquee/inventory/events/v1/events";
 import type { OrderEvent, OrderState } from "../../../domain/order.js";
 import { RejectionReason } from "../../../domain/purchase-saga.js";
-import type { AppendOptions, OrdersDeps, Transaction } from "../../ports.js";
+import type { AppendOptions, OrdersDeps } from "../../ports.js";
 import { mutateOrder } from "../../mutate.js";
 import { onSeatsConfirmation } from "../confirm-order.js";
 import { onReservation } from "../reserve-seats.js";
@@ -14,12 +14,12 @@ import { onReservation } from "../reserve-seats.js";
 const NO_MONEY = { amountMinor: 0, currency: "" };
 
 /**
- * Choreography: orders records inventory's outcome for its order (inside the inbox transaction),
+ * Choreography: orders records inventory's outcome for its order (once per event: the consumer's inbox row is written with the order's events),
  * through the same steps the orchestrator runs: seats held or refused (reserve-seats), seats
  * confirmed after payment or lost to expiry (confirm-order).
  */
-export function reactToInventory(deps: OrdersDeps, transaction: Transaction, causedBy: IncomingEvent) {
-  const options: AppendOptions = { actor: "system:choreography", causedBy, transaction };
+export function reactToInventory(deps: OrdersDeps, inbox: string, causedBy: IncomingEvent) {
+  const options: AppendOptions = { actor: "system:choreography", causedBy, inbox };
   const now = deps.clock.now();
   const apply = (orderId: string, decide: (state: OrderState) => OrderEvent[]) =>
     mutateOrder(deps, orderId, decide, options);
