@@ -59,3 +59,24 @@ export function recordInInbox(statement: WriteStatement, consumer: string, event
   );
   return "EXISTS (SELECT 1 FROM inbox_row)";
 }
+
+/** The consumer and event a handler's write is made for (see recordInInbox). */
+export interface InboxGuard {
+  consumer: string;
+  eventId: string;
+}
+
+/**
+ * A consumer handler whose effect is ONE write statement carrying the event's inbox row
+ * (recordInInbox): no transaction is held while the handler reads and decides, and a redelivery
+ * writes nothing. The handler must make at most one write per event.
+ */
+export function inboxGuardedHandler(
+  consumer: string,
+  fn: (event: IncomingEvent, guard: InboxGuard) => Promise<void>,
+): (event: IncomingEvent) => Promise<void> {
+  return async (event) => {
+    await fn(event, { consumer, eventId: event.eventId });
+    crashPoint("inbox:after-effect");
+  };
+}

@@ -165,6 +165,11 @@ const UNAVAILABLE_MESSAGES = [
   "is not queryable",
 ];
 
+/** A unique key refused the write (23505): someone else wrote that row first. */
+export function isUniqueViolation(error: unknown): boolean {
+  return postgresCodeOf(error) === UNIQUE_VIOLATION;
+}
+
 function postgresCodeOf(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === "string" ? code : undefined;

@@ -8,25 +8,43 @@ export interface InventoryStore {
   transaction<T>(work: (tx: InventoryTransaction) => Promise<T>): Promise<T>;
   /** Every tier of these shows, shows in the given order, tiers in catalog's order. */
   availability(showIds: string[]): Promise<TierStock[]>;
+  /** The order's reservation if it has one, else what its tier offers now: one read. */
+  reservationContext(request: SeatRequest): Promise<ReservationContext>;
+  findReservation(orderId: string): Promise<Reservation | undefined>;
+  /**
+   * One atomic write: takes the hold's seats with the conditional UPDATE (never oversells),
+   * provided the tier still offers what the hold was priced on, and records the hold and `event`.
+   */
+  holdSeats(hold: Hold, event: OutgoingEvent, now: Date): Promise<WriteOutcome>;
+  /** One atomic write: the refused reservation and `event`. */
+  recordRejection(rejection: Rejection, event: OutgoingEvent, now: Date): Promise<WriteOutcome>;
+  /** One atomic write: the hold goes `from` → `to` (only if it is still `from`), the stock by `delta`, and `event`. */
+  moveHold(change: HoldMove, event: OutgoingEvent): Promise<WriteOutcome>;
+}
+
+/**
+ * done: written. moved: nothing written, the state it was decided on changed (stock, offer, the
+ * hold's status, or the causing event was already processed): read and decide again. exists: the
+ * order's reservation was recorded meanwhile.
+ */
+export type WriteOutcome = "done" | "moved" | "exists";
+
+export type ReservationContext =
+  { earlier: Reservation } | { earlier?: undefined; tier: (SeatOffer & { available: number }) | undefined };
+
+export interface HoldMove {
+  hold: Hold;
+  from: HoldStatus;
+  to: HoldStatus;
+  delta: StockDelta | undefined;
+  now: Date;
+  releaseReason?: string;
 }
 
 export interface InventoryTransaction {
-  /** Serializes the work on one order until commit (before its reservation exists there is no row to lock). */
-  lockOrder(orderId: string): Promise<void>;
   /** Serializes the work on one show's stock until commit. */
   lockShow(showId: string): Promise<void>;
-  /** The order's reservation, its row locked until commit. */
-  findReservation(orderId: string): Promise<Reservation | undefined>;
-  /**
-   * Takes seats in one conditional UPDATE (only while the show has not started and
-   * capacity - held - sold ≥ quantity): never oversells, whatever runs concurrently.
-   */
-  holdSeats(request: SeatRequest, now: Date): Promise<SeatOffer | undefined>;
-  /** The tier's stock and its show's start, for explaining why seats could not be taken. */
-  findTier(showId: string, tierId: string): Promise<{ stock: TierStock; showStartsAt: Date } | undefined>;
   adjustStock(delta: StockDelta): Promise<void>;
-  insertHold(hold: Hold, now: Date): Promise<void>;
-  insertRejection(rejection: Rejection, now: Date): Promise<void>;
   setHoldStatus(orderIds: string[], status: HoldStatus, now: Date, releaseReason?: string): Promise<void>;
   /** Up to `limit` held holds past expiry, locked; holds another transaction has locked are skipped. */
   claimExpiredHolds(now: Date, limit: number): Promise<Hold[]>;

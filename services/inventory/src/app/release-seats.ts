@@ -1,21 +1,26 @@
 import { releaseDelta } from "../domain/hold.js";
 import type { InventoryDeps } from "./ports.js";
 
+const MAX_ATTEMPTS = 10;
+
 /**
  * Gives the order's seats back (held or bought). Resolves false when there is nothing to give
- * back: unknown order, refused reservation, or already released.
+ * back: unknown order, refused reservation, or already released. The write holds only if the
+ * hold is still as read (else read and decide again).
  */
 export async function releaseSeats(deps: InventoryDeps, orderId: string, reason: string): Promise<boolean> {
-  return deps.store.transaction(async (tx) => {
-    await tx.lockOrder(orderId);
-    const reservation = await tx.findReservation(orderId);
+  for (let attempt = 1; ; attempt++) {
+    const reservation = await deps.store.findReservation(orderId);
     if (reservation?.outcome !== "RESERVED") return false;
-    const delta = releaseDelta(reservation.hold);
+    const { hold } = reservation;
+    const delta = releaseDelta(hold);
     if (!delta) return false;
     const now = deps.clock.now();
-    await tx.adjustStock(delta);
-    await tx.setHoldStatus([orderId], "released", now, reason);
-    await tx.append([deps.events.seatsReleased(reservation.hold, reason, now)]);
-    return true;
-  });
+    const written = await deps.store.moveHold(
+      { hold, from: hold.status, to: "released", delta, now, releaseReason: reason },
+      deps.events.seatsReleased(hold, reason, now),
+    );
+    if (written === "done") return true;
+    if (attempt >= MAX_ATTEMPTS) throw new Error(`order ${orderId}: the hold kept changing; try again`);
+  }
 }

@@ -1,27 +1,32 @@
 import { newHold, unavailableReason, type Reservation, type SeatRequest } from "../domain/hold.js";
 import type { InventoryDeps } from "./ports.js";
 
+const MAX_ATTEMPTS = 10;
+
 /**
  * Idempotent by order id: the first call decides (seats held, or why not) and records it; every
- * later call returns that outcome, whatever the stock is by then.
+ * later call returns that outcome, whatever the stock is by then. Read, decide, then one atomic
+ * write that holds only if what it was decided on still stands; else read and decide again.
  */
 export async function reserveSeats(deps: InventoryDeps, request: SeatRequest): Promise<Reservation> {
-  return deps.store.transaction(async (tx) => {
-    await tx.lockOrder(request.orderId);
-    const earlier = await tx.findReservation(request.orderId);
-    if (earlier) return earlier;
+  for (let attempt = 1; ; attempt++) {
+    const seen = await deps.store.reservationContext(request);
+    if (seen.earlier) return seen.earlier;
     const now = deps.clock.now();
-    const offer = await tx.holdSeats(request, now);
-    if (offer) {
-      const hold = newHold(request, offer, now, deps.holdTtlSeconds);
-      await tx.insertHold(hold, now);
-      await tx.append([deps.events.seatsReserved(hold, now)]);
-      return { outcome: "RESERVED", hold };
-    }
-    const reason = unavailableReason(await tx.findTier(request.showId, request.tierId), now);
-    const rejection = { ...request, reason };
-    await tx.insertRejection(rejection, now);
-    await tx.append([deps.events.seatsUnavailable(request, reason, now)]);
-    return { outcome: reason, rejection };
-  });
+    const { tier } = seen;
+    const outcome: Reservation =
+      tier && tier.available >= request.quantity && tier.showStartsAt > now
+        ? { outcome: "RESERVED", hold: newHold(request, tier, now, deps.holdTtlSeconds) }
+        : { outcome: unavailableReason(tier, now), rejection: { ...request, reason: unavailableReason(tier, now) } };
+    const written =
+      outcome.outcome === "RESERVED"
+        ? await deps.store.holdSeats(outcome.hold, deps.events.seatsReserved(outcome.hold, now), now)
+        : await deps.store.recordRejection(
+            outcome.rejection,
+            deps.events.seatsUnavailable(request, outcome.outcome, now),
+            now,
+          );
+    if (written === "done") return outcome;
+    if (attempt >= MAX_ATTEMPTS) throw new Error(`order ${request.orderId}: the stock kept moving; try again`);
+  }
 }

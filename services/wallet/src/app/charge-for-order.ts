@@ -3,7 +3,7 @@ import { chargeEntries } from "../domain/ledger.js";
 import type { Money } from "../domain/money.js";
 import { sameChargeTerms, type LedgerTransaction, type OrderCharge } from "../domain/transaction.js";
 import { chargeTermsChanged, orderClosed } from "./errors.js";
-import type { WalletDeps } from "./ports.js";
+import type { Ledger, WalletDeps } from "./ports.js";
 
 export interface ChargeForOrderInput {
   orderId: string;
@@ -11,54 +11,63 @@ export interface ChargeForOrderInput {
   amount: Money;
 }
 
+const MAX_ATTEMPTS = 10;
+
 /**
  * Charges an order once. The first decision (charged, or insufficient funds — also when the
- * account holds another currency) is recorded and is
- * the answer to every retry, even after the balance has changed: the saga may act on it already.
+ * account holds another currency) is recorded and is the answer to every retry, even after the
+ * balance has changed: the saga may act on it already. The order is serialized (lockOrder); the
+ * balance is not locked: the debit holds only if the balance still covers the amount, else the
+ * decision is made again on the new balance.
  */
 export async function chargeForOrder(deps: WalletDeps, input: ChargeForOrderInput): Promise<OrderCharge> {
   return deps.store.transact(async (ledger) => {
     await ledger.lockOrder(input.orderId);
-    const recorded = await ledger.findCharge(input.orderId);
-    if (recorded) {
-      if (!sameChargeTerms(recorded, input.accountId, input.amount)) throw chargeTermsChanged(input.orderId);
-      return recorded;
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      const charged = await chargeOnce(deps, ledger, input);
+      if (charged) return charged;
     }
-    if (await ledger.isVoided(input.orderId)) throw orderClosed(input.orderId);
-    const account = await ledger.lockAccount(input.accountId);
-    const decided = decideCharge(account, input.amount);
-    // No funds in the order's currency is a final "insufficient funds" for this order (recorded,
-    // like any outcome), so both saga modes reject it at once instead of retrying an error.
-    const decision = decided.outcome === "CURRENCY_MISMATCH" ? { outcome: "INSUFFICIENT_FUNDS" as const } : decided;
-    const decidedAt = deps.clock.now();
-    const charge: OrderCharge = {
-      orderId: input.orderId,
-      accountId: input.accountId,
-      amount: input.amount,
-      outcome: decision.outcome,
-      transactionId: undefined,
-      balance: balanceOf(account),
-      decidedAt,
-    };
-    if (decision.outcome === "CHARGED") {
-      const transaction: LedgerTransaction = {
-        transactionId: deps.ids.newId(),
-        kind: "CHARGE",
-        accountId: input.accountId,
-        amount: input.amount,
-        orderId: input.orderId,
-        idempotencyKey: undefined,
-        reason: undefined,
-        entries: chargeEntries(input.accountId, input.amount),
-        createdAt: decidedAt,
-      };
-      charge.transactionId = transaction.transactionId;
-      charge.balance = balanceOf((await ledger.post(transaction)) ?? account);
-    }
-    await ledger.recordCharge(charge);
-    const event =
-      charge.outcome === "CHARGED" ? deps.events.fundsCharged(charge) : deps.events.insufficientFunds(charge);
-    await ledger.publish([event]);
-    return charge;
+    throw new Error(`order ${input.orderId}: the balance kept changing; try again`);
   });
+}
+
+async function chargeOnce(deps: WalletDeps, ledger: Ledger, input: ChargeForOrderInput) {
+  const { recorded, voided, account } = await ledger.chargeContext(input.orderId, input.accountId);
+  if (recorded) {
+    if (!sameChargeTerms(recorded, input.accountId, input.amount)) throw chargeTermsChanged(input.orderId);
+    return recorded;
+  }
+  if (voided) throw orderClosed(input.orderId);
+  const decided = decideCharge(account, input.amount);
+  // No funds in the order's currency is a final "insufficient funds" for this order (recorded,
+  // like any outcome), so both saga modes reject it at once instead of retrying an error.
+  const outcome = decided.outcome === "CURRENCY_MISMATCH" ? "INSUFFICIENT_FUNDS" : decided.outcome;
+  const decidedAt = deps.clock.now();
+  const before = balanceOf(account);
+  const transaction: LedgerTransaction | undefined =
+    outcome === "CHARGED"
+      ? {
+          transactionId: deps.ids.newId(),
+          kind: "CHARGE",
+          accountId: input.accountId,
+          amount: input.amount,
+          orderId: input.orderId,
+          idempotencyKey: undefined,
+          reason: undefined,
+          entries: chargeEntries(input.accountId, input.amount),
+          createdAt: decidedAt,
+        }
+      : undefined;
+  const moved = transaction?.entries.length ? input.amount.amountMinor : 0;
+  const charge: OrderCharge = {
+    orderId: input.orderId,
+    accountId: input.accountId,
+    amount: input.amount,
+    outcome,
+    transactionId: transaction?.transactionId,
+    balance: { ...before, amountMinor: before.amountMinor - moved },
+    decidedAt,
+  };
+  const event = outcome === "CHARGED" ? deps.events.fundsCharged(charge) : deps.events.insufficientFunds(charge);
+  return (await ledger.writeCharge(charge, transaction, event)) ? charge : undefined;
 }

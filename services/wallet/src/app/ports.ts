@@ -22,9 +22,23 @@ export interface Ledger {
    */
   post(transaction: LedgerTransaction): Promise<WalletAccount | undefined>;
   recordCharge(charge: OrderCharge): Promise<void>;
+  /** What charging the order is decided on, in one read: its recorded charge, whether it was voided, the account. */
+  chargeContext(orderId: string, accountId: string): Promise<ChargeContext>;
+  /**
+   * The charge decision in one write: for CHARGED, the owner's balance is debited only if it still
+   * covers the amount (else nothing is written: false), with the transaction, its entries, the
+   * charge record and `event`; for INSUFFICIENT_FUNDS, the record and `event`.
+   */
+  writeCharge(charge: OrderCharge, transaction: LedgerTransaction | undefined, event: OutgoingEvent): Promise<boolean>;
   voidOrder(orderId: string, reason: string, at: Date): Promise<void>;
   /** Events committed with this transaction (outbox). */
   publish(events: OutgoingEvent[]): Promise<void>;
+}
+
+export interface ChargeContext {
+  recorded: OrderCharge | undefined;
+  voided: boolean;
+  account: WalletAccount | undefined;
 }
 
 export interface WalletStore {

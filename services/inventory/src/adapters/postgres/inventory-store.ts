@@ -1,18 +1,160 @@
 import type { Pool, PoolClient } from "pg";
 import type { OutgoingEvent } from "@marquee/platform";
-import { appendToOutbox } from "@marquee/platform/outbox";
-import { withTransaction } from "@marquee/platform/postgres";
-import type { InventoryStore, InventoryTransaction } from "../../app/ports.js";
-import type { Hold, HoldStatus, Rejection, Reservation, SeatOffer, SeatRequest } from "../../domain/hold.js";
+import { recordInInbox, type InboxGuard } from "@marquee/platform/inbox";
+import { appendToOutbox, writeToOutbox } from "@marquee/platform/outbox";
+import { isUniqueViolation, withTransaction } from "@marquee/platform/postgres";
+import { WriteStatement } from "@marquee/platform/write-statement";
+import type {
+  HoldMove,
+  InventoryStore,
+  InventoryTransaction,
+  ReservationContext,
+  WriteOutcome,
+} from "../../app/ports.js";
+import type { Hold, HoldStatus, Rejection, Reservation, SeatRequest } from "../../domain/hold.js";
 import type { ShowOnSale, StockDelta, TierChange, TierStock } from "../../domain/stock.js";
 import { HOLD_COLUMNS, toReservation, toStock, type HoldRow, type StockRow } from "./rows.js";
 
 export class PostgresInventoryStore implements InventoryStore {
-  /** Given `client`, work joins the transaction already open on it (an inbox's) instead of opening one. */
+  /**
+   * Given `client`, transactions join the one already open on it (the catalog consumer's inbox).
+   * Given `inbox`, every purchase write is made only if that event is new to that consumer.
+   */
   constructor(
     private readonly pool: Pool,
     private readonly client?: PoolClient,
+    private readonly inbox?: InboxGuard,
   ) {}
+
+  async reservationContext(request: SeatRequest): Promise<ReservationContext> {
+    const { rows } = await this.pool.query<
+      Partial<HoldRow> & {
+        available: number | null;
+        price_minor: string | null;
+        tier_currency: string | null;
+        show_organization_id: string | null;
+        starts_at: Date | null;
+      }
+    >({
+      name: "inventory_reservation_context",
+      text: `SELECT ${PREFIXED_HOLD_COLUMNS}, t.capacity - t.held - t.sold AS available, t.price_minor,
+                    t.currency AS tier_currency, sh.organization_id AS show_organization_id, sh.starts_at
+               FROM (SELECT $1::uuid AS order_id) o
+               LEFT JOIN holds h ON h.order_id = o.order_id
+               LEFT JOIN stock t ON t.show_id = $2::uuid AND t.tier_id = $3::uuid
+               LEFT JOIN shows sh ON sh.show_id = $2::uuid`,
+      values: [request.orderId, request.showId, request.tierId],
+    });
+    const row = rows[0];
+    if (row?.order_id) return { earlier: toReservation(row as HoldRow) };
+    if (!row || row.available === null || row.price_minor === null || !row.starts_at) return { tier: undefined };
+    return {
+      tier: {
+        available: row.available,
+        unitPrice: { amountMinor: Number(row.price_minor), currency: row.tier_currency ?? "" },
+        organizationId: row.show_organization_id ?? "",
+        showStartsAt: row.starts_at,
+      },
+    };
+  }
+
+  async findReservation(orderId: string): Promise<Reservation | undefined> {
+    const { rows } = await this.pool.query<HoldRow>({
+      name: "inventory_find_reservation",
+      text: `SELECT ${HOLD_COLUMNS} FROM holds WHERE order_id = $1`,
+      values: [orderId],
+    });
+    return rows[0] && toReservation(rows[0]);
+  }
+
+  holdSeats(hold: Hold, event: OutgoingEvent, at: Date): Promise<WriteOutcome> {
+    const statement = new WriteStatement();
+    const fresh = this.guard(statement);
+    const p = (value: unknown, type: string) => statement.param(value, type);
+    const now = p(at, "timestamptz");
+    // The conditional UPDATE is the whole check: under READ COMMITTED a concurrent taker makes it
+    // wait and re-check against the committed row. It also checks the offer the hold was priced on.
+    statement.with(
+      "taken",
+      `UPDATE stock s SET held = s.held + ${p(hold.quantity, "int")}, updated_at = ${now}
+         FROM shows sh
+        WHERE s.show_id = ${p(hold.showId, "uuid")} AND s.tier_id = ${p(hold.tierId, "uuid")}
+          AND sh.show_id = s.show_id AND sh.starts_at > ${now}
+          AND s.capacity - s.held - s.sold >= ${p(hold.quantity, "int")}
+          AND s.price_minor = ${p(hold.unitPrice.amountMinor, "bigint")} AND s.currency = ${p(hold.unitPrice.currency, "text")}
+          AND sh.organization_id = ${p(hold.organizationId, "uuid")} AND sh.starts_at = ${p(hold.showStartsAt, "timestamptz")}
+          ${fresh ? `AND ${fresh}` : ""}
+       RETURNING 1`,
+    );
+    statement.with(
+      "recorded",
+      `INSERT INTO holds (order_id, show_id, tier_id, quantity, buyer_id, status, unit_price_minor, currency,
+                          organization_id, show_starts_at, expires_at, created_at, updated_at)
+       SELECT ${p(hold.orderId, "uuid")}, ${p(hold.showId, "uuid")}, ${p(hold.tierId, "uuid")}, ${p(hold.quantity, "int")},
+              ${p(hold.buyerId, "uuid")}, 'HELD', ${p(hold.unitPrice.amountMinor, "bigint")}, ${p(hold.unitPrice.currency, "text")},
+              ${p(hold.organizationId, "uuid")}, ${p(hold.showStartsAt, "timestamptz")}, ${p(hold.expiresAt, "timestamptz")},
+              ${now}, ${now}
+         FROM taken`,
+    );
+    writeToOutbox(statement, [event], "EXISTS (SELECT 1 FROM taken)");
+    return this.write(statement, "EXISTS (SELECT 1 FROM taken)");
+  }
+
+  recordRejection(rejection: Rejection, event: OutgoingEvent, now: Date): Promise<WriteOutcome> {
+    const statement = new WriteStatement();
+    const fresh = this.guard(statement);
+    const p = (value: unknown, type: string) => statement.param(value, type);
+    statement.with(
+      "recorded",
+      `INSERT INTO holds (order_id, show_id, tier_id, quantity, buyer_id, status, rejection_reason, created_at, updated_at)
+       SELECT ${p(rejection.orderId, "uuid")}, ${p(rejection.showId, "uuid")}, ${p(rejection.tierId, "uuid")},
+              ${p(rejection.quantity, "int")}, ${p(rejection.buyerId, "uuid")}, 'REJECTED', ${p(rejection.reason, "text")},
+              ${p(now, "timestamptz")}, ${p(now, "timestamptz")}
+        ${fresh ? `WHERE ${fresh}` : ""}
+       RETURNING 1`,
+    );
+    writeToOutbox(statement, [event], "EXISTS (SELECT 1 FROM recorded)");
+    return this.write(statement, "EXISTS (SELECT 1 FROM recorded)");
+  }
+
+  moveHold(change: HoldMove, event: OutgoingEvent): Promise<WriteOutcome> {
+    const statement = new WriteStatement();
+    const fresh = this.guard(statement);
+    const p = (value: unknown, type: string) => statement.param(value, type);
+    statement.with(
+      "moved",
+      `UPDATE holds SET status = ${p(STATUS[change.to], "text")}, updated_at = ${p(change.now, "timestamptz")},
+              release_reason = COALESCE(${p(change.releaseReason ?? null, "text")}, release_reason)
+        WHERE order_id = ${p(change.hold.orderId, "uuid")} AND status = ${p(STATUS[change.from], "text")}
+              ${fresh ? `AND ${fresh}` : ""}
+       RETURNING show_id, tier_id`,
+    );
+    if (change.delta) {
+      statement.with(
+        "restocked",
+        `UPDATE stock s SET held = s.held + ${p(change.delta.held, "int")}, sold = s.sold + ${p(change.delta.sold, "int")},
+                updated_at = now()
+           FROM moved WHERE s.show_id = moved.show_id AND s.tier_id = moved.tier_id`,
+      );
+    }
+    writeToOutbox(statement, [event], "EXISTS (SELECT 1 FROM moved)");
+    return this.write(statement, "EXISTS (SELECT 1 FROM moved)");
+  }
+
+  /** The inbox row as the statement's first write; the condition every other write carries. */
+  private guard(statement: WriteStatement): string | undefined {
+    return this.inbox ? recordInInbox(statement, this.inbox.consumer, this.inbox.eventId) : undefined;
+  }
+
+  private async write(statement: WriteStatement, wrote: string): Promise<WriteOutcome> {
+    try {
+      const [row] = await statement.run<{ wrote: boolean }>(this.client ?? this.pool, `SELECT ${wrote} AS wrote`);
+      return row?.wrote ? "done" : "moved";
+    } catch (error) {
+      if (isUniqueViolation(error)) return "exists";
+      throw error;
+    }
+  }
 
   transaction<T>(work: (tx: InventoryTransaction) => Promise<T>): Promise<T> {
     if (this.client) return work(new PostgresInventoryTransaction(this.client));
@@ -30,6 +172,10 @@ export class PostgresInventoryStore implements InventoryStore {
   }
 }
 
+const PREFIXED_HOLD_COLUMNS = HOLD_COLUMNS.split(",")
+  .map((c) => `h.${c.trim()}`)
+  .join(", ");
+
 /** Advisory lock namespaces (the first key of pg_advisory_xact_lock(int, int)). */
 const LOCKS = { order: 1, show: 2 } as const;
 
@@ -43,56 +189,8 @@ const STATUS: Record<HoldStatus, string> = {
 class PostgresInventoryTransaction implements InventoryTransaction {
   constructor(private readonly tx: PoolClient) {}
 
-  async lockOrder(orderId: string): Promise<void> {
-    await this.tx.query("SELECT pg_advisory_xact_lock($1, hashtext($2))", [LOCKS.order, orderId]);
-  }
-
   async lockShow(showId: string): Promise<void> {
     await this.tx.query("SELECT pg_advisory_xact_lock($1, hashtext($2))", [LOCKS.show, showId]);
-  }
-
-  async findReservation(orderId: string): Promise<Reservation | undefined> {
-    const { rows } = await this.tx.query<HoldRow>(`SELECT ${HOLD_COLUMNS} FROM holds WHERE order_id = $1 FOR UPDATE`, [
-      orderId,
-    ]);
-    return rows[0] && toReservation(rows[0]);
-  }
-
-  async holdSeats(request: SeatRequest, now: Date): Promise<SeatOffer | undefined> {
-    // Under READ COMMITTED a concurrent UPDATE of the row makes this one wait, then re-check its
-    // WHERE against the committed row: the availability test and the increment are one step.
-    const { rows } = await this.tx.query<{
-      price_minor: string;
-      currency: string;
-      organization_id: string;
-      starts_at: Date;
-    }>(
-      `UPDATE stock s SET held = s.held + $3, updated_at = $4
-         FROM shows sh
-        WHERE s.show_id = $1 AND s.tier_id = $2 AND sh.show_id = s.show_id
-          AND sh.starts_at > $4 AND s.capacity - s.held - s.sold >= $3
-       RETURNING s.price_minor, s.currency, sh.organization_id, sh.starts_at`,
-      [request.showId, request.tierId, request.quantity, now],
-    );
-    const row = rows[0];
-    return (
-      row && {
-        unitPrice: { amountMinor: Number(row.price_minor), currency: row.currency },
-        organizationId: row.organization_id,
-        showStartsAt: row.starts_at,
-      }
-    );
-  }
-
-  async findTier(showId: string, tierId: string): Promise<{ stock: TierStock; showStartsAt: Date } | undefined> {
-    const { rows } = await this.tx.query<StockRow & { starts_at: Date }>(
-      `SELECT s.show_id, s.tier_id, s.capacity, s.held, s.sold, s.price_minor, s.currency, sh.starts_at
-         FROM stock s JOIN shows sh USING (show_id)
-        WHERE s.show_id = $1 AND s.tier_id = $2`,
-      [showId, tierId],
-    );
-    const row = rows[0];
-    return row && { stock: toStock(row), showStartsAt: row.starts_at };
   }
 
   async adjustStock(delta: StockDelta): Promise<void> {
@@ -101,44 +199,6 @@ class PostgresInventoryTransaction implements InventoryTransaction {
       [delta.showId, delta.tierId, delta.held, delta.sold],
     );
     if (rowCount !== 1) throw new Error(`no stock for show ${delta.showId} tier ${delta.tierId}`);
-  }
-
-  async insertHold(hold: Hold, now: Date): Promise<void> {
-    await this.tx.query(
-      `INSERT INTO holds (order_id, show_id, tier_id, quantity, buyer_id, status, unit_price_minor, currency,
-                          organization_id, show_starts_at, expires_at, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)`,
-      [
-        hold.orderId,
-        hold.showId,
-        hold.tierId,
-        hold.quantity,
-        hold.buyerId,
-        STATUS[hold.status],
-        hold.unitPrice.amountMinor,
-        hold.unitPrice.currency,
-        hold.organizationId,
-        hold.showStartsAt,
-        hold.expiresAt,
-        now,
-      ],
-    );
-  }
-
-  async insertRejection(rejection: Rejection, now: Date): Promise<void> {
-    await this.tx.query(
-      `INSERT INTO holds (order_id, show_id, tier_id, quantity, buyer_id, status, rejection_reason, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, 'REJECTED', $6, $7, $7)`,
-      [
-        rejection.orderId,
-        rejection.showId,
-        rejection.tierId,
-        rejection.quantity,
-        rejection.buyerId,
-        rejection.reason,
-        now,
-      ],
-    );
   }
 
   async setHoldStatus(orderIds: string[], status: HoldStatus, now: Date, releaseReason?: string): Promise<void> {
