@@ -4,13 +4,15 @@ import type { OutgoingEvent } from "./events.js";
 import type { EventPublisher } from "./nats.js";
 import { EventEmitter } from "node:events";
 import { crashPoint } from "./faults.js";
-import { afterCommit, withTransaction } from "./postgres.js";
+import { afterCommit } from "./postgres.js";
 import { RelayLoop, type RelayTiming } from "./relay-loop.js";
 import { countPublished, type OutboxSample } from "./telemetry/messaging.js";
 import type { WriteStatement } from "./write-statement.js";
 
-/** Held (per transaction) by the one relay of a database that is publishing; any fixed bigint. */
+/** Held (per session) by the one relay of a database that is publishing; any fixed bigint. */
 const RELAY_LOCK_KEY = "4236551300700421";
+/** How often a relay that does not hold the lock asks for it again. */
+const LOCK_RETRY_MS = 2_000;
 
 const COLUMNS = 9;
 
@@ -147,6 +149,10 @@ export class OutboxRelay {
   private published = 0;
   private lastPublishedAt: Date | undefined;
   private lastCleanup = Date.now();
+  private holder: pg.PoolClient | undefined;
+  private nextLockAttemptAt = 0;
+  /** Published in the last batch, marked by the next step. */
+  private unmarked: string[] = [];
 
   constructor(
     private readonly pool: pg.Pool,
@@ -166,6 +172,12 @@ export class OutboxRelay {
   async stop(): Promise<void> {
     outboxCommits.off("committed", this.onCommit);
     await this.loop.stop();
+    if (this.holder && this.unmarked.length > 0) {
+      await this.holder
+        .query("UPDATE outbox SET published_at = now() WHERE event_id = ANY($1::uuid[])", [this.unmarked])
+        .catch(() => undefined); // re-published after the restart, dropped by JetStream as duplicates
+    }
+    this.dropHolder();
   }
 
   wake(): void {
@@ -193,43 +205,81 @@ export class OutboxRelay {
     return { backlog: rows[0]?.backlog ?? 0, oldestAgeSeconds: Math.max(0, rows[0]?.age ?? 0) };
   }
 
+  /**
+   * One batch in one round trip: marks the batch published last time and claims the next. Only
+   * the relay holding the database's relay lock (a session lock on its own connection) claims, so
+   * no row lock or transaction is needed. A crash between publishing and marking re-publishes
+   * those events after the restart; JetStream drops them as duplicates (same message id).
+   */
   private async step(): Promise<boolean> {
     await this.cleanUpIfDue();
+    const holder = await this.lockHolder();
+    if (!holder) return false;
     const batchSize = this.options.batchSize ?? 250;
-    const { claimed, acked, failure } = await withTransaction(this.pool, (client) =>
-      this.publishBatch(client, batchSize),
-    );
-    this.published += acked;
-    countPublished("outbox", acked);
-    if (acked > 0) this.lastPublishedAt = new Date();
-    if (failure !== undefined) throw failure;
-    return claimed === batchSize;
-  }
-
-  private async publishBatch(
-    client: pg.PoolClient,
-    batchSize: number,
-  ): Promise<{ claimed: number; acked: number; failure?: unknown }> {
-    // One publisher per database at a time: two relays each claiming part of one aggregate's
-    // events would race each other to JetStream and could reorder them.
-    const lock = await client.query<{ locked: boolean }>("SELECT pg_try_advisory_xact_lock($1) AS locked", [
-      RELAY_LOCK_KEY,
-    ]);
-    if (!lock.rows[0]?.locked) return { claimed: 0, acked: 0 };
-    const { rows } = await client.query<OutboxRow>(
-      `SELECT event_id, subject, type, aggregate_id, payload, causation_id, correlation_id, traceparent, occurred_at
-       FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`,
-      [batchSize],
-    );
-    if (rows.length === 0) return { claimed: 0, acked: 0 };
+    let rows: OutboxRow[];
+    try {
+      ({ rows } = await holder.query<OutboxRow>({
+        name: "outbox_mark_and_claim",
+        text: `WITH marked AS (UPDATE outbox SET published_at = now() WHERE event_id = ANY($1::uuid[]))
+               SELECT event_id, subject, type, aggregate_id, payload, causation_id, correlation_id, traceparent, occurred_at
+                 FROM outbox WHERE published_at IS NULL AND NOT (event_id = ANY($1::uuid[]))
+                ORDER BY seq LIMIT $2`,
+        values: [this.unmarked, batchSize],
+      }));
+    } catch (error) {
+      this.dropHolder(error);
+      throw error;
+    }
+    this.unmarked = [];
+    if (rows.length === 0) return false;
     const { acked, failure } = await publishInOrder(this.publisher, rows.map(toEvent));
     crashPoint("outbox:after-publish");
     // Acked events are marked even when others failed, so a long outage can't push their
     // re-publication past JetStream's duplicate window.
-    if (acked.length > 0) {
-      await client.query("UPDATE outbox SET published_at = now() WHERE event_id = ANY($1::uuid[])", [acked]);
+    this.unmarked = acked;
+    this.published += acked.length;
+    countPublished("outbox", acked.length);
+    if (acked.length > 0) this.lastPublishedAt = new Date();
+    if (failure !== undefined) throw failure;
+    return true; // the next step marks these at once (and takes the next batch with it)
+  }
+
+  /**
+   * The connection holding this database's relay lock, taken if free: one relay per database
+   * publishes at a time, so one aggregate's events are never raced to JetStream by two relays.
+   * The lock lives as long as the connection; other relays ask again every few seconds.
+   */
+  private async lockHolder(): Promise<pg.PoolClient | undefined> {
+    if (this.holder) return this.holder;
+    if (Date.now() < this.nextLockAttemptAt) return undefined;
+    const client = await this.pool.connect();
+    try {
+      const { rows } = await client.query<{ locked: boolean }>("SELECT pg_try_advisory_lock($1) AS locked", [
+        RELAY_LOCK_KEY,
+      ]);
+      if (!rows[0]?.locked) {
+        client.release();
+        this.nextLockAttemptAt = Date.now() + LOCK_RETRY_MS;
+        return undefined;
+      }
+    } catch (error) {
+      client.release(error instanceof Error ? error : true);
+      throw error;
     }
-    return { claimed: rows.length, acked: acked.length, ...(failure !== undefined ? { failure } : {}) };
+    client.on("error", this.onHolderError);
+    this.holder = client;
+    return client;
+  }
+
+  private readonly onHolderError = (): void => undefined; // the next query fails and drops it
+
+  /** Gives up the lock with its connection (destroyed: a session lock must not go back to the pool). */
+  private dropHolder(error?: unknown): void {
+    const holder = this.holder;
+    this.holder = undefined;
+    if (!holder) return;
+    holder.off("error", this.onHolderError);
+    holder.release(error instanceof Error ? error : true);
   }
 
   private async cleanUpIfDue(): Promise<void> {

@@ -7,11 +7,12 @@ import { jetstream, jetstreamManager, type JetStreamManager } from "@nats-io/jet
 import type { Logger } from "pino";
 import { streamOf } from "../src/events.js";
 import { connectNats, ensureStreams, JetStreamPublisher, type NatsConnection } from "../src/nats.js";
-import { appendToOutbox, OutboxRelay } from "../src/outbox.js";
+import { appendToOutbox, OutboxRelay, writeToOutbox } from "../src/outbox.js";
 import { createPool, migratePlatform, withTransaction, type Pool } from "../src/postgres.js";
 import { startNatsServer, type NatsServer } from "../src/testing/nats-server.js";
 import { createTestDatabase, type TestDatabase } from "../src/testing/postgres.js";
 import { waitFor } from "../src/testing/wait.js";
+import { WriteStatement } from "../src/write-statement.js";
 import { messageCount, recordingLogger, storedMessages, testEvent, uniqueNamespace, type LogEntry } from "./support.js";
 
 describe("PostgreSQL outbox relay", function () {
@@ -188,5 +189,60 @@ describe("PostgreSQL outbox relay", function () {
       message: "published rows to be deleted",
     });
     assert.equal(await messageCount(jsm, stream), 2);
+  });
+
+  it("writes rows as part of a one-statement write, only when its condition holds", async () => {
+    const running = startRelay();
+    const written = new WriteStatement();
+    written.with("gate", "SELECT 1 AS open");
+    writeToOutbox(written, [testEvent(namespace, "o", "kept")], "EXISTS (SELECT 1 FROM gate)");
+    await written.run(pool);
+    const skipped = new WriteStatement();
+    skipped.with("gate", "SELECT 1 AS open WHERE false");
+    writeToOutbox(skipped, [testEvent(namespace, "o", "dropped")], "EXISTS (SELECT 1 FROM gate)");
+    await skipped.run(pool);
+    await waitFor(async () => (await messageCount(jsm, stream)) === 1, { message: "the kept event" });
+    assert.deepEqual(
+      (await storedMessages(nc, stream)).map((m) => m.body),
+      ["kept"],
+    );
+    assert.equal(await running.backlog(), 0);
+  });
+
+  it("publishes through one relay per database; another takes over when it stops", async () => {
+    const publisher = () => new JetStreamPublisher(jetstream(nc), { timeoutMs: 1_000 });
+    const first = new OutboxRelay(pool, publisher(), logger, { pollIntervalMs: 50 });
+    const second = new OutboxRelay(pool, publisher(), logger, { pollIntervalMs: 50 });
+    first.start();
+    const relayLocks = async () =>
+      (
+        await pool.query(
+          `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted
+              AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+        )
+      ).rowCount;
+    await waitFor(async () => (await relayLocks()) === 1, { message: "the first relay to take the lock" });
+    second.start();
+    try {
+      const before = Array.from({ length: 20 }, (_, i) => testEvent(namespace, `o${i % 3}`, `before-${i}`));
+      for (const event of before) await withTransaction(pool, (client) => appendToOutbox(client, [event]));
+      await waitFor(async () => (await messageCount(jsm, stream)) === 20, { message: "the first 20 events" });
+      assert.equal(first.stats.published, 20);
+      assert.equal(second.stats.published, 0, "the relay without the lock publishes nothing");
+      await first.stop();
+      const after = testEvent(namespace, "o1", "after");
+      await withTransaction(pool, (client) => appendToOutbox(client, [after]));
+      await waitFor(async () => (await messageCount(jsm, stream)) === 21, {
+        message: "the second relay to take over",
+        timeoutMs: 15_000,
+      });
+      assert.equal(second.stats.published, 1);
+      const bodies = (await storedMessages(nc, stream)).map((m) => m.body);
+      assert.deepEqual(bodies.slice(0, 20).sort(), before.map((_, i) => `before-${i}`).sort());
+      assert.equal(bodies[20], "after");
+    } finally {
+      await first.stop();
+      await second.stop();
+    }
   });
 });
