@@ -409,6 +409,17 @@ for (const mode of MODES) {
         { timeoutMs: 30_000, message: "every event of the outage's purchases in the streams, once" },
       ).catch(addedSinceOutage);
       assert.deepEqual(added, sortKeys(expected), "events per subject stored by JetStream");
+      // No relay marked an event published that JetStream does not hold (a lost publish would
+      // otherwise hide behind a redelivery or a later event of the same order).
+      for (const context of contexts) {
+        const stored = new Set(await storedEventIds(system, context));
+        const marked = await query<{ event_id: string }>(
+          system.databaseUrl(context),
+          "SELECT event_id FROM outbox WHERE published_at IS NOT NULL",
+        );
+        const missing = marked.map((r) => r.event_id).filter((id) => !stored.has(id));
+        assert.deepEqual(missing, [], `${context}: outbox rows marked published but not in the stream`);
+      }
 
       const queryService = createClient(QueryServiceClient, system.address("query")).call;
       for (const p of purchases) {

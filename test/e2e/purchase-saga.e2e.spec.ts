@@ -235,6 +235,18 @@ describe("the purchase saga: same outcomes in both modes (conformance, event by 
       const { payload } = await compactVerify(order.tickets[0]?.signedPayload ?? "", keys);
       const facts = JSON.parse(new TextDecoder().decode(payload)) as { code: string; order: string };
       assert.deepEqual([facts.code, facts.order], [order.tickets[0]?.ticketCode, order.orderId], mode);
+      // Tickets only once inventory has sold the seats: same outcome otherwise, but the wrong order
+      // (tickets on payment, seats confirmed after) would issue tickets that a lost hold takes away.
+      const { events } = await market.orders.getOrderHistory(
+        { orderId: order.orderId },
+        { metadata: bearer(scenarios[mode].buyer.token) },
+      );
+      const ticketsAt = events.find((e) => shortType(e.type) === "OrderConfirmed")?.recordedAt;
+      const seats = (await publishedFor(runs[mode], "inventory", order.orderId)).find(
+        (e) => shortType(e.type) === "SeatsConfirmed",
+      );
+      const seatsAt = Date.parse(String(seats?.payload.occurredAt));
+      assert.ok(ticketsAt && seatsAt <= ticketsAt.getTime(), `${mode}: tickets issued before the seats were sold`);
     }
   });
 

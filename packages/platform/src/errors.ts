@@ -1,6 +1,6 @@
 import { status as GrpcStatus, Metadata, type ServiceError } from "@grpc/grpc-js";
 import { Status } from "@marquee/proto/google/rpc/status";
-import { BadRequest, ErrorInfo } from "@marquee/proto/google/rpc/error_details";
+import { BadRequest, ErrorInfo, RetryInfo } from "@marquee/proto/google/rpc/error_details";
 
 /** What went wrong, in domain terms. The one table below maps it to gRPC and HTTP. */
 export type ErrorKind =
@@ -46,17 +46,20 @@ export class DomainError extends Error {
   readonly kind: ErrorKind;
   readonly reason: string | undefined;
   readonly violations: FieldViolation[];
+  /** When to try again (google.rpc.RetryInfo over gRPC, Retry-After over HTTP). */
+  readonly retryAfterMs: number | undefined;
 
   constructor(
     kind: ErrorKind,
     message: string,
-    options: { reason?: string; violations?: FieldViolation[]; cause?: unknown } = {},
+    options: { reason?: string; violations?: FieldViolation[]; cause?: unknown; retryAfterMs?: number } = {},
   ) {
     super(message, { cause: options.cause });
     this.name = "DomainError";
     this.kind = kind;
     this.reason = options.reason;
     this.violations = options.violations ?? [];
+    this.retryAfterMs = options.retryAfterMs;
   }
 
   get grpcCode(): GrpcStatus {
@@ -81,6 +84,9 @@ export const failedPrecondition = (message: string, reason?: string): DomainErro
   new DomainError("failed_precondition", message, reason ? { reason } : {});
 export const unavailable = (message: string, cause?: unknown): DomainError =>
   new DomainError("unavailable", message, { cause });
+/** Turned away before any work because the service is at its limit (load shedding): come back later. */
+export const overloaded = (message: string, retryAfterMs: number): DomainError =>
+  new DomainError("resource_exhausted", message, { reason: "OVERLOADED", retryAfterMs });
 /** An event arrived before what it depends on: consumers retry it later, never dead-letter it. */
 export const retryLater = (message: string): DomainError =>
   new DomainError("unavailable", message, { reason: "RETRY_LATER" });
@@ -112,6 +118,14 @@ export function toServiceError(error: unknown): Partial<ServiceError> & { code: 
       value: Buffer.from(ErrorInfo.encode({ reason: domain.reason, domain: ERROR_DOMAIN, metadata: {} }).finish()),
     });
   }
+  if (domain.retryAfterMs !== undefined) {
+    const ms = Math.max(0, Math.round(domain.retryAfterMs));
+    const retryDelay = { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1_000_000 };
+    details.push({
+      typeUrl: "type.googleapis.com/google.rpc.RetryInfo",
+      value: Buffer.from(RetryInfo.encode({ retryDelay }).finish()),
+    });
+  }
   const metadata = new Metadata();
   if (details.length > 0) {
     const encoded = Status.encode({ code: domain.grpcCode, message: domain.message, details }).finish();
@@ -125,6 +139,7 @@ export function fromServiceError(error: ServiceError): DomainError {
   const kind = KIND_BY_GRPC.get(error.code) ?? "internal";
   let violations: FieldViolation[] = [];
   let reason: string | undefined;
+  let retryAfterMs: number | undefined;
   const raw = error.metadata?.get(DETAILS_KEY)[0];
   if (raw instanceof Buffer) {
     for (const detail of Status.decode(raw).details) {
@@ -132,11 +147,18 @@ export function fromServiceError(error: ServiceError): DomainError {
         violations = BadRequest.decode(detail.value).fieldViolations;
       } else if (detail.typeUrl.endsWith("google.rpc.ErrorInfo")) {
         reason = ErrorInfo.decode(detail.value).reason;
+      } else if (detail.typeUrl.endsWith("google.rpc.RetryInfo")) {
+        const delay = RetryInfo.decode(detail.value).retryDelay;
+        if (delay) retryAfterMs = Number(delay.seconds) * 1000 + Math.round(delay.nanos / 1_000_000);
       }
     }
   }
-  const options = reason ? { reason, violations, cause: error } : { violations, cause: error };
-  return new DomainError(kind, error.details || error.message, options);
+  return new DomainError(kind, error.details || error.message, {
+    violations,
+    cause: error,
+    ...(reason ? { reason } : {}),
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+  });
 }
 
 export function isServiceError(error: unknown): error is ServiceError {

@@ -107,6 +107,8 @@ export interface Problem {
   errors?: FieldViolation[];
   /** Extension members, e.g. a check-in's `checkedInAt`. */
   extensions?: Record<string, unknown>;
+  /** Sent as Retry-After (whole seconds, rounded up). */
+  retryAfterMs?: number | undefined;
 }
 
 /**
@@ -129,6 +131,7 @@ export function problemOf(error: DomainError): Problem {
     detail: error.kind === "internal" ? "internal error" : error.message,
     reason: error.reason,
     errors: error.violations,
+    retryAfterMs: error.retryAfterMs,
   };
 }
 
@@ -149,6 +152,8 @@ export interface ProblemBody {
 export function sendProblem(ctx: Context, problem: Problem): void {
   ctx.status = problem.status;
   ctx.type = "application/problem+json";
+  if (problem.retryAfterMs !== undefined)
+    ctx.set("Retry-After", String(Math.max(1, Math.ceil(problem.retryAfterMs / 1000))));
   const body: ProblemBody = {
     type: `https://marquee.example/problems/${problem.type}`,
     title: problem.title,

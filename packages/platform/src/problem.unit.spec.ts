@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import Router from "@koa/router";
-import { DomainError, invalidArgument } from "./errors.js";
+import { DomainError, fromServiceError, invalidArgument, overloaded, toServiceError } from "./errors.js";
 import { createHttpApp, HttpProblem, problemOf, sendProblem, type ProblemBody } from "./http.js";
 import { createLogger } from "./logger.js";
 
@@ -30,6 +30,9 @@ describe("problem+json", () => {
     router.get("/checked-in", (ctx) => {
       const error = new DomainError("failed_precondition", "already", { reason: "ALREADY_CHECKED_IN" });
       sendProblem(ctx, { ...problemOf(error), extensions: { checkedInAt: "2030-01-01T00:00:00.000Z" } });
+    });
+    router.get("/busy", () => {
+      throw overloaded("too many purchases in progress", 2_100);
     });
     router.get("/boom", () => {
       throw new Error("secret stack");
@@ -104,5 +107,22 @@ describe("problem+json", () => {
     assert.equal(boom.body.detail, "internal error");
     const missing = await problem("/nothing");
     assert.equal(missing.response.status, 404);
+  });
+
+  it("writes RESOURCE_EXHAUSTED as 429 with Retry-After in whole seconds, rounded up", async () => {
+    const { response, body } = await problem("/busy");
+    assert.equal(response.status, 429);
+    assert.equal(response.headers.get("retry-after"), "3");
+    assert.equal(body.reason, "OVERLOADED");
+  });
+
+  it("carries the retry delay over gRPC (google.rpc.RetryInfo) and back", () => {
+    const sent = toServiceError(overloaded("busy", 2_100));
+    const received = fromServiceError({ ...sent, message: "busy", name: "Error" } as Parameters<
+      typeof fromServiceError
+    >[0]);
+    assert.equal(received.kind, "resource_exhausted");
+    assert.equal(received.reason, "OVERLOADED");
+    assert.equal(received.retryAfterMs, 2_100);
   });
 });

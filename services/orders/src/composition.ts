@@ -4,6 +4,7 @@ import { PostgresKeyring } from "@marquee/platform/keyring";
 import type { PostgresStore } from "@marquee/platform/service-postgres";
 import { completeFinishedOrders } from "./app/complete-finished-orders.js";
 import type { OrdersDeps } from "./app/ports.js";
+import { inFlightPurchases } from "./adapters/admission/in-flight-purchases.js";
 import { inventoryGateway } from "./adapters/clients/inventory-gateway.js";
 import { walletGateway } from "./adapters/clients/wallet-gateway.js";
 import { PostgresOrderStore } from "./adapters/event-store/postgres-event-store.js";
@@ -57,6 +58,11 @@ export async function ordersParts({ config, runtime, pool, readPool }: OrdersWir
     ids: { newId: randomUUID },
     purchaseSaga,
     salesReports,
+    admission: inFlightPurchases({
+      limit: config.ADMISSION_LIMIT,
+      retryAfterMs: config.ADMISSION_RETRY_AFTER_MS,
+      forgetAfterMs: 2 * config.SAGA_LEASE_MS,
+    }),
   };
   const keyring = new PostgresKeyring(pool, {
     rotateAfterSeconds: config.TICKET_KEY_ROTATE_SECONDS,

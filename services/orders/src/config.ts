@@ -19,6 +19,12 @@ export const ordersConfig = z.object({
    * (or the restarted one) takes the saga over once the lease is up. Longer than a saga's slowest run.
    */
   SAGA_LEASE_MS: env.milliseconds(30_000),
+  /**
+   * Load shedding: purchases in flight in this process (placed, no outcome yet) at most; beyond,
+   * PlaceOrder answers RESOURCE_EXHAUSTED with ADMISSION_RETRY_AFTER_MS as its retry delay.
+   */
+  ADMISSION_LIMIT: z.coerce.number().int().min(1).max(100_000).default(256),
+  ADMISSION_RETRY_AFTER_MS: env.milliseconds(1_000),
   SNAPSHOT_EVERY: z.coerce.number().int().min(2).default(10),
   /**
    * Confirmed orders complete (SHOW_OVER) this long after their show started. Signed: a negative

@@ -25,7 +25,9 @@ export async function mutateOrder(
       // Not written: the causing event was processed before (inbox); the state is as stored.
       if (!(await deps.store.append(orderId, state.version, events, { ...options, previous: state }))) return state;
       const now = deps.clock.now();
-      return events.reduce((s, event) => evolve(s, event, now), state);
+      const after = events.reduce((s, event) => evolve(s, event, now), state);
+      if (state.status === "pending" && after.status !== "pending") deps.admission.release(orderId);
+      return after;
     } catch (error) {
       if (!(error instanceof ConcurrencyConflict) || attempt >= MAX_ATTEMPTS) throw error;
     }

@@ -1,3 +1,4 @@
+import { overloaded } from "@marquee/platform";
 import { placeOrder as decidePlaceOrder } from "../domain/decisions.js";
 import { fold, type OrderState } from "../domain/order.js";
 import { actorOf } from "./ownership.js";
@@ -17,12 +18,15 @@ export interface PlaceOrderInput {
  */
 export async function placeOrder(deps: OrdersDeps, caller: Caller, input: PlaceOrderInput): Promise<OrderState> {
   const orderId = deps.ids.newId();
+  const full = deps.admission.admit(orderId);
+  if (full) throw overloaded("too many purchases in progress; try again shortly", full.retryAfterMs);
   const now = deps.clock.now();
   const events = decidePlaceOrder({ ...input, orderId, buyerId: caller.id, buyerKind: caller.kind }, now);
   const saga = deps.purchaseSaga.sagaFor("placed");
   try {
     await deps.store.append(orderId, 0, events, { actor: actorOf(caller), scheduleSaga: saga });
   } catch (error) {
+    deps.admission.release(orderId);
     if (error instanceof DuplicateOrder) return loadExisting(deps, error.existingOrderId);
     throw error;
   }

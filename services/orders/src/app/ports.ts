@@ -160,4 +160,17 @@ export interface OrdersDeps {
   ids: { newId(): string };
   purchaseSaga: PurchaseSagaRunner;
   salesReports: SalesReports;
+  admission: PurchaseAdmission;
+}
+
+/**
+ * Load shedding at the door: how many purchases this process has in flight (placed here, not yet
+ * confirmed or rejected). Past the limit PlaceOrder turns buyers away at once (RESOURCE_EXHAUSTED
+ * with a retry delay) instead of letting every purchase's latency grow.
+ */
+export interface PurchaseAdmission {
+  /** Takes a place for `orderId`; undefined when there is room, else how long to wait before retrying. */
+  admit(orderId: string): { retryAfterMs: number } | undefined;
+  /** The purchase reached an outcome (or was never placed): its place is free. */
+  release(orderId: string): void;
 }
