@@ -219,3 +219,14 @@ export function sampleWaits(
     return { averages, samples, failures };
   };
 }
+
+/**
+ * CPU ms per order of `cpuSeconds` counted over `report`'s window, at `ordersPerSecond`: rate over
+ * rate, because the CPU window can start a little after the orders' window does (the counter
+ * waits for the shared admin connection) and the two differ by that much.
+ */
+export function msPerOrder(report: CpuReport, cpuSeconds: number, ordersPerSecond: number): number {
+  return ordersPerSecond > 0 && report.seconds > 0
+    ? (cpuSeconds / report.seconds / ordersPerSecond) * 1000
+    : Number.NaN;
+}
