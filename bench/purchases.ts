@@ -46,6 +46,7 @@ import { EVENT_NAMESPACE, marketplace, startSystem, type Person, type System } f
 import {
   childProcesses,
   msPerOrder,
+  printWaits,
   sampleWaits,
   startCpuCount,
   type AdminConnection,
@@ -256,17 +257,6 @@ function printCpu(report: CpuReport | Error, confirmedPerSecond: number): void {
   printTable(["process", "pid(s)", "CPU (% of 1 core)", "CPU µs / confirmed order"], table);
 }
 
-function printWaits(waits: WaitSamples): void {
-  for (const service of POSTGRES_SERVICES) {
-    const states = [...(waits.averages.get(service) ?? new Map<string, number>())].sort((a, b) => b[1] - a[1]);
-    const total = states.reduce((sum, [, n]) => sum + n, 0);
-    const shown = states.filter(([, n]) => n >= 0.05).slice(0, 6);
-    console.log(`  ${service}: ${fixed(total, 1)} busy backends on average`);
-    for (const [state, n] of shown) console.log(`    ${fixed(n, 2).padStart(6)}  ${state}`);
-  }
-  if (waits.failures > 0) console.log(`  (${waits.failures} of ${waits.samples + waits.failures} samples failed)`);
-}
-
 /** Deliveries so far per JetStream consumer (durable) on the saga's streams, redeliveries included. */
 async function consumerDeliveries(jsm: JetStreamManager, namespace: string): Promise<Map<string, number>> {
   const deliveries = new Map<string, number>();
@@ -443,7 +433,7 @@ async function runMode(mode: Mode, options: Options, logger: Logger, admin: Admi
         `PostgreSQL backends of this run's databases at C=${t.concurrency} (pg_stat_activity every 50 ms; ` +
           `"idle in transaction" = a transaction waiting for its service to send the next statement; [last statement]):`,
       );
-      printWaits(t.waits);
+      printWaits(t.waits, POSTGRES_SERVICES);
       if (profileDir) printProfiles(profileDir, throughput.indexOf(t) + 1);
     }
 
@@ -767,6 +757,8 @@ interface ModeSummary {
   samples: number | null;
   single_buyer_p50_ms: number | null;
   hot_tier_ratio: number | null;
+  /** Everything else on the machine during the best closed loop, % of one core: how shared the machine was. */
+  other_cpu_pct: number | null;
   /** true: met; false: missed, or not measured although it should have been; null: not measured on purpose. */
   goals: {
     ratio_to_floor: Goal;
@@ -785,6 +777,7 @@ interface FloorSummary {
   p99_ms: number | null;
   p99_ms_half_load: number | null;
   samples: number | null;
+  other_cpu_pct: number | null;
 }
 
 type Summary = Partial<Record<Mode, ModeSummary>> & { floor?: FloorSummary };
@@ -844,6 +837,7 @@ function summarize(
       samples,
       single_buyer_p50_ms: singleP50,
       hot_tier_ratio: hotTier,
+      other_cpu_pct: figure(cpu && (cpu.other / cpu.seconds) * 100, 0),
       goals: {
         ratio_to_floor: judge(!options.skipFloor, ratio, (r) => r >= GOAL_RATIO_TO_FLOOR),
         cpu_ms_per_order: judge(true, figure(perOrder(systemSeconds)), (c) => c <= GOAL_CPU_MS_PER_ORDER),
@@ -863,6 +857,7 @@ function summarize(
     };
   }
   if (floor) {
+    const floorCpu = floor.best && !(floor.best.cpu instanceof Error) ? floor.best.cpu : undefined;
     summary.floor = {
       orders_per_s: floorRate,
       cpu_ms_per_order: figure(floor.best?.cpuMsPerOrder),
@@ -871,6 +866,7 @@ function summarize(
       p99_ms: figure(floor.best?.p99, 1),
       p99_ms_half_load: figure(floor.open?.p99, 1),
       samples: floor.open ? floor.open.confirmed : null,
+      other_cpu_pct: figure(floorCpu && (floorCpu.other / floorCpu.seconds) * 100, 0),
     };
   }
   return summary;

@@ -48,7 +48,15 @@ import {
   migrationsDirOf,
   type OrderEvent,
 } from "./repo-modules.js";
-import { msPerOrder, startCpuCount, type AdminConnection, type CpuReport } from "./system-cpu.js";
+import {
+  msPerOrder,
+  printWaits,
+  sampleWaits,
+  startCpuCount,
+  type AdminConnection,
+  type CpuReport,
+  type WaitSamples,
+} from "./system-cpu.js";
 
 const NAMESPACE = "bench";
 const CURRENCY = "EUR";
@@ -81,6 +89,8 @@ export interface FloorRun {
   p99: number;
   problems: string;
   cpu: CpuReport | Error;
+  /** What the floor database's backends were doing (pg_stat_activity every 50 ms). */
+  waits: WaitSamples;
   /** This process (the monolith and its load loop) + the floor database's backends, per confirmed order. */
   cpuMsPerOrder: number;
 }
@@ -318,6 +328,8 @@ export async function runFloor(options: FloorOptions): Promise<FloorResult> {
     for (const concurrency of options.concurrency) {
       let stopCpu: Promise<() => Promise<CpuReport>> | undefined;
       let cpu: Promise<CpuReport | Error> | undefined;
+      let stopWaits: (() => Promise<WaitSamples>) | undefined;
+      let waits: Promise<WaitSamples> | undefined;
       const { samples, window } = await closedLoopOf(
         accounts,
         buy,
@@ -328,15 +340,17 @@ export async function runFloor(options: FloorOptions): Promise<FloorResult> {
           onMeasure: () => {
             stopCpu = startCpuCount(admin, databases);
             stopCpu.catch(() => undefined); // reported when the window ends
+            stopWaits = sampleWaits(admin, databases);
           },
           onMeasured: () => {
             cpu = stopCpu
               ?.then((stop) => stop())
               .catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+            waits = stopWaits?.();
           },
         },
       );
-      if (!cpu) throw new Error("the measured window did not complete");
+      if (!cpu || !waits) throw new Error("the measured window did not complete");
       const seconds = (window.end - window.start) / 1000;
       const confirmed = samples.filter(
         (s) => s.outcome === "confirmed" && s.endAt !== undefined && s.endAt >= window.start && s.endAt < window.end,
@@ -351,6 +365,7 @@ export async function runFloor(options: FloorOptions): Promise<FloorResult> {
         p99: percentile(latencies, 99),
         problems: problemsOf(samples),
         cpu: report,
+        waits: await waits,
         cpuMsPerOrder:
           report instanceof Error
             ? Number.NaN
@@ -454,4 +469,12 @@ export function printFloor(result: FloorResult): void {
       `CPU ms / order = this process + the floor database's backends; other CPU = the rest of the machine, % of one core; ` +
       `synchronous_commit=${result.synchronousCommit})`,
   );
+  for (const run of result.runs) {
+    console.log("");
+    console.log(
+      `the floor database's backends at C=${run.concurrency} (pg_stat_activity every 50 ms; "idle in transaction" = ` +
+        `waiting for this process's next statement; [last statement]):`,
+    );
+    printWaits(run.waits, ["floor"]);
+  }
 }
