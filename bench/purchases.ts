@@ -2,7 +2,9 @@
  * The purchase saga end to end, in both saga modes: confirmed orders per second in a closed loop,
  * place→terminal latency in an open loop at half that rate, and (in the same run) what an
  * event-store append costs against a plain INSERT. CPU per process during the throughput runs,
- * and what the PostgreSQL backends were waiting on, say what limits the figures.
+ * and what the PostgreSQL backends were waiting on, say what limits the figures. First, the floor
+ * (lib/purchase-floor.ts): the same purchase in this one process with one PostgreSQL transaction
+ * per order, on the same server under the same load shape, which the saga's rate is divided by.
  *
  *   npm run bench:purchases -w @marquee/bench [-- --modes orchestration --concurrency 32 --duration 10]
  *
@@ -13,7 +15,9 @@
  * e2e.orders.order_confirmed / order_rejected (what the orders outbox relay publishes) records when
  * each order's terminal event arrives; latency = that time - the time PlaceOrder was sent.
  *
- * Not a test: it prints figures and PASS / BELOW GOAL lines, and exits 0 either way.
+ * Not a test: it prints figures, PASS / BELOW GOAL lines and, last, one `summary: {...}` JSON line
+ * with issue #11's figures and goals; it exits 0 either way unless --gate is given, when a missed
+ * goal makes it exit 1.
  */
 import { rmSync } from "node:fs";
 import path from "node:path";
@@ -28,17 +32,21 @@ import { profilesIn, summarizeProfile } from "./lib/cpu-profile.js";
 import { APPEND, compareWrites, PLAIN, type WriteSummary } from "./lib/event-store-writes.js";
 import { startCountingProxy, type DatabaseCounts } from "./lib/pg-counting-proxy.js";
 import { describeMachine, fixed, printTable } from "./lib/measure.js";
+import { printFloor, runFloor, type FloorResult } from "./lib/purchase-floor.js";
 import {
   closedLoop,
   openLoop,
+  openLoopSeconds,
   percentile,
+  problemsOf,
   TerminalObserver,
   type LoadContext,
-  type Sample,
 } from "./lib/purchase-load.js";
 import { EVENT_NAMESPACE, marketplace, startSystem, type Person, type System } from "@marquee/system-testing";
 import {
   childProcesses,
+  msPerOrder,
+  printWaits,
   sampleWaits,
   startCpuCount,
   type AdminConnection,
@@ -49,6 +57,14 @@ import {
 const GOAL_ORDERS_PER_SECOND = 300;
 const GOAL_P99_MS = 250;
 const GOAL_APPEND_RATIO = 0.7;
+/** Issue #11's goals, judged in the summary line (and by --gate). */
+const GOAL_RATIO_TO_FLOOR = 0.3;
+const GOAL_CPU_MS_PER_ORDER = 10;
+const GOAL_ROUND_TRIPS_PER_ORDER = 15;
+const GOAL_P99_SAMPLES = 2000;
+const GOAL_P99_VS_SINGLE_P50 = 3;
+const GOAL_HOT_TIER_RATIO = 0.9;
+const HOT_TIER_SPREAD = 8;
 const SERVICES = ["accounts", "catalog", "inventory", "wallet", "orders"];
 const POSTGRES_SERVICES = ["accounts", "inventory", "wallet", "orders"];
 /** The catalog's maximum tier capacity (services/catalog/src/domain/show.ts). */
@@ -75,6 +91,12 @@ interface Options {
   audit: boolean;
   skipSystem: boolean;
   skipWrites: boolean;
+  skipFloor: boolean;
+  floorPool: number;
+  openSamples: number;
+  singleDuration: number;
+  hotTier: boolean;
+  gate: boolean;
 }
 
 function parseOptions(): Options {
@@ -94,6 +116,12 @@ function parseOptions(): Options {
       "no-audit": { type: "boolean", default: false },
       "skip-system": { type: "boolean", default: false },
       "skip-writes": { type: "boolean", default: false },
+      "skip-floor": { type: "boolean", default: false },
+      "floor-pool": { type: "string", default: "30" },
+      "open-samples": { type: "string", default: "0" },
+      "single-duration": { type: "string", default: "5" },
+      "skip-hot-tier": { type: "boolean", default: false },
+      gate: { type: "boolean", default: false },
     },
   });
   const modes = values.modes.split(",").map((m) => m.trim());
@@ -115,6 +143,12 @@ function parseOptions(): Options {
     cpuProf: values["cpu-prof"] ? path.resolve(values["cpu-prof"]) : undefined,
     skipSystem: values["skip-system"],
     skipWrites: values["skip-writes"],
+    skipFloor: values["skip-floor"],
+    floorPool: Number(values["floor-pool"]),
+    openSamples: Number(values["open-samples"]),
+    singleDuration: Number(values["single-duration"]),
+    hotTier: !values["skip-hot-tier"],
+    gate: values.gate,
   };
 }
 
@@ -135,6 +169,7 @@ interface ThroughputResult {
 
 interface OpenResult {
   rate: number;
+  seconds: number;
   sent: number;
   confirmed: number;
   p50: number;
@@ -150,22 +185,34 @@ interface ModeResult {
   mode: Mode;
   throughput: ThroughputResult[];
   open: OpenResult | undefined;
+  /** Closed loop at C=1 (one buyer alone): place→confirmed p50. */
+  single: { confirmed: number; p50: number; p99: number } | undefined;
+  /** One tier against the same load spread over HOT_TIER_SPREAD tiers, at the best concurrency. */
+  hotTier: { concurrency: number; oneTier: number; spread: number; ratio: number } | undefined;
+}
+
+/** Confirmed orders/s and place→confirmed latencies of a closed loop's measured window. */
+async function measureClosed(
+  ctx: LoadContext,
+  concurrency: number,
+  warmupSeconds: number,
+  seconds: number,
+): Promise<{ perSecond: number; confirmed: number; p50: number; p99: number; problems: string }> {
+  const { samples, window } = await closedLoop(ctx, concurrency, warmupSeconds * 1000, seconds * 1000);
+  const confirmed = samples.filter(
+    (s) => s.outcome === "confirmed" && s.endAt !== undefined && s.endAt >= window.start && s.endAt < window.end,
+  );
+  const latencies = confirmed.map((s) => (s.endAt ?? 0) - s.sentAt);
+  return {
+    perSecond: confirmed.length / ((window.end - window.start) / 1000),
+    confirmed: confirmed.length,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    problems: problemsOf(samples),
+  };
 }
 
 const ms = (value: number): string => fixed(value, 1);
-
-/** "3 timeout, 1 error (UNAVAILABLE...)": everything that did not end confirmed. */
-function problemsOf(samples: Sample[]): string {
-  const counts = new Map<string, number>();
-  for (const s of samples) {
-    if (s.outcome === "confirmed") continue;
-    const key = s.outcome === "rejected" ? `rejected ${s.detail ?? ""}` : s.outcome;
-    counts.set(key, (counts.get(key) ?? 0) + 1);
-  }
-  const firstError = samples.find((s) => s.outcome === "error")?.detail;
-  const text = [...counts].map(([k, n]) => `${n} ${k}`).join(", ");
-  return text ? `${text}${firstError ? ` (first error: ${firstError.slice(0, 120)})` : ""}` : "none";
-}
 
 async function inParallel<T>(count: number, parallel: number, make: (i: number) => Promise<T>): Promise<T[]> {
   const results: T[] = [];
@@ -181,13 +228,14 @@ async function inParallel<T>(count: number, parallel: number, make: (i: number) 
   return results;
 }
 
-function printCpu(report: CpuReport | Error, confirmed: number): void {
+function printCpu(report: CpuReport | Error, confirmedPerSecond: number): void {
   if (report instanceof Error) {
     console.log(`  CPU not measured: ${report.message}`);
     return;
   }
   const pct = (seconds: number) => `${fixed((seconds / report.seconds) * 100)}%`;
-  const perOrder = (seconds: number) => (confirmed > 0 ? fixed((seconds / confirmed) * 1e6) : "-");
+  // µs per order, as a rate over a rate (see msPerOrder).
+  const perOrder = (seconds: number) => fixed(msPerOrder(report, seconds, confirmedPerSecond) * 1000);
   const order = ["orders", "inventory", "wallet", "accounts", "catalog", "nats-server", "ferretdb"];
   const rows = [...report.rows].sort((a, b) => {
     const rank = (name: string) => {
@@ -207,17 +255,6 @@ function printCpu(report: CpuReport | Error, confirmed: number): void {
   table.push(["everything else on the machine", "-", pct(report.other), "-"]);
   table.push(["machine busy (all cores)", "-", pct(report.machineBusy), perOrder(report.machineBusy)]);
   printTable(["process", "pid(s)", "CPU (% of 1 core)", "CPU µs / confirmed order"], table);
-}
-
-function printWaits(waits: WaitSamples): void {
-  for (const service of POSTGRES_SERVICES) {
-    const states = [...(waits.averages.get(service) ?? new Map<string, number>())].sort((a, b) => b[1] - a[1]);
-    const total = states.reduce((sum, [, n]) => sum + n, 0);
-    const shown = states.filter(([, n]) => n >= 0.05).slice(0, 6);
-    console.log(`  ${service}: ${fixed(total, 1)} busy backends on average`);
-    for (const [state, n] of shown) console.log(`    ${fixed(n, 2).padStart(6)}  ${state}`);
-  }
-  if (waits.failures > 0) console.log(`  (${waits.failures} of ${waits.samples + waits.failures} samples failed)`);
 }
 
 /** Deliveries so far per JetStream consumer (durable) on the saga's streams, redeliveries included. */
@@ -262,6 +299,16 @@ async function runMode(mode: Mode, options: Options, logger: Logger, admin: Admi
     );
     const market = marketplace(system);
     const show = await market.publishShow(CAPACITY, PRICE_MINOR);
+    // The hot-tier comparison's show: the same tier HOT_TIER_SPREAD times, published before measuring.
+    const spreadShow = options.hotTier
+      ? await market.publishShow(await market.organization(), {
+          tiers: Array.from({ length: HOT_TIER_SPREAD }, (_, i) => ({
+            name: `Tier ${i + 1}`,
+            priceMinor: PRICE_MINOR,
+            capacity: CAPACITY,
+          })),
+        })
+      : undefined;
     started = performance.now();
     const buyers: Person[] = await inParallel(options.buyers, SIGN_UP_PARALLEL, async () => {
       const buyer = await market.signUp("Bench");
@@ -288,6 +335,15 @@ async function runMode(mode: Mode, options: Options, logger: Logger, admin: Admi
       `first purchase: confirmed ${ms((probe.endAt ?? 0) - probe.sentAt)} ms after PlaceOrder was sent ` +
         `(PlaceOrder itself ${ms(probe.placedAt - probe.sentAt)} ms)`,
     );
+    let single: ModeResult["single"];
+    if (options.singleDuration > 0) {
+      const alone = await measureClosed(ctx, 1, 0, options.singleDuration);
+      single = { confirmed: alone.confirmed, p50: alone.p50, p99: alone.p99 };
+      console.log(
+        `one buyer alone (closed loop C=1, ${options.singleDuration} s): ${alone.confirmed} confirmed, ` +
+          `place→confirmed p50 ${ms(alone.p50)} ms, p99 ${ms(alone.p99)} ms; not confirmed: ${alone.problems}`,
+      );
+    }
 
     const databases = new Map(
       POSTGRES_SERVICES.map((s) => [s, decodeURIComponent(new URL(system.databaseUrl(s)).pathname.slice(1))]),
@@ -371,22 +427,23 @@ async function runMode(mode: Mode, options: Options, logger: Logger, admin: Admi
       console.log(
         `CPU during the measured ${t.cpu instanceof Error ? "-" : fixed(t.cpu.seconds, 1)} s at C=${t.concurrency} (${fixed(t.confirmedPerSecond)} confirmed/s):`,
       );
-      printCpu(t.cpu, t.confirmed);
+      printCpu(t.cpu, t.confirmedPerSecond);
       console.log("");
       console.log(
         `PostgreSQL backends of this run's databases at C=${t.concurrency} (pg_stat_activity every 50 ms; ` +
           `"idle in transaction" = a transaction waiting for its service to send the next statement; [last statement]):`,
       );
-      printWaits(t.waits);
+      printWaits(t.waits, POSTGRES_SERVICES);
       if (profileDir) printProfiles(profileDir, throughput.indexOf(t) + 1);
     }
 
     const best = Math.max(...throughput.map((t) => t.confirmedPerSecond));
     let open: OpenResult | undefined;
-    if (best > 0 && options.openDuration > 0) {
+    if (best > 0 && (options.openDuration > 0 || options.openSamples > 0)) {
       const rate = best / 2;
+      const seconds = openLoopSeconds(rate, options.openDuration, options.openSamples);
       const deliveriesBefore = await consumerDeliveries(jsm, EVENT_NAMESPACE);
-      const samples = await openLoop(ctx, rate, options.openDuration * 1000);
+      const samples = await openLoop(ctx, rate, seconds * 1000);
       const deliveries = deliveriesPerOrder(
         deliveriesBefore,
         await consumerDeliveries(jsm, EVENT_NAMESPACE),
@@ -396,6 +453,7 @@ async function runMode(mode: Mode, options: Options, logger: Logger, admin: Admi
       const latencies = confirmed.map((s) => (s.endAt ?? 0) - s.sentAt);
       open = {
         rate,
+        seconds,
         sent: samples.length,
         confirmed: confirmed.length,
         p50: percentile(latencies, 50),
@@ -414,14 +472,39 @@ async function runMode(mode: Mode, options: Options, logger: Logger, admin: Admi
       };
       console.log("");
       console.log(
-        `open loop at ${fixed(rate)} orders/s (half of ${fixed(best)}) for ${options.openDuration} s: ${open.sent} sent, ` +
+        `open loop at ${fixed(rate)} orders/s (half of ${fixed(best)}) for ${fixed(seconds, 1)} s: ${open.sent} sent, ` +
           `${open.confirmed} confirmed; place→confirmed p50 ${ms(open.p50)} ms, p99 ${ms(open.p99)} ms, max ${ms(open.max)} ms; ` +
           `PlaceOrder RPC p99 ${ms(open.placeP99)} ms; sender lag p99 ${ms(open.lagP99)} ms; not confirmed: ${open.problems}`,
       );
       if (open.deliveries) console.log(`  JetStream deliveries per order, by consumer: ${open.deliveries}`);
     }
+    let hotTier: ModeResult["hotTier"];
+    const bestRun = throughput.reduce((a, b) => (b.confirmedPerSecond > a.confirmedPerSecond ? b : a));
+    if (spreadShow && best > 0) {
+      // Back to back at the best concurrency, so both see the same machine as far as possible.
+      const c = bestRun.concurrency;
+      const one = await measureClosed(ctx, c, options.warmup, options.duration);
+      const spread = await measureClosed(
+        { ...ctx, show: spreadShow, tierIds: spreadShow.tierIds },
+        c,
+        options.warmup,
+        options.duration,
+      );
+      hotTier = {
+        concurrency: c,
+        oneTier: one.perSecond,
+        spread: spread.perSecond,
+        ratio: one.perSecond / spread.perSecond,
+      };
+      console.log("");
+      console.log(
+        `hot tier at C=${c}: one tier ${fixed(one.perSecond, 1)} confirmed/s (p50 ${ms(one.p50)} ms), the same load over ` +
+          `${HOT_TIER_SPREAD} tiers of one show ${fixed(spread.perSecond, 1)} confirmed/s (p50 ${ms(spread.p50)} ms): ` +
+          `ratio ${fixed(hotTier.ratio, 3)}; not confirmed: ${one.problems} / ${spread.problems}`,
+      );
+    }
     if (observer.duplicates > 0) console.log(`note: ${observer.duplicates} terminal events arrived twice`);
-    return { mode, throughput, open };
+    return { mode, throughput, open, single, hotTier };
   } finally {
     await nc?.close().catch(() => undefined);
     await system.stop();
@@ -661,6 +744,134 @@ function printAudit(audit: AuditResult): void {
   );
 }
 
+type Goal = boolean | null;
+
+interface ModeSummary {
+  orders_per_s: number | null;
+  floor_orders_per_s: number | null;
+  ratio_to_floor: number | null;
+  cpu_ms_per_order: number | null;
+  query_cpu_ms_per_order: number | null;
+  pg_round_trips_per_order: number | null;
+  p99_ms_half_load: number | null;
+  samples: number | null;
+  single_buyer_p50_ms: number | null;
+  hot_tier_ratio: number | null;
+  /** Everything else on the machine during the best closed loop, % of one core: how shared the machine was. */
+  other_cpu_pct: number | null;
+  /** true: met; false: missed, or not measured although it should have been; null: not measured on purpose. */
+  goals: {
+    ratio_to_floor: Goal;
+    cpu_ms_per_order: Goal;
+    pg_round_trips_per_order: Goal;
+    p99_half_load: Goal;
+    hot_tier_ratio: Goal;
+  };
+}
+
+interface FloorSummary {
+  orders_per_s: number | null;
+  cpu_ms_per_order: number | null;
+  pg_round_trips_per_order: number | null;
+  p50_ms: number | null;
+  p99_ms: number | null;
+  p99_ms_half_load: number | null;
+  samples: number | null;
+  other_cpu_pct: number | null;
+}
+
+type Summary = Partial<Record<Mode, ModeSummary>> & { floor?: FloorSummary };
+
+/** A figure for the JSON line: rounded, or null when there is none (NaN, not measured). */
+function figure(value: number | undefined, digits = 2): number | null {
+  return value !== undefined && Number.isFinite(value) ? Number(value.toFixed(digits)) : null;
+}
+
+/** A goal's verdict: null when the figure was not meant to be measured, false when it was but is missing. */
+function judge(measured: boolean, value: number | null, pass: (value: number) => boolean): Goal {
+  if (!measured) return null;
+  return value !== null && pass(value);
+}
+
+/**
+ * The summary line's figures and issue #11's goals per saga mode. CPU per order = every process
+ * of the system (services, nats-server, FerretDB) + the PostgreSQL backends of its databases, at
+ * the best closed-loop concurrency; the load generator (this process) and other users' backends on
+ * the shared server are not counted.
+ */
+function summarize(
+  options: Options,
+  modes: ModeResult[],
+  audits: AuditResult[],
+  floor: FloorResult | undefined,
+): Summary {
+  const summary: Summary = {};
+  const floorRate = figure(floor?.best?.confirmedPerSecond, 1);
+  for (const result of modes) {
+    const best = result.throughput.reduce((a, b) => (b.confirmedPerSecond > a.confirmedPerSecond ? b : a));
+    const cpu = best.cpu instanceof Error ? undefined : best.cpu;
+    const perOrder = (seconds: number | undefined) =>
+      cpu && seconds !== undefined ? msPerOrder(cpu, seconds, best.confirmedPerSecond) : undefined;
+    const systemSeconds = cpu?.rows.reduce((sum, row) => sum + row.seconds, 0);
+    const query = cpu?.rows.find((row) => row.name === "query");
+    const audit = audits.find((a) => a.mode === result.mode);
+    const roundTrips = audit ? audit.perService.reduce((sum, p) => sum + p.roundTrips, 0) : undefined;
+    const ordersPerSecond = figure(best.confirmedPerSecond, 1);
+    const ratio =
+      floorRate !== null && floorRate > 0
+        ? figure(best.confirmedPerSecond / (floor?.best?.confirmedPerSecond ?? 1), 3)
+        : null;
+    const openRan = options.openDuration > 0 || options.openSamples > 0;
+    const p99 = figure(result.open?.p99, 1);
+    const samples = result.open ? result.open.confirmed : null;
+    const singleP50 = figure(result.single?.p50, 1);
+    const hotTier = figure(result.hotTier?.ratio, 3);
+    summary[result.mode] = {
+      orders_per_s: ordersPerSecond,
+      floor_orders_per_s: floorRate,
+      ratio_to_floor: ratio,
+      cpu_ms_per_order: figure(perOrder(systemSeconds)),
+      query_cpu_ms_per_order: figure(perOrder(query?.seconds)),
+      pg_round_trips_per_order: figure(roundTrips, 1),
+      p99_ms_half_load: p99,
+      samples,
+      single_buyer_p50_ms: singleP50,
+      hot_tier_ratio: hotTier,
+      other_cpu_pct: figure(cpu && (cpu.other / cpu.seconds) * 100, 0),
+      goals: {
+        ratio_to_floor: judge(!options.skipFloor, ratio, (r) => r >= GOAL_RATIO_TO_FLOOR),
+        cpu_ms_per_order: judge(true, figure(perOrder(systemSeconds)), (c) => c <= GOAL_CPU_MS_PER_ORDER),
+        pg_round_trips_per_order: judge(options.audit, figure(roundTrips, 1), (n) => n <= GOAL_ROUND_TRIPS_PER_ORDER),
+        // p99 <= 250 ms, from >= 2000 confirmed samples, and <= 3x a single buyer's p50 (which must be measured too).
+        p99_half_load: judge(
+          openRan,
+          p99,
+          (value) =>
+            value <= GOAL_P99_MS &&
+            (samples ?? 0) >= GOAL_P99_SAMPLES &&
+            singleP50 !== null &&
+            value <= GOAL_P99_VS_SINGLE_P50 * singleP50,
+        ),
+        hot_tier_ratio: judge(options.hotTier, hotTier, (r) => r >= GOAL_HOT_TIER_RATIO),
+      },
+    };
+  }
+  if (floor) {
+    const floorCpu = floor.best && !(floor.best.cpu instanceof Error) ? floor.best.cpu : undefined;
+    summary.floor = {
+      orders_per_s: floorRate,
+      cpu_ms_per_order: figure(floor.best?.cpuMsPerOrder),
+      pg_round_trips_per_order: figure(floor.roundTripsPerOrder, 1),
+      p50_ms: figure(floor.best?.p50, 1),
+      p99_ms: figure(floor.best?.p99, 1),
+      p99_ms_half_load: figure(floor.open?.p99, 1),
+      samples: floor.open ? floor.open.confirmed : null,
+      other_cpu_pct: figure(floorCpu && (floorCpu.other / floorCpu.seconds) * 100, 0),
+    };
+  }
+  return summary;
+}
+
 async function main(): Promise<void> {
   const options = parseOptions();
   const logger = createLogger("bench-purchases", process.env.LOG_LEVEL ?? "warn");
@@ -668,19 +879,49 @@ async function main(): Promise<void> {
   console.log(`machine: ${describeMachine()}`);
   console.log(
     `load: closed loop at C=${options.concurrency.join(", ")} for ${options.duration} s after ${options.warmup} s warm-up, ` +
-      `then an open loop at half the best rate for ${options.openDuration} s; ${options.buyers} buyers; 1 ticket per order. ` +
+      `then an open loop at half the best rate for ${options.openDuration} s` +
+      (options.openSamples > 0 ? ` or until ${options.openSamples} orders are sent, whichever is longer` : "") +
+      `; ${options.buyers} buyers; 1 ticket per order. ` +
       `Everything (5 services, nats-server, FerretDB, PostgreSQL, this load generator) shares this machine's cores.`,
   );
+  if (!options.skipFloor) {
+    console.log(
+      `floor: the same purchase in this process, one PostgreSQL transaction per order, same server and load shape ` +
+        `(pool of ${options.floorPool} connections); runs first`,
+    );
+  }
   const adminPool = createPool(testPostgresUrl(), { logger, max: 1, applicationName: "bench-purchases-admin" });
   const admin = await adminPool.connect();
   const modeResults: ModeResult[] = [];
+  const audits: AuditResult[] = [];
   let writes: WriteSummary | undefined;
+  let floor: FloorResult | undefined;
   try {
+    if (!options.skipFloor) {
+      console.log("");
+      console.log("=== floor: one process, one PostgreSQL transaction per order ===");
+      floor = await runFloor({
+        buyers: options.buyers,
+        concurrency: options.concurrency,
+        warmup: options.warmup,
+        duration: options.duration,
+        openDuration: options.openDuration,
+        openSamples: options.openSamples,
+        pool: options.floorPool,
+        logger,
+        admin,
+      });
+      printFloor(floor);
+    }
     if (!options.skipSystem) {
       for (const mode of options.modes) modeResults.push(await runMode(mode, options, logger, admin));
     }
     if (options.audit) {
-      for (const mode of options.modes) printAudit(await runAudit(mode, options, logger, admin));
+      for (const mode of options.modes) {
+        const audit = await runAudit(mode, options, logger, admin);
+        audits.push(audit);
+        printAudit(audit);
+      }
     }
     if (!options.skipWrites) {
       writes = await compareWrites({
@@ -725,10 +966,49 @@ async function main(): Promise<void> {
       );
     }
   }
+  if (floor?.best) {
+    console.log(
+      `floor: ${fixed(floor.best.confirmedPerSecond)} confirmed orders/s (best, C=${floor.best.concurrency}), ` +
+        `${fixed(floor.best.cpuMsPerOrder, 2)} ms CPU and ${fixed(floor.roundTripsPerOrder, 1)} round trips per order` +
+        (floor.open ? `; open loop p99 ${ms(floor.open.p99)} ms from ${floor.open.confirmed} samples` : ""),
+    );
+  }
+  const summary = summarize(options, modeResults, audits, floor);
+  for (const { mode } of modeResults) {
+    const m = summary[mode];
+    if (!m) continue;
+    const verdict = (pass: Goal) => (pass === null ? "not measured" : pass ? "PASS" : "FAIL");
+    const show = (value: number | null, unit = "") => (value === null ? "-" : `${value}${unit}`);
+    console.log(`${mode}: goals (issue #11):`);
+    for (const [text, pass] of [
+      [`ratio to floor ${show(m.ratio_to_floor)} (goal >= ${GOAL_RATIO_TO_FLOOR})`, m.goals.ratio_to_floor],
+      [
+        `CPU ${show(m.cpu_ms_per_order, " ms")} per order (goal <= ${GOAL_CPU_MS_PER_ORDER} ms; query service: ${show(m.query_cpu_ms_per_order, " ms")})`,
+        m.goals.cpu_ms_per_order,
+      ],
+      [
+        `PostgreSQL round trips ${show(m.pg_round_trips_per_order)} per order (goal <= ${GOAL_ROUND_TRIPS_PER_ORDER})`,
+        m.goals.pg_round_trips_per_order,
+      ],
+      [
+        `p99 at half load ${show(m.p99_ms_half_load, " ms")} from ${show(m.samples)} samples, one buyer alone p50 ` +
+          `${show(m.single_buyer_p50_ms, " ms")} (goal <= ${GOAL_P99_MS} ms from >= ${GOAL_P99_SAMPLES} samples and ` +
+          `<= ${GOAL_P99_VS_SINGLE_P50}x that p50)`,
+        m.goals.p99_half_load,
+      ],
+      [`hot tier ratio ${show(m.hot_tier_ratio)} (goal >= ${GOAL_HOT_TIER_RATIO})`, m.goals.hot_tier_ratio],
+    ] as const) {
+      console.log(`  ${verdict(pass)}: ${text}`);
+    }
+  }
+  const failed = modeResults.some((r) => Object.values(summary[r.mode]?.goals ?? {}).some((pass) => pass === false));
+  if (options.gate && failed) process.exitCode = 1;
+  // The last line, for machines: one JSON object.
+  console.log(`summary: ${JSON.stringify(summary)}`);
 }
 
 main().then(
-  () => process.exit(0),
+  () => process.exit(process.exitCode ?? 0),
   (error: unknown) => {
     console.error(error);
     process.exit(1);

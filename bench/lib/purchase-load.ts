@@ -101,12 +101,21 @@ export interface LoadContext {
   observer: TerminalObserver;
   /** How long to wait for a terminal event before counting a timeout. */
   terminalTimeoutMs: number;
+  /** Spread the orders over these tiers of `show` (one at random per order); default: `show.tierId` alone. */
+  tierIds?: string[];
 }
+
+/** One purchase by `buyer`, sent at `sentAt` (`lagMs` after it was due): how it ended. */
+export type Purchase<B> = (buyer: B, sentAt: number, lagMs: number) => Promise<Sample>;
 
 async function purchase(ctx: LoadContext, buyer: Person, sentAt: number, lagMs = 0): Promise<Sample> {
   let orderId: string;
+  const tiers = ctx.tierIds;
+  const show = tiers?.length
+    ? { ...ctx.show, tierId: tiers[Math.floor(Math.random() * tiers.length)] as string }
+    : ctx.show;
   try {
-    orderId = (await ctx.market.buy(buyer, ctx.show, 1)).orderId;
+    orderId = (await ctx.market.buy(buyer, show, 1)).orderId;
   } catch (error) {
     const now = performance.now();
     return { sentAt, placedAt: now, endAt: undefined, outcome: "error", detail: String(error), lagMs };
@@ -135,14 +144,31 @@ export interface Window {
  * have passed; then the orders in flight finish. `onMeasure` runs when the measured window starts
  * (after the warm-up) and `onMeasured` when it ends. Returns every sample and the window.
  */
-export async function closedLoop(
+export function closedLoop(
   ctx: LoadContext,
   concurrency: number,
   warmupMs: number,
   durationMs: number,
-  hooks: { onMeasure?: () => void; onMeasured?: () => void } = {},
+  hooks: LoopHooks = {},
 ): Promise<{ samples: Sample[]; window: Window }> {
-  const free = [...ctx.buyers];
+  return closedLoopOf(ctx.buyers, (b, s, l) => purchase(ctx, b, s, l), concurrency, warmupMs, durationMs, hooks);
+}
+
+export interface LoopHooks {
+  onMeasure?: () => void;
+  onMeasured?: () => void;
+}
+
+/** The closed loop of `closedLoop` over any purchase: the saga's, or the floor's (lib/purchase-floor.ts). */
+export async function closedLoopOf<B>(
+  buyers: B[],
+  buy: Purchase<B>,
+  concurrency: number,
+  warmupMs: number,
+  durationMs: number,
+  hooks: LoopHooks = {},
+): Promise<{ samples: Sample[]; window: Window }> {
+  const free = [...buyers];
   const samples: Sample[] = [];
   const begin = performance.now();
   const window: Window = { start: begin + warmupMs, end: begin + warmupMs + durationMs };
@@ -151,9 +177,9 @@ export async function closedLoop(
   const worker = async (): Promise<void> => {
     while (performance.now() < window.end) {
       const buyer = free.shift();
-      if (!buyer) throw new Error(`${concurrency} workers but only ${ctx.buyers.length} buyers`);
+      if (buyer === undefined) throw new Error(`${concurrency} workers but only ${buyers.length} buyers`);
       try {
-        samples.push(await purchase(ctx, buyer, performance.now()));
+        samples.push(await buy(buyer, performance.now(), 0));
       } finally {
         free.push(buyer);
       }
@@ -173,7 +199,17 @@ export async function closedLoop(
  * whatever is still in flight; then waits for all of them. A sender tick runs every millisecond
  * and sends everything due; `lagMs` records how late each was sent.
  */
-export async function openLoop(ctx: LoadContext, ratePerSecond: number, durationMs: number): Promise<Sample[]> {
+export function openLoop(ctx: LoadContext, ratePerSecond: number, durationMs: number): Promise<Sample[]> {
+  return openLoopOf(ctx.buyers, (b, s, l) => purchase(ctx, b, s, l), ratePerSecond, durationMs);
+}
+
+/** The open loop of `openLoop` over any purchase. */
+export async function openLoopOf<B>(
+  buyers: B[],
+  buy: Purchase<B>,
+  ratePerSecond: number,
+  durationMs: number,
+): Promise<Sample[]> {
   const total = Math.floor((ratePerSecond * durationMs) / 1000);
   const intervalMs = 1000 / ratePerSecond;
   const inFlight: Promise<Sample>[] = [];
@@ -183,9 +219,9 @@ export async function openLoop(ctx: LoadContext, ratePerSecond: number, duration
     const now = performance.now();
     while (next < total && begin + next * intervalMs <= now) {
       const due = begin + next * intervalMs;
-      const buyer = ctx.buyers[next % ctx.buyers.length] as Person;
+      const buyer = buyers[next % buyers.length] as B;
       const sentAt = performance.now();
-      inFlight.push(purchase(ctx, buyer, sentAt, sentAt - due));
+      inFlight.push(buy(buyer, sentAt, sentAt - due));
       next++;
     }
     await new Promise((resolve) => setTimeout(resolve, 1));
@@ -199,4 +235,25 @@ export function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[rank] as number;
+}
+
+/** "3 timeout, 1 error (UNAVAILABLE...)": everything that did not end confirmed. */
+export function problemsOf(samples: Sample[]): string {
+  const counts = new Map<string, number>();
+  for (const s of samples) {
+    if (s.outcome === "confirmed") continue;
+    const key = s.outcome === "rejected" ? `rejected ${s.detail ?? ""}` : s.outcome;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  const firstError = samples.find((s) => s.outcome === "error")?.detail;
+  const text = [...counts].map(([k, n]) => `${n} ${k}`).join(", ");
+  return text ? `${text}${firstError ? ` (first error: ${firstError.slice(0, 120)})` : ""}` : "none";
+}
+
+/**
+ * How long an open loop at `rate` runs: `durationSeconds`, or longer when that would send fewer
+ * than `minSamples` orders (0: no minimum).
+ */
+export function openLoopSeconds(rate: number, durationSeconds: number, minSamples: number): number {
+  return Math.max(durationSeconds, minSamples > 0 ? Math.ceil((minSamples / rate) * 10) / 10 : 0);
 }

@@ -15,7 +15,15 @@ import type { PoolClient } from "@marquee/platform/postgres";
  * can be refused ("too many clients").
  */
 export type AdminConnection = Pick<PoolClient, "query">;
-import { busyCoreSeconds, cpuByPid, findPids, machineCpu, processCpuSeconds, type MachineCpu } from "./measure.js";
+import {
+  busyCoreSeconds,
+  cpuByPid,
+  findPids,
+  fixed,
+  machineCpu,
+  processCpuSeconds,
+  type MachineCpu,
+} from "./measure.js";
 
 export interface ProcessRow {
   /** e.g. "orders", "nats-server", "postgres: orders db backends". */
@@ -218,4 +226,27 @@ export function sampleWaits(
     }
     return { averages, samples, failures };
   };
+}
+
+/**
+ * CPU ms per order of `cpuSeconds` counted over `report`'s window, at `ordersPerSecond`: rate over
+ * rate, because the CPU window can start a little after the orders' window does (the counter
+ * waits for the shared admin connection) and the two differ by that much.
+ */
+export function msPerOrder(report: CpuReport, cpuSeconds: number, ordersPerSecond: number): number {
+  return ordersPerSecond > 0 && report.seconds > 0
+    ? (cpuSeconds / report.seconds / ordersPerSecond) * 1000
+    : Number.NaN;
+}
+
+/** The states `sampleWaits` saw, per name of `databases` (largest first, those above 0.05 backends). */
+export function printWaits(waits: WaitSamples, names: string[]): void {
+  for (const name of names) {
+    const states = [...(waits.averages.get(name) ?? new Map<string, number>())].sort((a, b) => b[1] - a[1]);
+    const total = states.reduce((sum, [, n]) => sum + n, 0);
+    const shown = states.filter(([, n]) => n >= 0.05).slice(0, 6);
+    console.log(`  ${name}: ${fixed(total, 1)} busy backends on average`);
+    for (const [state, n] of shown) console.log(`    ${fixed(n, 2).padStart(6)}  ${state}`);
+  }
+  if (waits.failures > 0) console.log(`  (${waits.failures} of ${waits.samples + waits.failures} samples failed)`);
 }
