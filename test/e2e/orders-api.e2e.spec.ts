@@ -76,10 +76,16 @@ describe("orders API: event sourcing, tickets, check-in, validation", function (
     const v1 = await market.orders.getOrderAsOf({ orderId: order.orderId, asOf: { $case: "version", value: 1 } }, meta);
     assert.equal(v1.order?.status, OrderStatus.ORDER_STATUS_PENDING);
     assert.equal(v1.order?.version, 1);
-    const at = events[2]!.recordedAt!;
-    const paid = await market.orders.getOrderAsOf({ orderId: order.orderId, asOf: { $case: "at", value: at } }, meta);
-    assert.equal(paid.order?.version, 3);
-    assert.equal(paid.order?.status, OrderStatus.ORDER_STATUS_PENDING);
+    const v3 = await market.orders.getOrderAsOf({ orderId: order.orderId, asOf: { $case: "version", value: 3 } }, meta);
+    assert.equal(v3.order?.version, 3);
+    assert.equal(v3.order?.status, OrderStatus.ORDER_STATUS_PENDING);
+    assert.equal(v3.order?.tickets.length, 0, "paid, no tickets yet");
+    // As of a moment: everything recorded up to it (the saga's steps may commit together, in one append).
+    const at = (value: Date) => ({ orderId: order.orderId, asOf: { $case: "at" as const, value } });
+    const last = await market.orders.getOrderAsOf(at(events[3]!.recordedAt!), meta);
+    assert.equal(last.order?.version, 4);
+    assert.equal(last.order?.status, OrderStatus.ORDER_STATUS_CONFIRMED);
+    await rejects(market.orders.getOrderAsOf(at(new Date(events[0]!.recordedAt!.getTime() - 1)), meta), "not_found");
   });
 
   it("snapshots long streams, and loads the same order from the snapshot", async () => {

@@ -75,6 +75,13 @@ export class DuplicateOrder extends Error {
 
 export interface OrderStore {
   load(orderId: string): Promise<OrderState | undefined>;
+  /**
+   * The order as this process's last append left it, if remembered: a read saved, but possibly
+   * behind the stream (another process appended since), so an append decided on it may conflict.
+   */
+  lastWritten(orderId: string): OrderState | undefined;
+  /** Drops what lastWritten remembers of the order (it proved stale). */
+  forget(orderId: string): void;
   loadAsOf(orderId: string, asOf: { version: number } | { at: Date }): Promise<OrderState | undefined>;
   history(orderId: string): Promise<StoredEvent[]>;
   /**

@@ -37,6 +37,8 @@ const PREFIXED_EVENT_COLUMNS = EVENT_COLUMNS.split(", ")
   .map((c) => `e.${c}`)
   .join(", ");
 const UNIQUE_VIOLATION = "23505";
+/** How many orders an instance remembers as it last wrote them (lastWritten). */
+const REMEMBERED_ORDERS = 10_000;
 
 export interface OrderStoreSettings {
   namespace: string;
@@ -46,10 +48,30 @@ export interface OrderStoreSettings {
 
 /** The orders event store on PostgreSQL, with the outbox, lookups and sagas in the same transaction. */
 export class PostgresOrderStore implements OrderStore, OrderEventLog {
+  /** Orders as this process last appended to them, most recent last (bounded). */
+  private readonly written = new Map<string, OrderState>();
+
   constructor(
     private readonly pool: Pool,
     private readonly settings: OrderStoreSettings,
   ) {}
+
+  lastWritten(orderId: string): OrderState | undefined {
+    return this.written.get(orderId);
+  }
+
+  forget(orderId: string): void {
+    this.written.delete(orderId);
+  }
+
+  private remember(state: OrderState): void {
+    this.written.delete(state.orderId);
+    this.written.set(state.orderId, state);
+    if (this.written.size > REMEMBERED_ORDERS) {
+      const oldest = this.written.keys().next();
+      if (!oldest.done) this.written.delete(oldest.value);
+    }
+  }
 
   /** The latest snapshot and the events after it, in one round trip (a prepared statement). */
   async load(orderId: string): Promise<OrderState | undefined> {
@@ -99,10 +121,12 @@ export class PostgresOrderStore implements OrderStore, OrderEventLog {
         : expectedVersion === 0
           ? undefined
           : await this.load(orderId);
-    const statement = this.appendStatement(orderId, expectedVersion, events, options, previous);
+    const { statement, state } = this.appendStatement(orderId, expectedVersion, events, options, previous);
     try {
       const [answer] = await statement.run<{ written: boolean }>(this.pool, WRITTEN);
-      return answer?.written ?? false;
+      const written = answer?.written ?? false;
+      if (written) this.remember(state);
+      return written;
     } catch (error) {
       throw await this.explainConflict(error, events);
     }
@@ -182,7 +206,7 @@ export class PostgresOrderStore implements OrderStore, OrderEventLog {
     events: OrderEvent[],
     options: AppendOptions,
     previous: OrderState | undefined,
-  ): WriteStatement {
+  ): { statement: WriteStatement; state: OrderState } {
     const now = new Date();
     const state = fold(
       events.map((event) => ({ event, recordedAt: now })),
@@ -219,7 +243,7 @@ export class PostgresOrderStore implements OrderStore, OrderEventLog {
     this.writeSaga(statement, orderId, options, outgoing[0]?.traceparent, when);
     this.writeSnapshotIfDue(statement, state, expectedVersion, when);
     writeToOutbox(statement, outgoing, when);
-    return statement;
+    return { statement, state };
   }
 
   private writeSaga(
