@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { isDeepStrictEqual } from "node:util";
 import { randomUUID } from "node:crypto";
 import { compactVerify, createLocalJWKSet } from "jose";
-import { bearer, createLogger } from "@marquee/platform";
+import { bearer, createLogger, DomainError } from "@marquee/platform";
 import { connectNats, type NatsConnection } from "@marquee/platform/nats";
 import { streamEvents } from "@marquee/platform/testing/streams";
 import { waitFor } from "@marquee/platform/testing/wait";
@@ -439,6 +439,59 @@ describe("the purchase saga: same outcomes in both modes (conformance, event by 
           balance: 5_000,
           stock: [2, 0, 0],
         },
+      );
+    });
+  });
+
+  describe("load shedding at PlaceOrder (orders with ADMISSION_LIMIT=3)", () => {
+    const LIMIT = 3;
+    const RETRY_AFTER_MS = 2_500;
+
+    before(async () => {
+      const admission = { ADMISSION_LIMIT: String(LIMIT), ADMISSION_RETRY_AFTER_MS: String(RETRY_AFTER_MS) };
+      for (const { system } of Object.values(runs)) await system.services.get("orders")?.restart(admission);
+    });
+
+    after(async () => {
+      for (const { system } of Object.values(runs)) await system.services.get("orders")?.restart();
+    });
+
+    it("turns buyers away with RESOURCE_EXHAUSTED and a retry delay at the limit, loses no admitted order, and admits again once they end", async () => {
+      await Promise.all(
+        MODES.map(async (mode) => {
+          const { market, system } = runs[mode];
+          const show = await market.publishShow(20, 1_000);
+          const buyers = await Promise.all(Array.from({ length: LIMIT + 2 }, () => market.buyer(10_000)));
+          // With the wallet down no purchase can end: the admitted ones stay in flight.
+          const wallet = system.service("wallet");
+          await wallet.stop();
+          const admitted: Order[] = [];
+          try {
+            for (const buyer of buyers.slice(0, LIMIT)) admitted.push(await market.buy(buyer, show, 1));
+            for (const buyer of buyers.slice(LIMIT)) {
+              const refused = await market.buy(buyer, show, 1).then(
+                () => assert.fail(`${mode}: expected RESOURCE_EXHAUSTED`),
+                (error: unknown) => error,
+              );
+              assert.ok(refused instanceof DomainError, String(refused));
+              assert.deepEqual(
+                [refused.kind, refused.reason, refused.retryAfterMs],
+                ["resource_exhausted", "OVERLOADED", RETRY_AFTER_MS],
+                `${mode}: ${refused.message}`,
+              );
+            }
+          } finally {
+            await wallet.restart();
+          }
+          for (const [i, order] of admitted.entries()) {
+            const settled = await market.settled(buyers[i]!, order.orderId, 60_000);
+            assert.equal(settled.status, OrderStatus.ORDER_STATUS_CONFIRMED, `${mode}: ${settled.rejectionReason}`);
+          }
+          for (const buyer of buyers.slice(LIMIT)) assert.equal(await market.balance(buyer), 10_000, mode);
+          const later = await market.buy(buyers[LIMIT]!, show, 1);
+          const served = await market.settled(buyers[LIMIT]!, later.orderId, 60_000);
+          assert.equal(served.status, OrderStatus.ORDER_STATUS_CONFIRMED, `${mode}: admitted again`);
+        }),
       );
     });
   });
