@@ -9,9 +9,9 @@ const MAX_PREPARED = 500;
 /**
  * Several writes sent as ONE SQL statement of data-modifying CTEs: one round trip and one
  * implicit transaction (all of them commit, or none). Each write is a named CTE; a later one can
- * depend on an earlier one (`WHERE EXISTS (SELECT 1 FROM first)`: an inbox row that was new). Rows
- * go in as one array per column (`unnest`), so the text does not change with the number of rows
- * and is prepared once per connection (PostgreSQL then parses and plans it once).
+ * depend on an earlier one (`WHERE EXISTS (SELECT 1 FROM first)`: an inbox row that was new). The
+ * statement is prepared once per connection and text (the text changes only with which writes a
+ * use case makes and how many rows each has), so PostgreSQL parses and plans it once.
  *
  * All the CTEs see the same snapshot, so no write may read what another one of them writes;
  * unique keys still apply, and a violation fails the whole statement.
@@ -28,8 +28,9 @@ export class WriteStatement {
   }
 
   /**
-   * `INSERT INTO table (columns) SELECT * FROM unnest(...)`, one array per column, optionally only
-   * `when`; `returning` lets the final query (or a later write) look at the rows written.
+   * `INSERT INTO table (columns) SELECT * FROM (VALUES (...), ...)`, one parameter per value (a
+   * Buffer goes as binary, not as hex text inside an array literal), optionally only `when`;
+   * `returning` lets the final query (or a later write) look at the rows written.
    */
   insertRows(
     name: string,
@@ -38,10 +39,15 @@ export class WriteStatement {
     options: { when?: string; onConflict?: string; returning?: string } = {},
   ): this {
     const names = Object.keys(columns);
-    const arrays = Object.values(columns).map((c) => this.param(c.values, `${c.type}[]`));
+    const specs = Object.values(columns);
+    const count = specs[0]?.values.length ?? 0;
+    const rows = Array.from(
+      { length: count },
+      (_, row) => `(${specs.map((c) => this.param(c.values[row], c.type)).join(", ")})`,
+    );
     return this.with(
       name,
-      `INSERT INTO ${table} (${names.join(", ")}) SELECT * FROM unnest(${arrays.join(", ")})` +
+      `INSERT INTO ${table} (${names.join(", ")}) SELECT * FROM (VALUES ${rows.join(", ")}) AS v (${names.join(", ")})` +
         (options.when ? ` WHERE ${options.when}` : "") +
         (options.onConflict ? ` ON CONFLICT ${options.onConflict}` : "") +
         (options.returning ? ` RETURNING ${options.returning}` : ""),
