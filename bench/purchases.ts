@@ -41,6 +41,7 @@ import {
   problemsOf,
   TerminalObserver,
   type LoadContext,
+  openLoopSummary,
 } from "./lib/purchase-load.js";
 import { EVENT_NAMESPACE, marketplace, startSystem, type Person, type System } from "@marquee/system-testing";
 import {
@@ -449,25 +450,14 @@ async function runMode(mode: Mode, options: Options, logger: Logger, admin: Admi
         await consumerDeliveries(jsm, EVENT_NAMESPACE),
         samples.length,
       );
-      const confirmed = samples.filter((s) => s.outcome === "confirmed");
-      const latencies = confirmed.map((s) => (s.endAt ?? 0) - s.sentAt);
       open = {
         rate,
         seconds,
-        sent: samples.length,
-        confirmed: confirmed.length,
-        p50: percentile(latencies, 50),
-        p99: percentile(latencies, 99),
-        max: Math.max(...latencies),
+        ...openLoopSummary(samples),
         placeP99: percentile(
           samples.filter((s) => s.outcome !== "error").map((s) => s.placedAt - s.sentAt),
           99,
         ),
-        lagP99: percentile(
-          samples.map((s) => s.lagMs),
-          99,
-        ),
-        problems: problemsOf(samples),
         deliveries,
       };
       console.log("");

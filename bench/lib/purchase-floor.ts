@@ -39,6 +39,7 @@ import {
   problemsOf,
   type Purchase,
   type Sample,
+  openLoopSummary,
 } from "./purchase-load.js";
 import {
   loadDecisions,
@@ -388,22 +389,7 @@ export async function runFloor(options: FloorOptions): Promise<FloorResult> {
       const rate = best.confirmedPerSecond / 2;
       const seconds = openLoopSeconds(rate, options.openDuration, options.openSamples);
       const samples = await openLoopOf(accounts, buy, rate, seconds * 1000);
-      const confirmed = samples.filter((s) => s.outcome === "confirmed");
-      const latencies = confirmed.map((s) => (s.endAt ?? 0) - s.sentAt);
-      open = {
-        rate,
-        seconds,
-        sent: samples.length,
-        confirmed: confirmed.length,
-        p50: percentile(latencies, 50),
-        p99: percentile(latencies, 99),
-        max: Math.max(...latencies),
-        lagP99: percentile(
-          samples.map((s) => s.lagMs),
-          99,
-        ),
-        problems: problemsOf(samples),
-      };
+      open = { rate, seconds, ...openLoopSummary(samples) };
       console.log(
         `floor open loop at ${fixed(rate)} orders/s (half of ${fixed(best.confirmedPerSecond)}) for ${fixed(seconds, 1)} s: ` +
           `${open.sent} sent, ${open.confirmed} confirmed; p50 ${fixed(open.p50, 1)} ms, p99 ${fixed(open.p99, 1)} ms, ` +

@@ -257,3 +257,20 @@ export function problemsOf(samples: Sample[]): string {
 export function openLoopSeconds(rate: number, durationSeconds: number, minSamples: number): number {
   return Math.max(durationSeconds, minSamples > 0 ? Math.ceil((minSamples / rate) * 10) / 10 : 0);
 }
+
+/** What an open loop's samples say: sent, confirmed, place→confirmed p50/p99/max, sender lag p99, what failed. */
+export function openLoopSummary(samples: Sample[]) {
+  const latencies = samples.filter((s) => s.outcome === "confirmed").map((s) => (s.endAt ?? 0) - s.sentAt);
+  return {
+    sent: samples.length,
+    confirmed: latencies.length,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    max: Math.max(...latencies),
+    lagP99: percentile(
+      samples.map((s) => s.lagMs),
+      99,
+    ),
+    problems: problemsOf(samples),
+  };
+}

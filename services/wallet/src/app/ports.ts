@@ -14,14 +14,11 @@ export interface Ledger {
   findDeposit(accountId: string, idempotencyKey: string): Promise<TransactionRecord | undefined>;
   findCharge(orderId: string): Promise<OrderCharge | undefined>;
   findRefund(orderId: string): Promise<TransactionRecord | undefined>;
-  /** True when the order was closed (rejected, cancelled) before anything was charged. */
-  isVoided(orderId: string): Promise<boolean>;
   /**
    * Writes the transaction, its entries and the owners' new balances; resolves with the owner's
    * account after it (undefined when no entry touched it). An unbalanced one never commits.
    */
   post(transaction: LedgerTransaction): Promise<WalletAccount | undefined>;
-  recordCharge(charge: OrderCharge): Promise<void>;
   /** What charging the order is decided on, in one read: its recorded charge, whether it was voided, the account. */
   chargeContext(orderId: string, accountId: string): Promise<ChargeContext>;
   /**

@@ -177,7 +177,7 @@ const PREFIXED_HOLD_COLUMNS = HOLD_COLUMNS.split(",")
   .join(", ");
 
 /** Advisory lock namespaces (the first key of pg_advisory_xact_lock(int, int)). */
-const LOCKS = { order: 1, show: 2 } as const;
+const LOCKS = { show: 2 } as const;
 
 const STATUS: Record<HoldStatus, string> = {
   held: "HELD",

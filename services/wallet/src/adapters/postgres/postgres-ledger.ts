@@ -68,11 +68,6 @@ export class PostgresLedger implements Ledger {
     return rows[0] && toTransaction(rows[0]);
   }
 
-  async isVoided(orderId: string): Promise<boolean> {
-    const { rowCount } = await this.tx.query("SELECT 1 FROM voided_orders WHERE order_id = $1", [orderId]);
-    return rowCount === 1;
-  }
-
   async post(t: LedgerTransaction): Promise<WalletAccount | undefined> {
     // The deferred trigger refuses this at commit anyway; failing here names the culprit.
     if (!isBalanced(t.entries)) throw new Error(`ledger transaction ${t.transactionId} does not balance`);
@@ -119,25 +114,6 @@ export class PostgresLedger implements Ledger {
     );
     if (!rows[0]) throw new Error(`no ${entry.currency} account ${entry.accountId} to post to`);
     return toAccount(rows[0]);
-  }
-
-  async recordCharge(c: OrderCharge): Promise<void> {
-    await this.tx.query(
-      `INSERT INTO order_charges
-         (order_id, account_id, amount, currency, outcome, transaction_id, balance, balance_currency, decided_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [
-        c.orderId,
-        c.accountId,
-        c.amount.amountMinor,
-        c.amount.currency,
-        c.outcome,
-        c.transactionId ?? null,
-        c.balance.amountMinor,
-        c.balance.currency,
-        c.decidedAt,
-      ],
-    );
   }
 
   async chargeContext(orderId: string, accountId: string): Promise<ChargeContext> {
