@@ -1,13 +1,11 @@
 import type { Pool, PoolClient } from "pg";
 import { alreadyExists, type OutgoingEvent } from "@marquee/platform";
 import { appendToOutbox } from "@marquee/platform/outbox";
-import { withTransaction } from "@marquee/platform/postgres";
+import { isUniqueViolation, withTransaction } from "@marquee/platform/postgres";
 import type { AccountsStore } from "../../app/ports.js";
 import type { Membership, Organization, OrganizationRole } from "../../domain/organization.js";
 import type { PartnerApiKey, PartnerClient } from "../../domain/partner.js";
 import type { User, UserWithCredentials } from "../../domain/user.js";
-
-const UNIQUE_VIOLATION = "23505";
 
 export class PostgresAccountsStore implements AccountsStore {
   constructor(private readonly pool: Pool) {}
@@ -21,7 +19,7 @@ export class PostgresAccountsStore implements AccountsStore {
         ),
       );
     } catch (error) {
-      if ((error as { code?: string }).code === UNIQUE_VIOLATION) throw alreadyExists("a user with this email");
+      if (isUniqueViolation(error)) throw alreadyExists("a user with this email");
       throw error;
     }
   }

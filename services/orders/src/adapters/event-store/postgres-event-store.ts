@@ -2,6 +2,7 @@ import type { Pool } from "pg";
 import { z } from "zod";
 import { newEvent, pageTokenCodec, type OutgoingEvent } from "@marquee/platform";
 import { recordInInbox } from "@marquee/platform/inbox";
+import { isUniqueViolation } from "@marquee/platform/postgres";
 import { writeToOutbox } from "@marquee/platform/outbox";
 import { WriteStatement } from "@marquee/platform/write-statement";
 import { fold, type OrderEvent, type OrderState } from "../../domain/order.js";
@@ -36,7 +37,6 @@ const EVENT_COLUMNS = "position, event_id, version, type, payload, recorded_at, 
 const PREFIXED_EVENT_COLUMNS = EVENT_COLUMNS.split(", ")
   .map((c) => `e.${c}`)
   .join(", ");
-const UNIQUE_VIOLATION = "23505";
 /** How many orders an instance remembers as it last wrote them (lastWritten). */
 const REMEMBERED_ORDERS = 10_000;
 
@@ -297,7 +297,7 @@ export class PostgresOrderStore implements OrderStore, OrderEventLog {
   /** A unique violation means another writer won: a version race, or the same idempotency key. */
   private async explainConflict(error: unknown, events: OrderEvent[]): Promise<unknown> {
     const pgError = error as { code?: string; constraint?: string };
-    if (pgError.code !== UNIQUE_VIOLATION) return error;
+    if (!isUniqueViolation(error)) return error;
     if (pgError.constraint === "order_index_buyer_id_idempotency_key_key") {
       const placed = events.find((e) => e.type === "OrderPlaced");
       if (placed?.type === "OrderPlaced") {

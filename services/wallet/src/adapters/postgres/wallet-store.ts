@@ -1,15 +1,12 @@
 import type { Pool, PoolClient } from "pg";
-import { withTransaction } from "@marquee/platform/postgres";
+import { isUniqueViolation, withTransaction } from "@marquee/platform/postgres";
 import type { Ledger, WalletStore } from "../../app/ports.js";
 import type { WalletAccount } from "../../domain/account.js";
 import type { StatementCursor, StatementLine } from "../../domain/statement.js";
 import { PostgresLedger } from "./postgres-ledger.js";
 import { toAccount, toStatementLine, type AccountRow, type StatementRow } from "./rows.js";
 
-const UNIQUE_VIOLATION = "23505";
 const ATTEMPTS = 3;
-
-const isUniqueViolation = (error: unknown): boolean => (error as { code?: unknown }).code === UNIQUE_VIOLATION;
 
 export class PostgresWalletStore implements WalletStore {
   private constructor(
