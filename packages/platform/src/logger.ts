@@ -22,5 +22,8 @@ export function createLogger(
       return { requestId: context.requestId, traceId: parts[1], spanId: parts[2] };
     },
   };
-  return destination ? pino(options, destination) : pino(options);
+  // Written synchronously: with pino's default asynchronous stdout, a line still being written
+  // when the process exits can land after lines its exit handler flushes (a log read later shows
+  // "stopped" before the last shutdown step). The lines are few: call logs are debug.
+  return pino(options, destination ?? pino.destination({ dest: 1, sync: true }));
 }
