@@ -53,6 +53,8 @@ export const InventoryEvents = {
   seatsReleased: define("inventory", "seats_released", "SeatsReleased", inventory.SeatsReleased),
   seatsConfirmed: define("inventory", "seats_confirmed", "SeatsConfirmed", inventory.SeatsConfirmed),
   stockChanged: define("inventory", "stock_changed", "StockChanged", inventory.StockChanged),
+  tierSoldOut: define("inventory", "tier_sold_out", "TierSoldOut", inventory.TierSoldOut),
+  tierBackOnSale: define("inventory", "tier_back_on_sale", "TierBackOnSale", inventory.TierBackOnSale),
 };
 
 export const WalletEvents = {

@@ -10,11 +10,14 @@ import { waitFor } from "@marquee/platform/testing/wait";
 import { InventoryEvents, WalletEvents, type EventType } from "@marquee/proto/events";
 import { OrderStatus, type Order } from "@marquee/proto/marquee/orders/v1/orders_service";
 import {
+  assertPurchaseInvariants,
   EVENT_NAMESPACE,
   marketplace,
+  query,
   startSystem,
   type Marketplace,
   type Person,
+  type Purchase,
   type PublishedShow,
   type System,
 } from "@marquee/system-testing";
@@ -439,6 +442,108 @@ describe("the purchase saga: same outcomes in both modes (conformance, event by 
           balance: 5_000,
           stock: [2, 0, 0],
         },
+      );
+    });
+  });
+
+  describe("an on-sale rush: 600 purchases of one seat for 60 seats", () => {
+    const SEATS = 60;
+    const BUYERS = 30;
+    const EACH = 20;
+    const PRICE = 1_000;
+
+    /**
+     * PlaceOrder as a client does it in a rush: RESOURCE_EXHAUSTED (shed at the door) and
+     * UNAVAILABLE (here: orders' connections all busy for longer than its pool waits) are retried
+     * with the same key, after the delay the answer names; the key makes a retry of a call that
+     * did commit return that order.
+     */
+    async function attempt(market: Marketplace, buyer: Person, show: PublishedShow): Promise<Order | DomainError> {
+      const key = randomUUID();
+      for (;;) {
+        try {
+          return await market.buy(buyer, show, 1, key);
+        } catch (error) {
+          if (!(error instanceof DomainError)) throw error;
+          if (error.kind !== "resource_exhausted" && error.kind !== "unavailable") return error;
+          await new Promise((resolve) => setTimeout(resolve, error.retryAfterMs ?? 500));
+        }
+      }
+    }
+
+    const soldOutAtTheDoor = (answer: Order | DomainError): boolean =>
+      answer instanceof DomainError && answer.kind === "failed_precondition" && answer.reason === "OUT_OF_STOCK";
+
+    /** What orders has recorded of the tier from inventory's reports (undefined: nothing yet). */
+    const reportedSoldOut = async (system: System, show: PublishedShow): Promise<boolean | undefined> => {
+      const [row] = await query<{ sold_out: boolean }>(
+        system.databaseUrl("orders"),
+        "SELECT sold_out FROM tier_availability WHERE show_id = $1 AND tier_id = $2",
+        [show.showId, show.tierId],
+      );
+      return row?.sold_out;
+    };
+    const ordersRecorded = async (system: System): Promise<number> =>
+      Number((await query<{ n: string }>(system.databaseUrl("orders"), "SELECT count(*) AS n FROM order_index"))[0]?.n);
+
+    const firstConfirmed = async (market: Marketplace, purchases: Purchase[]): Promise<Purchase> => {
+      for (const purchase of purchases) {
+        const order = await market.order(purchase.buyer, purchase.order.orderId);
+        if (order.status === OrderStatus.ORDER_STATUS_CONFIRMED) return purchase;
+      }
+      assert.fail("no confirmed order");
+    };
+
+    it("sells exactly the seats, charges only for tickets, answers every buyer, then answers sold-out at the door until seats come back", async () => {
+      await Promise.all(
+        MODES.map(async (mode) => {
+          const { market, system } = runs[mode];
+          const show = await market.publishShow(SEATS, PRICE);
+          const buyers: Person[] = [];
+          // Eight sign-ups at a time: argon2 is slow on purpose.
+          for (let i = 0; i < BUYERS; i += 8) {
+            buyers.push(
+              ...(await Promise.all(Array.from({ length: Math.min(8, BUYERS - i) }, () => market.buyer(EACH * PRICE)))),
+            );
+          }
+          const rush = buyers.flatMap((buyer) => Array.from({ length: EACH }, () => buyer));
+          const answers = await Promise.all(
+            rush.map(async (buyer) => ({ buyer, answer: await attempt(market, buyer, show) })),
+          );
+          const refused = answers.filter(({ answer }) => answer instanceof DomainError);
+          for (const { answer } of refused) assert.ok(soldOutAtTheDoor(answer), `${mode}: ${String(answer)}`);
+          const purchases = answers.flatMap(({ buyer, answer }) =>
+            answer instanceof DomainError ? [] : [{ buyer, initialBalance: EACH * PRICE, order: answer }],
+          );
+          const { confirmed, rejected } = await assertPurchaseInvariants(system, market, show, SEATS, purchases);
+          assert.equal(confirmed, SEATS, `${mode}: every seat sold`);
+          assert.equal(purchases.length - confirmed, rejected.OUT_OF_STOCK ?? 0, `${mode}: the rest OUT_OF_STOCK`);
+          assert.equal(purchases.length + refused.length, BUYERS * EACH, `${mode}: an answer for every purchase`);
+
+          // Once orders has inventory's report, a purchase of the tier records nothing and starts no saga.
+          await waitFor(async () => (await reportedSoldOut(system, show)) === true, {
+            message: `${mode}: orders to hear that the tier sold out`,
+          });
+          const [late] = buyers;
+          assert.ok(late);
+          const recorded = await ordersRecorded(system);
+          assert.ok(soldOutAtTheDoor(await attempt(market, late, show)), `${mode}: sold out at the door`);
+          assert.equal(await ordersRecorded(system), recorded, `${mode}: no order recorded for it`);
+
+          // A cancelled order's seat puts the tier back on sale, and the next buyer gets it.
+          const sold = await firstConfirmed(market, purchases);
+          await market.orders.cancelOrder(
+            { orderId: sold.order.orderId, reason: "changed my mind" },
+            { metadata: bearer(sold.buyer.token) },
+          );
+          await waitFor(async () => (await reportedSoldOut(system, show)) === false, {
+            message: `${mode}: orders to hear that the tier is back on sale`,
+          });
+          const again = await attempt(market, late, show);
+          assert.ok(!(again instanceof DomainError), `${mode}: ${String(again)}`);
+          const bought = await market.settled(late, again.orderId, 60_000);
+          assert.equal(bought.status, OrderStatus.ORDER_STATUS_CONFIRMED, `${mode}: ${bought.rejectionReason}`);
+        }),
       );
     });
   });

@@ -30,12 +30,13 @@ export function orderRoutes(deps: PartnerDeps, idempotent: Middleware): Route[] 
       tag: "Orders",
       summary: "Place an order",
       description:
-        "Answers at once with the order `pending`; it becomes `confirmed` (tickets issued) or `rejected` within about a second: poll GET /v1/orders/{id} or subscribe to the order.* webhooks. Paid from the partner's wallet. What is on sale is inventory's call: an unknown show or tier, or one not on sale (any more), ends `rejected` with `NOT_ON_SALE`; too few seats, `OUT_OF_STOCK`; too little money, `INSUFFICIENT_FUNDS`.",
+        "Answers at once with the order `pending`; it becomes `confirmed` (tickets issued) or `rejected` within about a second: poll GET /v1/orders/{id} or subscribe to the order.* webhooks. Paid from the partner's wallet. What is on sale is inventory's call: an unknown show or tier, or one not on sale (any more), ends `rejected` with `NOT_ON_SALE`; too few seats, `OUT_OF_STOCK`; too little money, `INSUFFICIENT_FUNDS`. A tier already sold out is answered at once with a 409 (`reason` `OUT_OF_STOCK`) and no order is created.",
       body: placeOrderRequest,
       before: [idempotent],
       responses: {
         201: { description: "The order, pending.", schema: order, headers: ["Location"] },
       },
+      problems: { 409: "The tier is sold out (`reason` `OUT_OF_STOCK`): no order was created." },
       handler: async ({ body, ctx }) => {
         const placed = await withApiFieldNames(
           orders.placeOrder({

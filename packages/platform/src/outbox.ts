@@ -49,12 +49,18 @@ export async function appendToOutbox(client: pg.ClientBase, events: OutgoingEven
 /**
  * The same rows as one write of a WriteStatement (the use case's other writes in the same round
  * trip); `when` makes them conditional (e.g. on a new inbox row). The relay is woken at commit.
+ * A second call on the same statement (rows with another condition) needs its own CTE `name`.
  */
-export function writeToOutbox(statement: WriteStatement, events: OutgoingEvent[], when?: string): void {
+export function writeToOutbox(
+  statement: WriteStatement,
+  events: OutgoingEvent[],
+  when?: string,
+  name = "outbox_rows",
+): void {
   if (events.length === 0) return;
   const column = <T>(type: string, value: (event: OutgoingEvent) => T) => ({ type, values: events.map(value) });
   statement.insertRows(
-    "outbox_rows",
+    name,
     "outbox",
     {
       event_id: column("uuid", (e) => e.eventId),

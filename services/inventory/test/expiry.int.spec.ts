@@ -57,6 +57,16 @@ describe("inventory hold expiry (HOLD_TTL_SECONDS=1, choreography on; real Postg
     assert.equal(decoded(await published(h, orders[0]), T.seatsReleased).length, 1);
   });
 
+  it("puts a sold-out tier back on sale when its holds expire (TierBackOnSale)", async () => {
+    const tier = await onSale(h, 3);
+    const orders = [await reserve(tier, 1), await reserve(tier, 2)];
+    await waitForEvent(h, tier.showId, T.tierSoldOut);
+    for (const orderId of orders) await expired(orderId);
+    const [back] = await waitForEvent(h, tier.showId, T.tierBackOnSale);
+    assert.deepEqual([back?.showId, back?.tierId], [tier.showId, tier.tierId]);
+    assert.equal((await tierOf(h, tier.showId, tier.tierId)).available, 3);
+  });
+
   it("refuses HOLD_EXPIRED for an expired hold even with its seats still there, and keeps refusing", async () => {
     const tier = await onSale(h, 2);
     const late = await reserve(tier, 2);

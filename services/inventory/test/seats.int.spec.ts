@@ -170,6 +170,53 @@ describe("inventory seats over gRPC (orchestration; real PostgreSQL, NATS)", fun
     }
   });
 
+  describe("sold out and back on sale (TierSoldOut, TierBackOnSale: published on the transitions only)", () => {
+    /** The show's tier reports in stream order, once `count` of them are there (earlier ones are published first). */
+    const tierReports = async (showId: string, count: number): Promise<string[]> =>
+      waitFor(
+        async () => {
+          const reports = (await published(h, showId))
+            .map((event) => event.type)
+            .filter((type) => type === T.tierSoldOut.typeName || type === T.tierBackOnSale.typeName);
+          return reports.length >= count ? reports : undefined;
+        },
+        { timeoutMs: 15_000, message: `${count} tier reports for show ${showId}` },
+      );
+
+    it("reports the hold that takes the last seats, and the release that gives seats back to a sold-out tier", async () => {
+      const tier = await onSale(h, 3);
+      const two = request(tier, 2);
+      const one = request(tier, 1);
+      await h.inventory.reserveSeats(two); // 1 left: no report
+      assert.equal((await h.inventory.reserveSeats(one)).outcome, RESERVED); // the last seat
+      assert.equal((await h.inventory.reserveSeats(request(tier, 1))).outcome, OUT_OF_STOCK); // no second report
+      await h.inventory.confirmSeats({ orderId: one.orderId }); // held -> sold: still sold out
+      await h.inventory.releaseSeats({ orderId: one.orderId, reason: "ORDER_CANCELLED" }); // back on sale
+      await h.inventory.releaseSeats({ orderId: two.orderId, reason: "ORDER_REJECTED" }); // was on sale: no report
+      assert.equal((await h.inventory.reserveSeats(request(tier, 3))).outcome, RESERVED); // sold out again
+      const [soldOut] = await waitForEvent(h, tier.showId, T.tierSoldOut);
+      assert.deepEqual([soldOut?.showId, soldOut?.tierId], [tier.showId, tier.tierId]);
+      assert.deepEqual(await tierReports(tier.showId, 3), [
+        T.tierSoldOut.typeName,
+        T.tierBackOnSale.typeName,
+        T.tierSoldOut.typeName,
+      ]);
+    });
+
+    it("reports a sold-out tier once when concurrent holds take its last seats", async () => {
+      const tier = await onSale(h, 10);
+      const answers = await Promise.all(Array.from({ length: 25 }, () => h.inventory.reserveSeats(request(tier, 1))));
+      assert.equal(answers.filter((answer) => answer.outcome === RESERVED).length, 10);
+      // Every write has committed; once the relay has published all of them, the stream holds them all.
+      await waitFor(
+        async () =>
+          (await h.sql.query("SELECT 1 FROM outbox WHERE published_at IS NULL LIMIT 1")).rowCount === 0 || undefined,
+        { timeoutMs: 15_000, message: "the relay to publish every outbox row" },
+      );
+      assert.equal(decoded(await published(h, tier.showId), T.tierSoldOut).length, 1);
+    });
+  });
+
   describe("ReleaseSeats", () => {
     it("gives held seats back once and announces SeatsReleased with the reason", async () => {
       const tier = await onSale(h, 10);

@@ -8,6 +8,7 @@ import { inFlightPurchases } from "./adapters/admission/in-flight-purchases.js";
 import { inventoryGateway } from "./adapters/clients/inventory-gateway.js";
 import { walletGateway } from "./adapters/clients/wallet-gateway.js";
 import { PostgresOrderStore } from "./adapters/event-store/postgres-event-store.js";
+import { tierAvailabilitySubscription } from "./adapters/events/on-tier-availability.js";
 import { ruleErrors } from "./adapters/grpc/rule-errors.js";
 import { backfillSalesFacts, PostgresSalesReports } from "./adapters/event-store/sales-report.js";
 import { purchaseSagaRunners } from "./adapters/saga/purchase-saga-runners.js";
@@ -82,5 +83,8 @@ export const ordersSchedules = ({ config, deps, salesReports }: OrdersParts): Sc
   },
 ];
 
-/** Choreography's consumers (none in orchestration: the saga worker calls inventory and wallet). */
-export const ordersConsumers = ({ sagaConsumers }: OrdersParts): Subscription[] => sagaConsumers;
+/** Inventory's tier availability reports, and choreography's saga consumers (none in orchestration). */
+export const ordersConsumers = ({ deps, sagaConsumers }: OrdersParts): Subscription[] => [
+  tierAvailabilitySubscription(deps),
+  ...sagaConsumers,
+];

@@ -15,11 +15,14 @@ export interface InventoryStore {
    * One atomic write: takes the hold's seats with the conditional UPDATE (never oversells),
    * provided the tier still offers what the hold was priced on, and records the hold and `event`.
    */
-  holdSeats(hold: Hold, event: OutgoingEvent, now: Date): Promise<WriteOutcome>;
+  holdSeats(hold: Hold, events: HoldEvents, now: Date): Promise<WriteOutcome>;
   /** One atomic write: the refused reservation and `event`. */
   recordRejection(rejection: Rejection, event: OutgoingEvent, now: Date): Promise<WriteOutcome>;
-  /** One atomic write: the hold goes `from` → `to` (only if it is still `from`), the stock by `delta`, and `event`. */
-  moveHold(change: HoldMove, event: OutgoingEvent): Promise<WriteOutcome>;
+  /**
+   * One atomic write: the hold goes `from` → `to` (only if it is still `from`), the stock by
+   * `delta`, and `event`; `backOnSale` too when the move gave seats back to a sold-out tier.
+   */
+  moveHold(change: HoldMove, event: OutgoingEvent, backOnSale?: OutgoingEvent): Promise<WriteOutcome>;
 }
 
 /**
@@ -27,6 +30,12 @@ export interface InventoryStore {
  * hold's status, or the causing event was already processed): read and decide again. exists: the
  * order's reservation was recorded meanwhile.
  */
+/** What holdSeats records: `reserved` always, `soldOut` too when the hold took the tier's last seats. */
+export interface HoldEvents {
+  reserved: OutgoingEvent;
+  soldOut: OutgoingEvent;
+}
+
 export type WriteOutcome = "done" | "moved" | "exists";
 
 export type ReservationContext =
@@ -44,7 +53,8 @@ export interface HoldMove {
 export interface InventoryTransaction {
   /** Serializes the work on one show's stock until commit. */
   lockShow(showId: string): Promise<void>;
-  adjustStock(delta: StockDelta): Promise<void>;
+  /** Resolves the seats the tier has available after the change. */
+  adjustStock(delta: StockDelta): Promise<number>;
   setHoldStatus(orderIds: string[], status: HoldStatus, now: Date, releaseReason?: string): Promise<void>;
   /** Up to `limit` held holds past expiry, locked; holds another transaction has locked are skipped. */
   claimExpiredHolds(now: Date, limit: number): Promise<Hold[]>;
@@ -63,6 +73,15 @@ export interface InventoryEvents {
   seatsReleased(hold: Hold, reason: string, at: Date): OutgoingEvent;
   seatsConfirmed(hold: Hold, at: Date): OutgoingEvent;
   stockChanged(stock: TierStock, at: Date): OutgoingEvent;
+  /** A hold took the tier's last seats. */
+  tierSoldOut(tier: TierRef, at: Date): OutgoingEvent;
+  /** Seats of a sold-out tier were given back. */
+  tierBackOnSale(tier: TierRef, at: Date): OutgoingEvent;
+}
+
+export interface TierRef {
+  showId: string;
+  tierId: string;
 }
 
 export interface Clock {

@@ -1,5 +1,5 @@
 import { releaseDelta } from "../domain/hold.js";
-import { sumDeltas, type StockDelta } from "../domain/stock.js";
+import { backOnSale, sumDeltas, type StockDelta } from "../domain/stock.js";
 import type { InventoryDeps } from "./ports.js";
 
 export const EXPIRED = "EXPIRED";
@@ -11,14 +11,17 @@ export async function releaseExpiredHolds(deps: InventoryDeps, limit: number): P
     const holds = await tx.claimExpiredHolds(now, limit);
     if (holds.length === 0) return 0;
     const deltas = holds.map(releaseDelta).filter((delta): delta is StockDelta => delta !== undefined);
-    for (const delta of sumDeltas(deltas)) await tx.adjustStock(delta);
+    const backOnSaleEvents = [];
+    for (const delta of sumDeltas(deltas)) {
+      if (backOnSale(delta, await tx.adjustStock(delta))) backOnSaleEvents.push(deps.events.tierBackOnSale(delta, now));
+    }
     await tx.setHoldStatus(
       holds.map((hold) => hold.orderId),
       "released",
       now,
       EXPIRED,
     );
-    await tx.append(holds.map((hold) => deps.events.seatsReleased(hold, EXPIRED, now)));
+    await tx.append([...holds.map((hold) => deps.events.seatsReleased(hold, EXPIRED, now)), ...backOnSaleEvents]);
     return holds.length;
   });
 }

@@ -19,6 +19,7 @@ export async function releaseSeats(deps: InventoryDeps, orderId: string, reason:
     const written = await deps.store.moveHold(
       { hold, from: hold.status, to: "released", delta, now, releaseReason: reason },
       deps.events.seatsReleased(hold, reason, now),
+      deps.events.tierBackOnSale(hold, now),
     );
     if (written === "done") return true;
     if (attempt >= MAX_ATTEMPTS) throw new Error(`order ${orderId}: the hold kept changing; try again`);

@@ -20,7 +20,11 @@ export async function reserveSeats(deps: InventoryDeps, request: SeatRequest): P
         : { outcome: unavailableReason(tier, now), rejection: { ...request, reason: unavailableReason(tier, now) } };
     const written =
       outcome.outcome === "RESERVED"
-        ? await deps.store.holdSeats(outcome.hold, deps.events.seatsReserved(outcome.hold, now), now)
+        ? await deps.store.holdSeats(
+            outcome.hold,
+            { reserved: deps.events.seatsReserved(outcome.hold, now), soldOut: deps.events.tierSoldOut(request, now) },
+            now,
+          )
         : await deps.store.recordRejection(
             outcome.rejection,
             deps.events.seatsUnavailable(request, outcome.outcome, now),

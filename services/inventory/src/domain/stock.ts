@@ -101,6 +101,13 @@ export interface StockDelta {
   sold: number;
 }
 
+/** The seats a change gives back to the tier (0 when it takes seats or only moves held to sold). */
+export const seatsFreed = (delta: Pick<StockDelta, "held" | "sold">): number => Math.max(0, -(delta.held + delta.sold));
+
+/** A change that leaves `availableAfter` seats put a sold-out tier back on sale when it freed all of them. */
+export const backOnSale = (delta: Pick<StockDelta, "held" | "sold">, availableAfter: number): boolean =>
+  seatsFreed(delta) > 0 && availableAfter === seatsFreed(delta);
+
 /**
  * One delta per tier, in (show, tier) order: applying them in this order everywhere means two
  * transactions never lock the same stock rows in opposite orders (no deadlock).

@@ -1,5 +1,5 @@
 import { overloaded } from "@marquee/platform";
-import { placeOrder as decidePlaceOrder } from "../domain/decisions.js";
+import { placeOrder as decidePlaceOrder, soldOut } from "../domain/decisions.js";
 import { fold, type OrderState } from "../domain/order.js";
 import { actorOf } from "./ownership.js";
 import { DuplicateOrder, type Caller, type OrdersDeps } from "./ports.js";
@@ -14,7 +14,9 @@ export interface PlaceOrderInput {
 
 /**
  * Records OrderPlaced; the saga (either mode) takes it from there. Same key, same order: the
- * append fails on the buyer's (buyer, key) pair, and the first order is returned instead.
+ * append fails on the buyer's (buyer, key) pair, and the first order is returned instead. A tier
+ * inventory reported sold out is answered at once (FAILED_PRECONDITION, SOLD_OUT): nothing is
+ * recorded and no saga starts.
  */
 export async function placeOrder(deps: OrdersDeps, caller: Caller, input: PlaceOrderInput): Promise<OrderState> {
   const orderId = deps.ids.newId();
@@ -23,12 +25,24 @@ export async function placeOrder(deps: OrdersDeps, caller: Caller, input: PlaceO
   const now = deps.clock.now();
   const events = decidePlaceOrder({ ...input, orderId, buyerId: caller.id, buyerKind: caller.kind }, now);
   const saga = deps.purchaseSaga.sagaFor("placed");
+  let written: boolean;
   try {
-    await deps.store.append(orderId, 0, events, { actor: actorOf(caller), scheduleSaga: saga });
+    written = await deps.store.append(orderId, 0, events, {
+      actor: actorOf(caller),
+      scheduleSaga: saga,
+      unlessSoldOut: { showId: input.showId, tierId: input.tierId },
+    });
   } catch (error) {
     deps.admission.release(orderId);
     if (error instanceof DuplicateOrder) return loadExisting(deps, error.existingOrderId);
     throw error;
+  }
+  if (!written) {
+    deps.admission.release(orderId);
+    // The same key placed before the tier sold out is that order, not a refusal.
+    const earlier = await deps.store.findByIdempotencyKey(caller.id, input.idempotencyKey);
+    if (earlier) return loadExisting(deps, earlier);
+    throw soldOut(input);
   }
   const placed = fold(events.map((event) => ({ event, recordedAt: now })));
   if (!placed) throw new Error(`order ${orderId} has no state after OrderPlaced`);

@@ -34,6 +34,13 @@ export interface AppendOptions {
   completeSaga?: SagaKind;
   /** The state the events were decided on (saves the store a re-read of the stream). */
   previous?: OrderState;
+  /** PlaceOrder: nothing is written (append answers false) while inventory reports this tier sold out. */
+  unlessSoldOut?: TierRef;
+}
+
+export interface TierRef {
+  showId: string;
+  tierId: string;
 }
 
 export type SagaKind = "purchase" | "cancel";
@@ -86,7 +93,8 @@ export interface OrderStore {
   history(orderId: string): Promise<StoredEvent[]>;
   /**
    * Appends after `expectedVersion` (0 for a new order), with the outbox rows, atomically. False
-   * when `options.inbox` says the causing event was already processed (nothing written).
+   * when `options.inbox` says the causing event was already processed, or `options.unlessSoldOut`
+   * names a tier reported sold out (nothing written).
    */
   append(orderId: string, expectedVersion: number, events: OrderEvent[], options: AppendOptions): Promise<boolean>;
   findByIdempotencyKey(buyerId: string, idempotencyKey: string): Promise<string | undefined>;
@@ -99,6 +107,11 @@ export interface OrderStore {
   ): Promise<{ orderIds: string[]; nextCursor: string | undefined }>;
   /** Confirmed orders whose show started before `before`. */
   confirmedOrdersOfShowsBefore(before: Date, limit: number): Promise<string[]>;
+  /**
+   * What inventory last reported of a tier; `sequence` orders the reports (a report older than
+   * the one recorded changes nothing).
+   */
+  recordTierAvailability(tier: TierRef, soldOut: boolean, sequence: number): Promise<void>;
 }
 
 /** Every order's events in commit order, as stored (ReadEvents: projection rebuilds). */

@@ -1,4 +1,5 @@
 import type { Money, OrderEvent, OrderState } from "./order.js";
+import { RejectionReason } from "./purchase-saga.js";
 import { RuleBroken } from "./rules.js";
 
 export interface PlaceOrderCommand {
@@ -14,6 +15,18 @@ export interface PlaceOrderCommand {
 
 export function placeOrder(command: PlaceOrderCommand, now: Date): OrderEvent[] {
   return [{ type: "OrderPlaced", data: { ...command, occurredAt: now } }];
+}
+
+/**
+ * The answer to a purchase of a tier inventory reported sold out: the reason an order rejected
+ * by the saga for it would carry, at once and with no order recorded.
+ */
+export function soldOut(tier: { showId: string; tierId: string }): RuleBroken {
+  return new RuleBroken(
+    "failed_precondition",
+    RejectionReason.outOfStock,
+    `tier ${tier.tierId} of show ${tier.showId} is sold out`,
+  );
 }
 
 export interface SeatHold {

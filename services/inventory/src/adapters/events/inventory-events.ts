@@ -1,9 +1,9 @@
 import { newEvent } from "@marquee/platform";
 import { InventoryEvents as T } from "@marquee/proto/events";
-import type { InventoryEvents } from "../../app/ports.js";
+import type { InventoryEvents, TierRef } from "../../app/ports.js";
 import { available } from "../../domain/stock.js";
 
-/** Seat events belong to the order (published in order per order); StockChanged to the show. */
+/** Seat events belong to the order (published in order per order); stock and tier events to the show. */
 export function inventoryEvents(namespace: string): InventoryEvents {
   return {
     seatsReserved: (hold, at) =>
@@ -64,6 +64,10 @@ export function inventoryEvents(namespace: string): InventoryEvents {
         { orderId: hold.orderId, showId: hold.showId, tierId: hold.tierId, quantity: hold.quantity, occurredAt: at },
         { occurredAt: at },
       ),
+    tierSoldOut: (tier, at) =>
+      newEvent(namespace, T.tierSoldOut, tier.showId, { ...tierOf(tier), occurredAt: at }, { occurredAt: at }),
+    tierBackOnSale: (tier, at) =>
+      newEvent(namespace, T.tierBackOnSale, tier.showId, { ...tierOf(tier), occurredAt: at }, { occurredAt: at }),
     stockChanged: (stock, at) =>
       newEvent(
         namespace,
@@ -81,3 +85,5 @@ export function inventoryEvents(namespace: string): InventoryEvents {
       ),
   };
 }
+
+const tierOf = ({ showId, tierId }: TierRef) => ({ showId, tierId });

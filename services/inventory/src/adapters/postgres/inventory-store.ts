@@ -5,6 +5,7 @@ import { appendToOutbox, writeToOutbox } from "@marquee/platform/outbox";
 import { isUniqueViolation, withTransaction } from "@marquee/platform/postgres";
 import { WriteStatement } from "@marquee/platform/write-statement";
 import type {
+  HoldEvents,
   HoldMove,
   InventoryStore,
   InventoryTransaction,
@@ -12,7 +13,7 @@ import type {
   WriteOutcome,
 } from "../../app/ports.js";
 import type { Hold, HoldStatus, Rejection, Reservation, SeatRequest } from "../../domain/hold.js";
-import type { ShowOnSale, StockDelta, TierChange, TierStock } from "../../domain/stock.js";
+import { seatsFreed, type ShowOnSale, type StockDelta, type TierChange, type TierStock } from "../../domain/stock.js";
 import { HOLD_COLUMNS, toReservation, toStock, type HoldRow, type StockRow } from "./rows.js";
 
 export class PostgresInventoryStore implements InventoryStore {
@@ -67,7 +68,7 @@ export class PostgresInventoryStore implements InventoryStore {
     return rows[0] && toReservation(rows[0]);
   }
 
-  holdSeats(hold: Hold, event: OutgoingEvent, at: Date): Promise<WriteOutcome> {
+  holdSeats(hold: Hold, events: HoldEvents, at: Date): Promise<WriteOutcome> {
     const statement = new WriteStatement();
     const fresh = this.guard(statement);
     const p = (value: unknown, type: string) => statement.param(value, type);
@@ -84,7 +85,7 @@ export class PostgresInventoryStore implements InventoryStore {
           AND s.price_minor = ${p(hold.unitPrice.amountMinor, "bigint")} AND s.currency = ${p(hold.unitPrice.currency, "text")}
           AND sh.organization_id = ${p(hold.organizationId, "uuid")} AND sh.starts_at = ${p(hold.showStartsAt, "timestamptz")}
           ${fresh ? `AND ${fresh}` : ""}
-       RETURNING 1`,
+       RETURNING s.capacity - s.held - s.sold AS available`,
     );
     statement.with(
       "recorded",
@@ -96,7 +97,8 @@ export class PostgresInventoryStore implements InventoryStore {
               ${now}, ${now}
          FROM taken`,
     );
-    writeToOutbox(statement, [event], "EXISTS (SELECT 1 FROM taken)");
+    writeToOutbox(statement, [events.reserved], "EXISTS (SELECT 1 FROM taken)");
+    writeToOutbox(statement, [events.soldOut], "EXISTS (SELECT 1 FROM taken WHERE available = 0)", "sold_out_row");
     return this.write(statement, "EXISTS (SELECT 1 FROM taken)");
   }
 
@@ -117,7 +119,7 @@ export class PostgresInventoryStore implements InventoryStore {
     return this.write(statement, "EXISTS (SELECT 1 FROM recorded)");
   }
 
-  moveHold(change: HoldMove, event: OutgoingEvent): Promise<WriteOutcome> {
+  moveHold(change: HoldMove, event: OutgoingEvent, backOnSale?: OutgoingEvent): Promise<WriteOutcome> {
     const statement = new WriteStatement();
     const fresh = this.guard(statement);
     const p = (value: unknown, type: string) => statement.param(value, type);
@@ -134,8 +136,19 @@ export class PostgresInventoryStore implements InventoryStore {
         "restocked",
         `UPDATE stock s SET held = s.held + ${p(change.delta.held, "int")}, sold = s.sold + ${p(change.delta.sold, "int")},
                 updated_at = now()
-           FROM moved WHERE s.show_id = moved.show_id AND s.tier_id = moved.tier_id`,
+           FROM moved WHERE s.show_id = moved.show_id AND s.tier_id = moved.tier_id
+         RETURNING s.capacity - s.held - s.sold AS available`,
       );
+      const freed = seatsFreed(change.delta);
+      if (backOnSale && freed > 0) {
+        // All the seats it has were freed by this move: it had none before.
+        writeToOutbox(
+          statement,
+          [backOnSale],
+          `EXISTS (SELECT 1 FROM restocked WHERE available = ${p(freed, "int")})`,
+          "back_on_sale_row",
+        );
+      }
     }
     writeToOutbox(statement, [event], "EXISTS (SELECT 1 FROM moved)");
     return this.write(statement, "EXISTS (SELECT 1 FROM moved)");
@@ -193,12 +206,15 @@ class PostgresInventoryTransaction implements InventoryTransaction {
     await this.tx.query("SELECT pg_advisory_xact_lock($1, hashtext($2))", [LOCKS.show, showId]);
   }
 
-  async adjustStock(delta: StockDelta): Promise<void> {
-    const { rowCount } = await this.tx.query(
-      `UPDATE stock SET held = held + $3, sold = sold + $4, updated_at = now() WHERE show_id = $1 AND tier_id = $2`,
+  async adjustStock(delta: StockDelta): Promise<number> {
+    const { rows } = await this.tx.query<{ available: number }>(
+      `UPDATE stock SET held = held + $3, sold = sold + $4, updated_at = now() WHERE show_id = $1 AND tier_id = $2
+       RETURNING capacity - held - sold AS available`,
       [delta.showId, delta.tierId, delta.held, delta.sold],
     );
-    if (rowCount !== 1) throw new Error(`no stock for show ${delta.showId} tier ${delta.tierId}`);
+    const [row] = rows;
+    if (!row) throw new Error(`no stock for show ${delta.showId} tier ${delta.tierId}`);
+    return row.available;
   }
 
   async setHoldStatus(orderIds: string[], status: HoldStatus, now: Date, releaseReason?: string): Promise<void> {

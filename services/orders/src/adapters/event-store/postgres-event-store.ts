@@ -15,6 +15,7 @@ import {
   type OrderEventLog,
   type OrderStore,
   type StoredEvent,
+  type TierRef,
 } from "../../app/ports.js";
 import { salesFactOf } from "../../domain/sales-facts.js";
 import { decodeOrderEvent, encodeOrderEvent, eventTypeOf } from "../order-event-codec.js";
@@ -174,6 +175,17 @@ export class PostgresOrderStore implements OrderStore, OrderEventLog {
     return rows.map((r) => r.order_id);
   }
 
+  async recordTierAvailability(tier: TierRef, soldOut: boolean, sequence: number): Promise<void> {
+    await this.pool.query({
+      name: "orders_tier_availability",
+      text: `INSERT INTO tier_availability (show_id, tier_id, sold_out, stream_sequence) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (show_id, tier_id) DO UPDATE
+               SET sold_out = EXCLUDED.sold_out, stream_sequence = EXCLUDED.stream_sequence, updated_at = now()
+             WHERE tier_availability.stream_sequence < EXCLUDED.stream_sequence`,
+      values: [tier.showId, tier.tierId, soldOut, sequence],
+    });
+  }
+
   /** All events after a position, in commit-safe order (see the migration's note on transaction_id). */
   async readAll(afterPosition: number, limit: number): Promise<LoggedEvent[]> {
     const { rows } = await this.pool.query<EventRow & { stream_id: string }>(
@@ -219,8 +231,12 @@ export class PostgresOrderStore implements OrderStore, OrderEventLog {
       }),
     );
     const statement = new WriteStatement();
-    const when =
-      options.inbox && options.causedBy ? recordInInbox(statement, options.inbox, options.causedBy.eventId) : undefined;
+    const when = conditions(
+      options.inbox && options.causedBy ? recordInInbox(statement, options.inbox, options.causedBy.eventId) : undefined,
+      options.unlessSoldOut &&
+        `NOT EXISTS (SELECT 1 FROM tier_availability WHERE show_id = ${statement.param(options.unlessSoldOut.showId, "uuid")}
+                        AND tier_id = ${statement.param(options.unlessSoldOut.tierId, "uuid")} AND sold_out)`,
+    );
     const encoded = events.map(encodeOrderEvent);
     const column = <T>(type: string, value: (i: number) => T) => ({ type, values: events.map((_, i) => value(i)) });
     statement.insertRows(
@@ -311,6 +327,12 @@ export class PostgresOrderStore implements OrderStore, OrderEventLog {
 
 /** What the append answers: whether it wrote its events (false: the inbox had the causing event already). */
 const WRITTEN = "SELECT EXISTS (SELECT 1 FROM appended) AS written";
+
+/** The conditions every write of an append carries (all of them must hold), if any. */
+function conditions(...parts: (string | undefined)[]): string | undefined {
+  const present = parts.filter((part): part is string => Boolean(part));
+  return present.length > 0 ? present.join(" AND ") : undefined;
+}
 
 const where = (when: string | undefined) => (when ? `WHERE ${when}` : "");
 const and = (when: string | undefined) => (when ? ` AND ${when}` : "");
