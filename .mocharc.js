@@ -3,8 +3,11 @@
 //   unit  *.unit.spec.ts next to the code it tests  ->  <package>/dist/src/**/*.unit.spec.js
 //   int   *.int.spec.ts in a package's test/        ->  <package>/dist/test/**/*.int.spec.js
 //   e2e   *.e2e.spec.ts in test/e2e/ (whole system)  ->  test/e2e/dist/**/*.e2e.spec.js
-// `npm run test:mocha` runs the three kinds in that order in one mocha run, so there is one summary line;
+// `npm run test:mocha` runs the three kinds in one mocha run, so there is one summary line;
 // `npm run test:unit` (test:int, test:e2e) runs one kind: TEST_KIND=unit|int|e2e, comma-separated.
+// Files run in parallel, TEST_JOBS at a time (default 2; 1 runs them one after another, in order):
+// most of a file's time is spent waiting for the processes it starts, so two files side by side
+// keep two cores busy. Every file starts its own servers, databases and streams, so they never share state.
 // A kind whose glob matches no file fails the run: a build that emitted nothing, or a moved
 // folder, must not pass as "0 tests". Spec files named on the command line run alone:
 //   TEST_KIND=e2e npx mocha test/e2e/dist/orders-api.e2e.spec.js
@@ -30,6 +33,10 @@ const kinds = (process.env.TEST_KIND || Object.keys(KINDS).join(",")).split(",")
 const unknown = kinds.filter((kind) => !(kind in KINDS));
 if (unknown.length > 0) fail(`TEST_KIND: unknown kind(s) ${unknown.join(", ")}; use ${Object.keys(KINDS).join(", ")}`);
 
+const jobs = Number(process.env.TEST_JOBS || 2);
+if (!Number.isInteger(jobs) || jobs < 1)
+  fail(`TEST_JOBS: ${process.env.TEST_JOBS} is not a whole number of parallel files >= 1`);
+
 // Mocha adds the files named on its command line to `spec`; naming some means "only these".
 const named = process.argv.slice(2).some((arg) => !arg.startsWith("-") && /\.spec\.[cm]?js$/.test(arg));
 for (const kind of named ? [] : kinds) {
@@ -39,9 +46,12 @@ for (const kind of named ? [] : kinds) {
 }
 
 export default {
-  spec: named ? [] : kinds.flatMap((kind) => KINDS[kind].map((glob) => path.join(root, glob))),
-  // Loaded ahead of the spec files (test/mocha-setup.js).
-  file: [path.join(root, "test", "mocha-setup.js")],
+  // In parallel, the long whole-system files go first and the many short ones fill in after them.
+  spec: named
+    ? []
+    : (jobs > 1 ? [...kinds].reverse() : kinds).flatMap((kind) => KINDS[kind].map((glob) => path.join(root, glob))),
+  parallel: jobs > 1,
+  ...(jobs > 1 ? { jobs } : {}),
   reporter: "spec",
   "forbid-only": true,
   "forbid-pending": true,

@@ -5,8 +5,9 @@
 #                                changed), the tools (scripts/tools.sh), the build (npm run build),
 #                                the static checks (npm run check: types, eslint, prettier, buf lint,
 #                                buf breaking; see scripts/check.sh), PostgreSQL, then unit,
-#                                integration and e2e tests, in that order, in one mocha run
-#                                (= npm run test:mocha; see .mocharc.js): one summary at the end
+#                                integration and e2e tests in one mocha run, two files at a time
+#                                (= npm run test:mocha; TEST_JOBS=1 for one at a time; see
+#                                .mocharc.js): one summary at the end
 #   scripts/test.sh unit e2e     only those kinds (unit, int, e2e); the checks still run
 #   scripts/test.sh --skip-check unit
 #                                no static checks (MARQUEE_SKIP_CHECK=1 does the same): for a quick
@@ -28,7 +29,7 @@ for arg in "$@"; do
     unit | int | e2e) kinds+=("$arg") ;;
     --skip-check) skip_check=1 ;;
     -h | --help)
-      sed -n '2,18s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+      sed -n '2,19s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
       exit 0
       ;;
     *) die "unknown argument '$arg' (test kinds: unit, int, e2e; --skip-check)" ;;
@@ -60,8 +61,9 @@ if ! pg_isready -q -d "$ADMIN_URL" -t 2 2>/dev/null; then
 fi
 
 # Whole-system tests run six services with their connection pools at once (and fault tests start
-# extra copies): PostgreSQL's default of 100 connections is too few. Raising it needs a restart.
-PG_MIN_CONNECTIONS=300
+# extra copies), two test files at a time: PostgreSQL's default of 100 connections is too few.
+# Raising it needs a restart.
+PG_MIN_CONNECTIONS=500
 ensure_postgres_connections() {
   local have version cluster
   have="$(psql -X -At -d "$ADMIN_URL" -c 'SHOW max_connections' 2>/dev/null || echo 0)"

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { repoRoot } from "@marquee/platform/testing/binaries";
 
-// The repository's mocha configuration (.mocharc.js, test/mocha-setup.js) copied into an empty
+// The repository's mocha configuration (.mocharc.js) copied into an empty
 // folder and run there by mocha as a child process: a kind whose glob matches no file fails the
 // run with a message naming the kind; once a file of that kind exists, the run passes.
 
@@ -40,7 +40,6 @@ describe("test kinds (.mocharc.js)", function () {
     folder = await mkdtemp(path.join(tmpdir(), "marquee-kinds-"));
     await mkdir(path.join(folder, "test"));
     await copyFile(path.join(root, ".mocharc.js"), path.join(folder, ".mocharc.js"));
-    await copyFile(path.join(root, "test", "mocha-setup.js"), path.join(folder, "test", "mocha-setup.js"));
     await writeFile(path.join(folder, "package.json"), JSON.stringify({ type: "module" }));
     await symlink(path.join(root, "node_modules"), path.join(folder, "node_modules"));
   });
