@@ -175,6 +175,16 @@ async function inBothModes(
   return { orchestration: orchestrated, choreography: choreographed };
 }
 
+/** What orders has recorded of the tier from inventory's reports (undefined: nothing yet). */
+async function reportedSoldOut(system: System, show: PublishedShow): Promise<boolean | undefined> {
+  const [row] = await query<{ sold_out: boolean }>(
+    system.databaseUrl("orders"),
+    "SELECT sold_out FROM tier_availability WHERE show_id = $1 AND tier_id = $2",
+    [show.showId, show.tierId],
+  );
+  return row?.sold_out;
+}
+
 const HAPPY_HISTORY = ["OrderPlaced", "OrderSeatsHeld", "OrderPaid", "OrderConfirmed"];
 
 describe("the purchase saga: same outcomes in both modes (conformance, event by event)", function () {
@@ -474,15 +484,6 @@ describe("the purchase saga: same outcomes in both modes (conformance, event by 
     const soldOutAtTheDoor = (answer: Order | DomainError): boolean =>
       answer instanceof DomainError && answer.kind === "failed_precondition" && answer.reason === "OUT_OF_STOCK";
 
-    /** What orders has recorded of the tier from inventory's reports (undefined: nothing yet). */
-    const reportedSoldOut = async (system: System, show: PublishedShow): Promise<boolean | undefined> => {
-      const [row] = await query<{ sold_out: boolean }>(
-        system.databaseUrl("orders"),
-        "SELECT sold_out FROM tier_availability WHERE show_id = $1 AND tier_id = $2",
-        [show.showId, show.tierId],
-      );
-      return row?.sold_out;
-    };
     const ordersRecorded = async (system: System): Promise<number> =>
       Number((await query<{ n: string }>(system.databaseUrl("orders"), "SELECT count(*) AS n FROM order_index"))[0]?.n);
 
@@ -561,12 +562,20 @@ describe("the purchase saga: same outcomes in both modes (conformance, event by 
       for (const { system } of Object.values(runs)) await system.services.get("orders")?.restart();
     });
 
-    it("turns buyers away with RESOURCE_EXHAUSTED and a retry delay at the limit, loses no admitted order, and admits again once they end", async () => {
+    it("turns buyers away with RESOURCE_EXHAUSTED and a retry delay at the limit (a sold-out tier's with OUT_OF_STOCK), loses no admitted order, and admits again once they end", async () => {
       await Promise.all(
         MODES.map(async (mode) => {
           const { market, system } = runs[mode];
           const show = await market.publishShow(20, 1_000);
           const buyers = await Promise.all(Array.from({ length: LIMIT + 2 }, () => market.buyer(10_000)));
+          // A tier sold out before the door fills: its buyers are told so even at the limit.
+          const gone = await market.publishShow(1, 1_000);
+          const lastSeat = await market.buyer(1_000);
+          const sold = await market.settled(lastSeat, (await market.buy(lastSeat, gone, 1)).orderId);
+          assert.equal(sold.status, OrderStatus.ORDER_STATUS_CONFIRMED, `${mode}: ${sold.rejectionReason}`);
+          await waitFor(async () => (await reportedSoldOut(system, gone)) === true, {
+            message: `${mode}: orders to hear that the tier sold out`,
+          });
           // With the wallet down no purchase can end: the admitted ones stay in flight.
           const wallet = system.service("wallet");
           await wallet.stop();
@@ -585,6 +594,12 @@ describe("the purchase saga: same outcomes in both modes (conformance, event by 
                 `${mode}: ${refused.message}`,
               );
             }
+            const soldOut = await market.buy(buyers[LIMIT]!, gone, 1).then(
+              () => assert.fail(`${mode}: expected FAILED_PRECONDITION OUT_OF_STOCK`),
+              (error: unknown) => error,
+            );
+            assert.ok(soldOut instanceof DomainError, String(soldOut));
+            assert.deepEqual([soldOut.kind, soldOut.reason], ["failed_precondition", "OUT_OF_STOCK"], mode);
           } finally {
             await wallet.restart();
           }

@@ -15,13 +15,18 @@ export interface PlaceOrderInput {
 /**
  * Records OrderPlaced; the saga (either mode) takes it from there. Same key, same order: the
  * append fails on the buyer's (buyer, key) pair, and the first order is returned instead. A tier
- * inventory reported sold out is answered at once (FAILED_PRECONDITION, SOLD_OUT): nothing is
- * recorded and no saga starts.
+ * inventory reported sold out is answered at once (FAILED_PRECONDITION, OUT_OF_STOCK), even when
+ * the door is full: nothing is recorded and no saga starts.
  */
 export async function placeOrder(deps: OrdersDeps, caller: Caller, input: PlaceOrderInput): Promise<OrderState> {
   const orderId = deps.ids.newId();
   const full = deps.admission.admit(orderId);
-  if (full) throw overloaded("too many purchases in progress; try again shortly", full.retryAfterMs);
+  if (full) {
+    // In a rush the door fills with the tier's last sagas: a buyer of a tier already sold out is
+    // told so, not sent back to retry what can only fail.
+    if (await deps.store.isReportedSoldOut(input)) return answerSoldOut(deps, caller, input);
+    throw overloaded("too many purchases in progress; try again shortly", full.retryAfterMs);
+  }
   const now = deps.clock.now();
   const events = decidePlaceOrder({ ...input, orderId, buyerId: caller.id, buyerKind: caller.kind }, now);
   const saga = deps.purchaseSaga.sagaFor("placed");
@@ -39,15 +44,19 @@ export async function placeOrder(deps: OrdersDeps, caller: Caller, input: PlaceO
   }
   if (!written) {
     deps.admission.release(orderId);
-    // The same key placed before the tier sold out is that order, not a refusal.
-    const earlier = await deps.store.findByIdempotencyKey(caller.id, input.idempotencyKey);
-    if (earlier) return loadExisting(deps, earlier);
-    throw soldOut(input);
+    return answerSoldOut(deps, caller, input);
   }
   const placed = fold(events.map((event) => ({ event, recordedAt: now })));
   if (!placed) throw new Error(`order ${orderId} has no state after OrderPlaced`);
   deps.purchaseSaga.started(saga, placed);
   return placed;
+}
+
+/** Sold out, unless this key placed an order before the tier sold out: then that order. */
+async function answerSoldOut(deps: OrdersDeps, caller: Caller, input: PlaceOrderInput): Promise<OrderState> {
+  const earlier = await deps.store.findByIdempotencyKey(caller.id, input.idempotencyKey);
+  if (earlier) return loadExisting(deps, earlier);
+  throw soldOut(input);
 }
 
 async function loadExisting(deps: OrdersDeps, orderId: string): Promise<OrderState> {

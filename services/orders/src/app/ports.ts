@@ -112,6 +112,8 @@ export interface OrderStore {
    * the one recorded changes nothing).
    */
   recordTierAvailability(tier: TierRef, soldOut: boolean, sequence: number): Promise<void>;
+  /** Whether inventory's last report of the tier said sold out. */
+  isReportedSoldOut(tier: TierRef): Promise<boolean>;
 }
 
 /** Every order's events in commit order, as stored (ReadEvents: projection rebuilds). */

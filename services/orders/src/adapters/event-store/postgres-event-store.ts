@@ -40,6 +40,9 @@ const PREFIXED_EVENT_COLUMNS = EVENT_COLUMNS.split(", ")
   .join(", ");
 /** How many orders an instance remembers as it last wrote them (lastWritten). */
 const REMEMBERED_ORDERS = 10_000;
+/** How long isReportedSoldOut answers from its last read of a tier. */
+const SOLD_OUT_RECHECK_MS = 250;
+const REMEMBERED_TIERS = 1_000;
 
 export interface OrderStoreSettings {
   namespace: string;
@@ -51,6 +54,8 @@ export interface OrderStoreSettings {
 export class PostgresOrderStore implements OrderStore, OrderEventLog {
   /** Orders as this process last appended to them, most recent last (bounded). */
   private readonly written = new Map<string, OrderState>();
+  /** isReportedSoldOut's last read per tier, most recent last (bounded). */
+  private readonly soldOutChecks = new Map<string, { at: number; answer: Promise<boolean> }>();
 
   constructor(
     private readonly pool: Pool,
@@ -184,6 +189,32 @@ export class PostgresOrderStore implements OrderStore, OrderEventLog {
              WHERE tier_availability.stream_sequence < EXCLUDED.stream_sequence`,
       values: [tier.showId, tier.tierId, soldOut, sequence],
     });
+  }
+
+  /**
+   * Asked on the shed path, where a rush sends thousands of calls a second: one read per tier per
+   * SOLD_OUT_RECHECK_MS at most, shared by every caller meanwhile, so shedding stays cheap.
+   */
+  isReportedSoldOut(tier: TierRef): Promise<boolean> {
+    const key = `${tier.showId}/${tier.tierId}`;
+    const now = Date.now();
+    const known = this.soldOutChecks.get(key);
+    if (known && now - known.at < SOLD_OUT_RECHECK_MS) return known.answer;
+    const answer = this.pool
+      .query<{ sold_out: boolean }>({
+        name: "orders_tier_sold_out",
+        text: "SELECT sold_out FROM tier_availability WHERE show_id = $1 AND tier_id = $2",
+        values: [tier.showId, tier.tierId],
+      })
+      .then(({ rows }) => rows[0]?.sold_out ?? false);
+    this.soldOutChecks.delete(key);
+    this.soldOutChecks.set(key, { at: now, answer });
+    answer.catch(() => this.soldOutChecks.delete(key));
+    if (this.soldOutChecks.size > REMEMBERED_TIERS) {
+      const oldest = this.soldOutChecks.keys().next();
+      if (!oldest.done) this.soldOutChecks.delete(oldest.value);
+    }
+    return answer;
   }
 
   /** All events after a position, in commit-safe order (see the migration's note on transaction_id). */
