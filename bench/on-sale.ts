@@ -36,7 +36,7 @@ import {
   type System,
 } from "@marquee/system-testing";
 import { describeMachine, fixed } from "./lib/measure.js";
-import { openLoopOf, percentile, TerminalObserver, type Sample } from "./lib/purchase-load.js";
+import { openLoopOf, outcomeOf, percentile, TerminalObserver, type Sample } from "./lib/purchase-load.js";
 
 const SERVICES = ["accounts", "catalog", "inventory", "wallet", "orders"];
 const PRICE_MINOR = 100;
@@ -113,17 +113,7 @@ function arrival(
     for (;;) {
       try {
         const { orderId } = await market.buy(buyer, show, 1, key);
-        const placedAt = performance.now();
-        const terminal = await observer.wait(orderId, TERMINAL_TIMEOUT_MS);
-        if (!terminal) return { sentAt, placedAt, endAt: undefined, outcome: "timeout", lagMs };
-        return {
-          sentAt,
-          placedAt,
-          endAt: terminal.at,
-          outcome: terminal.outcome,
-          ...(terminal.reason ? { detail: terminal.reason } : {}),
-          lagMs,
-        };
+        return await outcomeOf(observer, orderId, { sentAt, lagMs }, TERMINAL_TIMEOUT_MS);
       } catch (error) {
         const now = performance.now();
         if (!(error instanceof DomainError)) {

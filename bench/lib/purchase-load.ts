@@ -120,8 +120,18 @@ async function purchase(ctx: LoadContext, buyer: Person, sentAt: number, lagMs =
     const now = performance.now();
     return { sentAt, placedAt: now, endAt: undefined, outcome: "error", detail: String(error), lagMs };
   }
+  return outcomeOf(ctx.observer, orderId, { sentAt, lagMs }, ctx.terminalTimeoutMs);
+}
+
+/** The sample of an order PlaceOrder just answered: its terminal event, or a timeout after `timeoutMs`. */
+export async function outcomeOf(
+  observer: TerminalObserver,
+  orderId: string,
+  { sentAt, lagMs }: Pick<Sample, "sentAt" | "lagMs">,
+  timeoutMs: number,
+): Promise<Sample> {
   const placedAt = performance.now();
-  const terminal = await ctx.observer.wait(orderId, ctx.terminalTimeoutMs);
+  const terminal = await observer.wait(orderId, timeoutMs);
   if (!terminal) return { sentAt, placedAt, endAt: undefined, outcome: "timeout", lagMs };
   return {
     sentAt,

@@ -13,7 +13,8 @@ export interface InventoryStore {
   findReservation(orderId: string): Promise<Reservation | undefined>;
   /**
    * One atomic write: takes the hold's seats with the conditional UPDATE (never oversells),
-   * provided the tier still offers what the hold was priced on, and records the hold and `event`.
+   * provided the tier still offers what the hold was priced on, and records the hold and its
+   * events (`soldOut` only when the hold took the last seats).
    */
   holdSeats(hold: Hold, events: HoldEvents, now: Date): Promise<WriteOutcome>;
   /** One atomic write: the refused reservation and `event`. */
