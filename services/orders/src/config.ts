@@ -21,7 +21,8 @@ export const ordersConfig = z.object({
   SAGA_LEASE_MS: env.milliseconds(30_000),
   /**
    * Load shedding: purchases in flight in this process (placed, no outcome yet) at most; beyond,
-   * PlaceOrder answers RESOURCE_EXHAUSTED with ADMISSION_RETRY_AFTER_MS as its retry delay.
+   * PlaceOrder answers RESOURCE_EXHAUSTED with a retry delay between ADMISSION_RETRY_AFTER_MS
+   * and twice that, at random (turned-away buyers come back spread out, not in one wave).
    */
   ADMISSION_LIMIT: z.coerce.number().int().min(1).max(100_000).default(256),
   ADMISSION_RETRY_AFTER_MS: env.milliseconds(1_000),

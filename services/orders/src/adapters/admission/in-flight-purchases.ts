@@ -3,7 +3,7 @@ import type { PurchaseAdmission } from "../../app/ports.js";
 export interface AdmissionSettings {
   /** Purchases in flight in this process at most (placed here, no outcome yet). */
   limit: number;
-  /** What a turned-away buyer is told to wait. */
+  /** What a turned-away buyer is told to wait at least (at most twice that, at random). */
   retryAfterMs: number;
   /**
    * A purchase whose outcome this process never sees (another replica recorded it, in
@@ -12,8 +12,16 @@ export interface AdmissionSettings {
   forgetAfterMs: number;
 }
 
-/** PurchaseAdmission by counting this process's purchases in flight (insertion-ordered, so the oldest expire first). */
-export function inFlightPurchases(settings: AdmissionSettings, now: () => number = Date.now): PurchaseAdmission {
+/**
+ * PurchaseAdmission by counting this process's purchases in flight (insertion-ordered, so the
+ * oldest expire first). The retry delay is jittered: told the same delay, a rush's turned-away
+ * buyers would all come back at the same moment and be turned away together again.
+ */
+export function inFlightPurchases(
+  settings: AdmissionSettings,
+  now: () => number = Date.now,
+  random: () => number = Math.random,
+): PurchaseAdmission {
   const admittedAt = new Map<string, number>();
   const forgetStale = () => {
     const cutoff = now() - settings.forgetAfterMs;
@@ -25,7 +33,9 @@ export function inFlightPurchases(settings: AdmissionSettings, now: () => number
   return {
     admit(orderId) {
       if (admittedAt.size >= settings.limit) forgetStale();
-      if (admittedAt.size >= settings.limit) return { retryAfterMs: settings.retryAfterMs };
+      if (admittedAt.size >= settings.limit) {
+        return { retryAfterMs: Math.round(settings.retryAfterMs * (1 + random())) };
+      }
       admittedAt.set(orderId, now());
       return undefined;
     },
