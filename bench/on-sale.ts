@@ -19,8 +19,6 @@
  * Not a test: it prints figures and, last, one `summary: {...}` JSON line; with --gate it exits 1
  * when a goal (p99 answer ≤ 2 s, the invariants) is missed.
  */
-import { setTimeout as delay } from "node:timers/promises";
-import { randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
 import { createLogger, DomainError } from "@marquee/platform";
 import { connectNats, type NatsConnection } from "@marquee/platform/nats";
@@ -109,26 +107,14 @@ function arrival(
   retries: Record<string, number>,
 ) {
   return async (buyer: Person, sentAt: number, lagMs: number): Promise<Sample> => {
-    const key = randomUUID();
-    for (;;) {
-      try {
-        const { orderId } = await market.buy(buyer, show, 1, key);
-        return await outcomeOf(observer, orderId, { sentAt, lagMs }, TERMINAL_TIMEOUT_MS);
-      } catch (error) {
-        const now = performance.now();
-        if (!(error instanceof DomainError)) {
-          return { sentAt, placedAt: now, endAt: undefined, outcome: "error", detail: String(error), lagMs };
-        }
-        if (error.kind === "failed_precondition" && error.reason === "OUT_OF_STOCK") {
-          return { sentAt, placedAt: now, endAt: now, outcome: "rejected", detail: DOOR, lagMs };
-        }
-        if (error.kind !== "resource_exhausted" && error.kind !== "unavailable") {
-          return { sentAt, placedAt: now, endAt: undefined, outcome: "error", detail: error.message, lagMs };
-        }
-        retries[error.kind] = (retries[error.kind] ?? 0) + 1;
-        await delay(error.retryAfterMs ?? 200);
-      }
-    }
+    const answer = await market.buyUntilAnswered(buyer, show, 1, (kind) => (retries[kind] = (retries[kind] ?? 0) + 1));
+    if (!(answer instanceof DomainError))
+      return outcomeOf(observer, answer.orderId, { sentAt, lagMs }, TERMINAL_TIMEOUT_MS);
+    const now = performance.now();
+    const soldOut = answer.kind === "failed_precondition" && answer.reason === "OUT_OF_STOCK";
+    return soldOut
+      ? { sentAt, placedAt: now, endAt: now, outcome: "rejected", detail: DOOR, lagMs }
+      : { sentAt, placedAt: now, endAt: undefined, outcome: "error", detail: answer.message, lagMs };
   };
 }
 
@@ -141,6 +127,17 @@ async function signUpBuyers(market: Marketplace, count: number, fundsMinor: numb
   return buyers;
 }
 
+/** `read()` once `settled` says so (60 s at most; compensations land after the answers), else its last value. */
+async function once<T>(read: () => Promise<T>, settled: (value: T) => boolean, what: string): Promise<T> {
+  return waitFor(
+    async () => {
+      const value = await read();
+      return settled(value) ? { value } : undefined;
+    },
+    { timeoutMs: 60_000, message: what },
+  ).then(({ value }) => value, read);
+}
+
 /** What must hold after the rush, read from the services once compensations have landed. */
 async function checkInvariants(
   system: System,
@@ -151,21 +148,18 @@ async function checkInvariants(
   fundsMinor: number,
   confirmed: number,
 ): Promise<RushResult["invariants"]> {
-  const settled = (tier: { held: number; sold: number } | undefined) => tier?.held === 0 && tier.sold === confirmed;
-  const stock = await waitFor(async () => ((t) => (settled(t) ? t : undefined))(await market.availability(show)), {
-    timeoutMs: 60_000,
-    message: "the stock to settle",
-  }).catch(() => market.availability(show));
+  const stock = await once(
+    () => market.availability(show),
+    (tier) => tier?.held === 0 && tier.sold === confirmed,
+    "the stock to settle",
+  );
   const spent = confirmed * PRICE_MINOR;
   const paid = async () => {
     let total = 0;
     for (const buyer of buyers) total += fundsMinor - (await market.balance(buyer));
     return total;
   };
-  const charged = await waitFor(async () => ((t) => (t === spent ? t : undefined))(await paid()), {
-    timeoutMs: 60_000,
-    message: "refunds to land",
-  }).catch(paid);
+  const charged = await once(paid, (total) => total === spent, "refunds to land");
   const unbalanced = await query(
     system.databaseUrl("wallet"),
     "SELECT transaction_id FROM entries GROUP BY transaction_id, currency HAVING sum(amount) <> 0",

@@ -462,25 +462,6 @@ describe("the purchase saga: same outcomes in both modes (conformance, event by 
     const EACH = 20;
     const PRICE = 1_000;
 
-    /**
-     * PlaceOrder as a client does it in a rush: RESOURCE_EXHAUSTED (shed at the door) and
-     * UNAVAILABLE (here: orders' connections all busy for longer than its pool waits) are retried
-     * with the same key, after the delay the answer names; the key makes a retry of a call that
-     * did commit return that order.
-     */
-    async function attempt(market: Marketplace, buyer: Person, show: PublishedShow): Promise<Order | DomainError> {
-      const key = randomUUID();
-      for (;;) {
-        try {
-          return await market.buy(buyer, show, 1, key);
-        } catch (error) {
-          if (!(error instanceof DomainError)) throw error;
-          if (error.kind !== "resource_exhausted" && error.kind !== "unavailable") return error;
-          await new Promise((resolve) => setTimeout(resolve, error.retryAfterMs ?? 500));
-        }
-      }
-    }
-
     const soldOutAtTheDoor = (answer: Order | DomainError): boolean =>
       answer instanceof DomainError && answer.kind === "failed_precondition" && answer.reason === "OUT_OF_STOCK";
 
@@ -509,7 +490,7 @@ describe("the purchase saga: same outcomes in both modes (conformance, event by 
           }
           const rush = buyers.flatMap((buyer) => Array.from({ length: EACH }, () => buyer));
           const answers = await Promise.all(
-            rush.map(async (buyer) => ({ buyer, answer: await attempt(market, buyer, show) })),
+            rush.map(async (buyer) => ({ buyer, answer: await market.buyUntilAnswered(buyer, show, 1) })),
           );
           const refused = answers.filter(({ answer }) => answer instanceof DomainError);
           for (const { answer } of refused) assert.ok(soldOutAtTheDoor(answer), `${mode}: ${String(answer)}`);
@@ -528,7 +509,7 @@ describe("the purchase saga: same outcomes in both modes (conformance, event by 
           // A buyer who took no part in the rush (a rush buyer may have spent their whole balance).
           const late = await market.buyer(PRICE);
           const recorded = await ordersRecorded(system);
-          assert.ok(soldOutAtTheDoor(await attempt(market, late, show)), `${mode}: sold out at the door`);
+          assert.ok(soldOutAtTheDoor(await market.buyUntilAnswered(late, show, 1)), `${mode}: sold out at the door`);
           assert.equal(await ordersRecorded(system), recorded, `${mode}: no order recorded for it`);
 
           // A cancelled order's seat puts the tier back on sale, and the next buyer gets it.
@@ -540,7 +521,7 @@ describe("the purchase saga: same outcomes in both modes (conformance, event by 
           await waitFor(async () => (await reportedSoldOut(system, show)) === false, {
             message: `${mode}: orders to hear that the tier is back on sale`,
           });
-          const again = await attempt(market, late, show);
+          const again = await market.buyUntilAnswered(late, show, 1);
           assert.ok(!(again instanceof DomainError), `${mode}: ${String(again)}`);
           const bought = await market.settled(late, again.orderId, 60_000);
           assert.equal(bought.status, OrderStatus.ORDER_STATUS_CONFIRMED, `${mode}: ${bought.rejectionReason}`);

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { bearer, createClient } from "@marquee/platform";
+import { setTimeout as delay } from "node:timers/promises";
+import { bearer, createClient, DomainError, type ErrorKind } from "@marquee/platform";
 import { waitFor } from "@marquee/platform/testing/wait";
 import { AccountsServiceClient, Role } from "@marquee/proto/marquee/accounts/v1/accounts_service";
 import { CatalogServiceClient, type TicketTier } from "@marquee/proto/marquee/catalog/v1/catalog_service";
@@ -171,6 +172,20 @@ export function marketplace(system: Pick<System, "address">) {
     });
   }
 
+  const buy = async (
+    person: Actor,
+    show: PublishedShow,
+    quantity: number,
+    idempotencyKey: string = randomUUID(),
+  ): Promise<Order> => {
+    const { order } = await orders.placeOrder(
+      { showId: show.showId, tierId: show.tierId, quantity, idempotencyKey, attendeeNames: [] },
+      { metadata: bearer(person.token) },
+    );
+    if (!order) throw new Error("PlaceOrder returned no order");
+    return order;
+  };
+
   return {
     accounts,
     catalog,
@@ -235,18 +250,32 @@ export function marketplace(system: Pick<System, "address">) {
       return balance?.amountMinor ?? 0;
     },
 
-    async buy(
+    buy,
+
+    /**
+     * PlaceOrder as a client does it under load: RESOURCE_EXHAUSTED (shed at the door) and
+     * UNAVAILABLE (e.g. orders' connections all busy) are retried with the same key after the
+     * delay the answer names (200 ms when it names none), so a retry of a call that did commit
+     * returns that order. Resolves with the definite answer: the order, or the error that refused
+     * it. `onRetry` hears each answer that sent it back.
+     */
+    async buyUntilAnswered(
       person: Actor,
       show: PublishedShow,
       quantity: number,
-      idempotencyKey: string = randomUUID(),
-    ): Promise<Order> {
-      const { order } = await orders.placeOrder(
-        { showId: show.showId, tierId: show.tierId, quantity, idempotencyKey, attendeeNames: [] },
-        { metadata: bearer(person.token) },
-      );
-      if (!order) throw new Error("PlaceOrder returned no order");
-      return order;
+      onRetry: (kind: ErrorKind) => void = () => undefined,
+    ): Promise<Order | DomainError> {
+      const key = randomUUID();
+      for (;;) {
+        try {
+          return await buy(person, show, quantity, key);
+        } catch (error) {
+          if (!(error instanceof DomainError)) throw error;
+          if (error.kind !== "resource_exhausted" && error.kind !== "unavailable") return error;
+          onRetry(error.kind);
+          await delay(error.retryAfterMs ?? 200);
+        }
+      }
     },
 
     async order(person: Actor, orderId: string): Promise<Order> {

@@ -26,17 +26,17 @@ export interface InventoryStore {
   moveHold(change: HoldMove, event: OutgoingEvent, backOnSale?: OutgoingEvent): Promise<WriteOutcome>;
 }
 
-/**
- * done: written. moved: nothing written, the state it was decided on changed (stock, offer, the
- * hold's status, or the causing event was already processed): read and decide again. exists: the
- * order's reservation was recorded meanwhile.
- */
 /** What holdSeats records: `reserved` always, `soldOut` too when the hold took the tier's last seats. */
 export interface HoldEvents {
   reserved: OutgoingEvent;
   soldOut: OutgoingEvent;
 }
 
+/**
+ * done: written. moved: nothing written, the state it was decided on changed (stock, offer, the
+ * hold's status, or the causing event was already processed): read and decide again. exists: the
+ * order's reservation was recorded meanwhile.
+ */
 export type WriteOutcome = "done" | "moved" | "exists";
 
 export type ReservationContext =

@@ -43,6 +43,13 @@ export interface TierRef {
   tierId: string;
 }
 
+/** Inventory's report of a tier: sold out, or on sale. */
+export interface TierAvailabilityReport extends TierRef {
+  soldOut: boolean;
+  /** The report's position among inventory's reports (its stream sequence). */
+  sequence: number;
+}
+
 export type SagaKind = "purchase" | "cancel";
 
 export interface SagaSchedule {
@@ -107,11 +114,8 @@ export interface OrderStore {
   ): Promise<{ orderIds: string[]; nextCursor: string | undefined }>;
   /** Confirmed orders whose show started before `before`. */
   confirmedOrdersOfShowsBefore(before: Date, limit: number): Promise<string[]>;
-  /**
-   * What inventory last reported of a tier; `sequence` orders the reports (a report older than
-   * the one recorded changes nothing).
-   */
-  recordTierAvailability(tier: TierRef, soldOut: boolean, sequence: number): Promise<void>;
+  /** What inventory last reported of a tier (a report older than the one recorded changes nothing). */
+  recordTierAvailability(report: TierAvailabilityReport): Promise<void>;
   /** Whether inventory's last report of the tier said sold out. */
   isReportedSoldOut(tier: TierRef): Promise<boolean>;
 }

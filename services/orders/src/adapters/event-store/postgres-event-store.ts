@@ -15,6 +15,7 @@ import {
   type OrderEventLog,
   type OrderStore,
   type StoredEvent,
+  type TierAvailabilityReport,
   type TierRef,
 } from "../../app/ports.js";
 import { salesFactOf } from "../../domain/sales-facts.js";
@@ -71,12 +72,7 @@ export class PostgresOrderStore implements OrderStore, OrderEventLog {
   }
 
   private remember(state: OrderState): void {
-    this.written.delete(state.orderId);
-    this.written.set(state.orderId, state);
-    if (this.written.size > REMEMBERED_ORDERS) {
-      const oldest = this.written.keys().next();
-      if (!oldest.done) this.written.delete(oldest.value);
-    }
+    putNewest(this.written, state.orderId, state, REMEMBERED_ORDERS);
   }
 
   /** The latest snapshot and the events after it, in one round trip (a prepared statement). */
@@ -180,14 +176,14 @@ export class PostgresOrderStore implements OrderStore, OrderEventLog {
     return rows.map((r) => r.order_id);
   }
 
-  async recordTierAvailability(tier: TierRef, soldOut: boolean, sequence: number): Promise<void> {
+  async recordTierAvailability({ showId, tierId, soldOut, sequence }: TierAvailabilityReport): Promise<void> {
     await this.pool.query({
       name: "orders_tier_availability",
       text: `INSERT INTO tier_availability (show_id, tier_id, sold_out, stream_sequence) VALUES ($1, $2, $3, $4)
              ON CONFLICT (show_id, tier_id) DO UPDATE
                SET sold_out = EXCLUDED.sold_out, stream_sequence = EXCLUDED.stream_sequence, updated_at = now()
              WHERE tier_availability.stream_sequence < EXCLUDED.stream_sequence`,
-      values: [tier.showId, tier.tierId, soldOut, sequence],
+      values: [showId, tierId, soldOut, sequence],
     });
   }
 
@@ -207,13 +203,8 @@ export class PostgresOrderStore implements OrderStore, OrderEventLog {
         values: [tier.showId, tier.tierId],
       })
       .then(({ rows }) => rows[0]?.sold_out ?? false);
-    this.soldOutChecks.delete(key);
-    this.soldOutChecks.set(key, { at: now, answer });
+    putNewest(this.soldOutChecks, key, { at: now, answer }, REMEMBERED_TIERS);
     answer.catch(() => this.soldOutChecks.delete(key));
-    if (this.soldOutChecks.size > REMEMBERED_TIERS) {
-      const oldest = this.soldOutChecks.keys().next();
-      if (!oldest.done) this.soldOutChecks.delete(oldest.value);
-    }
     return answer;
   }
 
@@ -358,6 +349,16 @@ export class PostgresOrderStore implements OrderStore, OrderEventLog {
 
 /** What the append answers: whether it wrote its events (false: the inbox had the causing event already). */
 const WRITTEN = "SELECT EXISTS (SELECT 1 FROM appended) AS written";
+
+/** Sets `key` as the map's newest entry, dropping the oldest past `max` entries. */
+function putNewest<K, V>(map: Map<K, V>, key: K, value: V, max: number): void {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > max) {
+    const oldest = map.keys().next();
+    if (!oldest.done) map.delete(oldest.value);
+  }
+}
 
 /** The conditions every write of an append carries (all of them must hold), if any. */
 function conditions(...parts: (string | undefined)[]): string | undefined {

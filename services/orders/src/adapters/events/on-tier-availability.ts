@@ -1,7 +1,7 @@
 import type { IncomingEvent, Subscription } from "@marquee/platform";
 import { InventoryEvents as I } from "@marquee/proto/events";
-import type { OrdersDeps } from "../../app/ports.js";
-import { recordTierAvailability, type TierAvailabilityReport } from "../../app/record-tier-availability.js";
+import type { OrdersDeps, TierAvailabilityReport } from "../../app/ports.js";
+import { recordTierAvailability } from "../../app/record-tier-availability.js";
 
 export const TIER_AVAILABILITY_DURABLE = "orders-on-tier-availability";
 
