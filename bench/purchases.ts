@@ -8,12 +8,15 @@
  *
  *   npm run bench:purchases -w @marquee/bench [-- --modes orchestration --concurrency 32 --duration 10]
  *
- * Per mode: accounts, catalog, inventory, wallet and orders as real processes (test/e2e's
+ * Per mode: accounts, catalog, inventory, wallet, orders and query as real processes (test/e2e's
  * startSystem: their own nats-server, FerretDB and PostgreSQL databases; SAGA_MODE=<mode>,
  * LOG_LEVEL=warn), one published show, N buyers signed up (argon2: 8 at a time) and funded, all
  * before measuring. Terminal states are observed without polling: a core NATS subscription on
  * e2e.orders.order_confirmed / order_rejected (what the orders outbox relay publishes) records when
- * each order's terminal event arrives; latency = that time - the time PlaceOrder was sent.
+ * each order's terminal event arrives; latency = that time - the time PlaceOrder was sent. The query
+ * service's projections are fed by the same events: their lag is sampled during each measured window
+ * (lib/projection-lag.ts). Last, an open loop at 3× the best rate checks that PlaceOrder sheds load
+ * at the door and the admitted orders stay fast (lib/overload.ts).
  *
  * Not a test: it prints figures, PASS / BELOW GOAL lines and, last, one `summary: {...}` JSON line
  * with issue #11's figures and goals; it exits 0 either way unless --gate is given, when a missed
@@ -32,6 +35,8 @@ import { profilesIn, summarizeProfile } from "./lib/cpu-profile.js";
 import { APPEND, compareWrites, PLAIN, type WriteSummary } from "./lib/event-store-writes.js";
 import { startCountingProxy, type DatabaseCounts } from "./lib/pg-counting-proxy.js";
 import { describeMachine, fixed, printTable } from "./lib/measure.js";
+import { overloadSummary, type OverloadResult } from "./lib/overload.js";
+import { sampleProjectionLag, type ProjectionLag } from "./lib/projection-lag.js";
 import { printFloor, runFloor, type FloorResult } from "./lib/purchase-floor.js";
 import {
   closedLoop,
@@ -66,7 +71,10 @@ const GOAL_P99_SAMPLES = 2000;
 const GOAL_P99_VS_SINGLE_P50 = 3;
 const GOAL_HOT_TIER_RATIO = 0.9;
 const HOT_TIER_SPREAD = 8;
-const SERVICES = ["accounts", "catalog", "inventory", "wallet", "orders"];
+const GOAL_PROJECTION_LAG_MS = 1000;
+/** Admitted orders' p99 under overload ≤ this × the half-load p99. */
+const GOAL_OVERLOAD_P99_FACTOR = 2;
+const SERVICES = ["accounts", "catalog", "inventory", "wallet", "orders", "query"];
 const POSTGRES_SERVICES = ["accounts", "inventory", "wallet", "orders"];
 /** The catalog's maximum tier capacity (services/catalog/src/domain/show.ts). */
 const CAPACITY = 100_000;
@@ -97,6 +105,10 @@ interface Options {
   openSamples: number;
   singleDuration: number;
   hotTier: boolean;
+  overloadFactor: number;
+  overloadDuration: number;
+  /** --env NAME=value (repeatable): set in every service of the system, e.g. ADMISSION_TARGET_MS=200. */
+  serviceEnv: Record<string, string>;
   gate: boolean;
 }
 
@@ -122,6 +134,9 @@ function parseOptions(): Options {
       "open-samples": { type: "string", default: "0" },
       "single-duration": { type: "string", default: "5" },
       "skip-hot-tier": { type: "boolean", default: false },
+      "overload-factor": { type: "string", default: "3" },
+      "overload-duration": { type: "string", default: "10" },
+      env: { type: "string", multiple: true, default: [] },
       gate: { type: "boolean", default: false },
     },
   });
@@ -149,6 +164,15 @@ function parseOptions(): Options {
     openSamples: Number(values["open-samples"]),
     singleDuration: Number(values["single-duration"]),
     hotTier: !values["skip-hot-tier"],
+    overloadFactor: Number(values["overload-factor"]),
+    overloadDuration: Number(values["overload-duration"]),
+    serviceEnv: Object.fromEntries(
+      values.env.map((pair) => {
+        const at = pair.indexOf("=");
+        if (at <= 0) throw new Error(`--env takes NAME=value, not ${pair}`);
+        return [pair.slice(0, at), pair.slice(at + 1)];
+      }),
+    ),
     gate: values.gate,
   };
 }
@@ -164,6 +188,7 @@ interface ThroughputResult {
   problems: string;
   cpu: CpuReport | Error;
   waits: WaitSamples;
+  lag: ProjectionLag;
   /** Choreography: JetStream deliveries per order by consumer (warm-up included). */
   deliveries?: string;
 }
@@ -190,6 +215,7 @@ interface ModeResult {
   single: { confirmed: number; p50: number; p99: number } | undefined;
   /** One tier against the same load spread over HOT_TIER_SPREAD tiers, at the best concurrency. */
   hotTier: { concurrency: number; oneTier: number; spread: number; ratio: number } | undefined;
+  overload: OverloadResult | undefined;
 }
 
 /** Confirmed orders/s and place→confirmed latencies of a closed loop's measured window. */
@@ -280,7 +306,7 @@ function deliveriesPerOrder(before: Map<string, number>, after: Map<string, numb
 async function runMode(mode: Mode, options: Options, logger: Logger, admin: AdminConnection): Promise<ModeResult> {
   console.log("");
   console.log(`=== SAGA_MODE=${mode} ===`);
-  const env: NodeJS.ProcessEnv = { SAGA_MODE: mode, LOG_LEVEL: "warn" };
+  const env: NodeJS.ProcessEnv = { SAGA_MODE: mode, LOG_LEVEL: "warn", ...options.serviceEnv };
   if (options.sagaConcurrency) env.SAGA_CONCURRENCY = options.sagaConcurrency;
   const profileDir = options.cpuProf ? path.join(options.cpuProf, mode) : undefined;
   if (profileDir) {
@@ -354,7 +380,9 @@ async function runMode(mode: Mode, options: Options, logger: Logger, admin: Admi
       let stopCpu: Promise<() => Promise<CpuReport>> | undefined;
       let stopWaits: (() => Promise<WaitSamples>) | undefined;
       let cpu: Promise<CpuReport | Error> | undefined;
+      let lag: Promise<ProjectionLag> | undefined;
       let waits: Promise<WaitSamples> | undefined;
+      let stopLag: (() => Promise<ProjectionLag>) | undefined;
       const deliveriesBefore = await consumerDeliveries(jsm, EVENT_NAMESPACE);
       const { samples, window } = await closedLoop(ctx, concurrency, options.warmup * 1000, options.duration * 1000, {
         onMeasure: () => {
@@ -362,6 +390,7 @@ async function runMode(mode: Mode, options: Options, logger: Logger, admin: Admi
           stopCpu = startCpuCount(admin, databases);
           stopCpu.catch(() => undefined); // reported when the window ends
           stopWaits = sampleWaits(admin, databases);
+          stopLag = sampleProjectionLag(system.address("query"));
         },
         onMeasured: () => {
           if (profileDir) toggleProfilers();
@@ -369,6 +398,7 @@ async function runMode(mode: Mode, options: Options, logger: Logger, admin: Admi
             ?.then((stop) => stop())
             .catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
           waits = stopWaits?.();
+          lag = stopLag?.();
         },
       });
       const seconds = (window.end - window.start) / 1000;
@@ -376,7 +406,7 @@ async function runMode(mode: Mode, options: Options, logger: Logger, admin: Admi
       const confirmed = inWindow.filter((s) => s.outcome === "confirmed");
       const latencies = confirmed.map((s) => (s.endAt ?? 0) - s.sentAt);
       const placed = samples.filter((s) => s.sentAt >= window.start && s.sentAt < window.end && s.outcome !== "error");
-      if (!cpu || !waits) throw new Error("the measured window did not complete");
+      if (!cpu || !waits || !lag) throw new Error("the measured window did not complete");
       throughput.push({
         concurrency,
         confirmedPerSecond: confirmed.length / seconds,
@@ -394,6 +424,7 @@ async function runMode(mode: Mode, options: Options, logger: Logger, admin: Admi
         problems: problemsOf(samples),
         cpu: await cpu,
         waits: await waits,
+        lag: await lag,
       });
       const last = throughput.at(-1) as ThroughputResult;
       last.deliveries = deliveriesPerOrder(
@@ -407,6 +438,7 @@ async function runMode(mode: Mode, options: Options, logger: Logger, admin: Admi
           `PlaceOrder RPC p50 ${ms(last.placeP50)} ms, p99 ${ms(last.placeP99)} ms; not confirmed: ${last.problems}`,
       );
       if (last.deliveries) console.log(`  JetStream deliveries per order, by consumer: ${last.deliveries}`);
+      console.log(`  ${describeLag(last.lag)}`);
     }
 
     console.log("");
@@ -493,12 +525,43 @@ async function runMode(mode: Mode, options: Options, logger: Logger, admin: Admi
           `ratio ${fixed(hotTier.ratio, 3)}; not confirmed: ${one.problems} / ${spread.problems}`,
       );
     }
+    let overload: OverloadResult | undefined;
+    if (best > 0 && options.overloadDuration > 0) {
+      // Last, so the queue it leaves behind (outbox, projections) disturbs no other figure.
+      const rate = best * options.overloadFactor;
+      const stopCpu = await startCpuCount(admin, databases);
+      const samples = await openLoop(ctx, rate, options.overloadDuration * 1000);
+      const cpu = await stopCpu();
+      overload = overloadSummary(samples, rate, options.overloadDuration);
+      console.log("");
+      console.log(describeOverload(overload, best, open));
+      console.log(`CPU during the overload (last column: µs per PlaceOrder call sent, shed or admitted):`);
+      printCpu(cpu, overload.sent / cpu.seconds);
+    }
     if (observer.duplicates > 0) console.log(`note: ${observer.duplicates} terminal events arrived twice`);
-    return { mode, throughput, open, single, hotTier };
+    return { mode, throughput, open, single, hotTier, overload };
   } finally {
     await nc?.close().catch(() => undefined);
     await system.stop();
   }
+}
+
+function describeLag(lag: ProjectionLag): string {
+  const each = lag.byProjection.map((p) => `${p.name} ${ms(p.p99Ms)} / ${ms(p.maxMs)} ms (≤ ${p.pendingMax} pending)`);
+  return (
+    `projection lag (GetProjectionStatus every 250 ms, ${lag.samples} samples${lag.failures ? `, ${lag.failures} failed` : ""}): ` +
+    `worst projection p99 ${ms(lag.p99Ms)} ms; p99 / max per projection: ${each.join(", ")}`
+  );
+}
+
+function describeOverload(o: OverloadResult, best: number, open: OpenResult | undefined): string {
+  return (
+    `overload: open loop at ${fixed(o.rate)} orders/s (${fixed(o.rate / best, 1)}× the best ${fixed(best)}) for ${o.seconds} s: ` +
+    `${o.sent} sent, ${o.shed} shed at the door (RESOURCE_EXHAUSTED, ${o.shedWithRetry} with a retry delay; answered ` +
+    `in p99 ${ms(o.shedAnswerP99)} ms), ${o.admitted} admitted, ${o.confirmed} confirmed; admitted place→confirmed ` +
+    `p50 ${ms(o.p50)} ms, p99 ${ms(o.p99)} ms (${open ? `${fixed(o.p99 / open.p99, 2)}× the half-load p99 ${ms(open.p99)} ms` : "no half-load run"}); ` +
+    `lost (admitted, no terminal event in 30 s): ${o.lost}; other failures: ${o.errors}; not confirmed: ${o.problems}`
+  );
 }
 
 /** SIGUSR2 to every service: starts or stops its CPU profiler (lib/cpu-profiler-preload.ts). */
@@ -747,6 +810,13 @@ interface ModeSummary {
   samples: number | null;
   single_buyer_p50_ms: number | null;
   hot_tier_ratio: number | null;
+  /** The worst projection's lag p99 during the best closed loop. */
+  projection_lag_p99_ms: number | null;
+  /** At --overload-factor × the best rate: admitted orders' p99, its ratio to the half-load p99, calls shed, admitted orders lost. */
+  overload_p99_ms: number | null;
+  overload_p99_ratio: number | null;
+  overload_shed: number | null;
+  overload_lost: number | null;
   /** Everything else on the machine during the best closed loop, % of one core: how shared the machine was. */
   other_cpu_pct: number | null;
   /** true: met; false: missed, or not measured although it should have been; null: not measured on purpose. */
@@ -756,6 +826,8 @@ interface ModeSummary {
     pg_round_trips_per_order: Goal;
     p99_half_load: Goal;
     hot_tier_ratio: Goal;
+    projection_lag: Goal;
+    overload: Goal;
   };
 }
 
@@ -816,6 +888,9 @@ function summarize(
     const samples = result.open ? result.open.confirmed : null;
     const singleP50 = figure(result.single?.p50, 1);
     const hotTier = figure(result.hotTier?.ratio, 3);
+    const lag = figure(best.lag.p99Ms, 1);
+    const overload = result.overload;
+    const overloadRatio = figure(overload && result.open ? overload.p99 / result.open.p99 : undefined, 2);
     summary[result.mode] = {
       orders_per_s: ordersPerSecond,
       floor_orders_per_s: floorRate,
@@ -827,6 +902,11 @@ function summarize(
       samples,
       single_buyer_p50_ms: singleP50,
       hot_tier_ratio: hotTier,
+      projection_lag_p99_ms: lag,
+      overload_p99_ms: figure(overload?.p99, 1),
+      overload_p99_ratio: overloadRatio,
+      overload_shed: overload ? overload.shed : null,
+      overload_lost: overload ? overload.lost : null,
       other_cpu_pct: figure(cpu && (cpu.other / cpu.seconds) * 100, 0),
       goals: {
         ratio_to_floor: judge(!options.skipFloor, ratio, (r) => r >= GOAL_RATIO_TO_FLOOR),
@@ -843,6 +923,13 @@ function summarize(
             value <= GOAL_P99_VS_SINGLE_P50 * singleP50,
         ),
         hot_tier_ratio: judge(options.hotTier, hotTier, (r) => r >= GOAL_HOT_TIER_RATIO),
+        projection_lag: judge(best.lag.samples > 0, lag, (l) => l <= GOAL_PROJECTION_LAG_MS),
+        // Admitted orders keep p99 <= 2x the half-load p99, none is lost, and nothing fails but by shedding.
+        overload: judge(
+          options.overloadDuration > 0 && openRan,
+          overloadRatio,
+          (r) => r <= GOAL_OVERLOAD_P99_FACTOR && overload?.lost === 0 && overload.errors === 0,
+        ),
       },
     };
   }
@@ -872,7 +959,7 @@ async function main(): Promise<void> {
       `then an open loop at half the best rate for ${options.openDuration} s` +
       (options.openSamples > 0 ? ` or until ${options.openSamples} orders are sent, whichever is longer` : "") +
       `; ${options.buyers} buyers; 1 ticket per order. ` +
-      `Everything (5 services, nats-server, FerretDB, PostgreSQL, this load generator) shares this machine's cores.`,
+      `Everything (6 services with query, nats-server, FerretDB, PostgreSQL, this load generator) shares this machine's cores.`,
   );
   if (!options.skipFloor) {
     console.log(
@@ -987,6 +1074,16 @@ async function main(): Promise<void> {
         m.goals.p99_half_load,
       ],
       [`hot tier ratio ${show(m.hot_tier_ratio)} (goal >= ${GOAL_HOT_TIER_RATIO})`, m.goals.hot_tier_ratio],
+      [
+        `projection lag p99 ${show(m.projection_lag_p99_ms, " ms")} at the best rate (goal <= ${GOAL_PROJECTION_LAG_MS} ms)`,
+        m.goals.projection_lag,
+      ],
+      [
+        `overload at ${options.overloadFactor}x: admitted p99 ${show(m.overload_p99_ms, " ms")} = ${show(m.overload_p99_ratio, "x")} ` +
+          `the half-load p99, ${show(m.overload_shed)} shed, ${show(m.overload_lost)} admitted lost ` +
+          `(goal <= ${GOAL_OVERLOAD_P99_FACTOR}x, none lost, no other failure)`,
+        m.goals.overload,
+      ],
     ] as const) {
       console.log(`  ${verdict(pass)}: ${text}`);
     }

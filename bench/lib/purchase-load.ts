@@ -4,7 +4,7 @@
  * system does), and the terminal events observed on NATS as they are published, without polling.
  */
 import type { NatsConnection } from "@marquee/platform/nats";
-import { EventHeaders } from "@marquee/platform";
+import { DomainError, EventHeaders } from "@marquee/platform";
 import { OrderEvents } from "@marquee/proto/events";
 import type { Marketplace, Person, PublishedShow } from "@marquee/system-testing";
 
@@ -88,10 +88,13 @@ export interface Sample {
   placedAt: number;
   /** When the terminal event arrived; undefined if it did not (timeout) or PlaceOrder failed. */
   endAt: number | undefined;
-  outcome: Terminal["outcome"] | "timeout" | "error";
+  /** "shed": PlaceOrder answered RESOURCE_EXHAUSTED (turned away at the door, nothing started). */
+  outcome: Terminal["outcome"] | "timeout" | "error" | "shed";
   detail?: string;
   /** Open loop: how late the request was sent after its scheduled time. */
   lagMs: number;
+  /** A shed call: the retry delay PlaceOrder named. */
+  retryAfterMs?: number;
 }
 
 export interface LoadContext {
@@ -118,7 +121,13 @@ async function purchase(ctx: LoadContext, buyer: Person, sentAt: number, lagMs =
     orderId = (await ctx.market.buy(buyer, show, 1)).orderId;
   } catch (error) {
     const now = performance.now();
-    return { sentAt, placedAt: now, endAt: undefined, outcome: "error", detail: String(error), lagMs };
+    const failed: Sample = { sentAt, placedAt: now, endAt: undefined, outcome: "error", detail: String(error), lagMs };
+    if (!(error instanceof DomainError) || error.kind !== "resource_exhausted") return failed;
+    return {
+      ...failed,
+      outcome: "shed",
+      ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
+    };
   }
   return outcomeOf(ctx.observer, orderId, { sentAt, lagMs }, ctx.terminalTimeoutMs);
 }
@@ -151,7 +160,8 @@ export interface Window {
 /**
  * Closed loop: `concurrency` workers, each taking a free buyer (so no buyer has two orders in
  * flight), placing an order and waiting for its terminal event, until `warmupMs + durationMs`
- * have passed; then the orders in flight finish. `onMeasure` runs when the measured window starts
+ * have passed; then the orders in flight finish. A worker turned away at the door waits the delay it
+ * was told before its next order. `onMeasure` runs when the measured window starts
  * (after the warm-up) and `onMeasured` when it ends. Returns every sample and the window.
  */
 export function closedLoop(
@@ -188,11 +198,15 @@ export async function closedLoopOf<B>(
     while (performance.now() < window.end) {
       const buyer = free.shift();
       if (buyer === undefined) throw new Error(`${concurrency} workers but only ${buyers.length} buyers`);
+      let sample: Sample;
       try {
-        samples.push(await buy(buyer, performance.now(), 0));
+        sample = await buy(buyer, performance.now(), 0);
+        samples.push(sample);
       } finally {
         free.push(buyer);
       }
+      // A buyer turned away at the door comes back after the delay it was told, as a client does.
+      if (sample.retryAfterMs !== undefined) await new Promise((resolve) => setTimeout(resolve, sample.retryAfterMs));
     }
   };
   try {

@@ -14,3 +14,4 @@ export * from "./service.js";
 export * from "./service-definition.js";
 export * from "./compose.js";
 export * from "./page-token.js";
+export * from "./adaptive-limit.js";

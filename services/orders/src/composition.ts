@@ -61,6 +61,8 @@ export async function ordersParts({ config, runtime, pool, readPool }: OrdersWir
     salesReports,
     admission: inFlightPurchases({
       limit: config.ADMISSION_LIMIT,
+      targetMs: config.ADMISSION_TARGET_MS,
+      minLimit: config.ADMISSION_MIN_LIMIT,
       retryAfterMs: config.ADMISSION_RETRY_AFTER_MS,
       forgetAfterMs: 2 * config.SAGA_LEASE_MS,
     }),

@@ -37,7 +37,7 @@ export async function mutateOrder(
       }
       const now = deps.clock.now();
       const after = events.reduce((s, event) => evolve(s, event, now), state);
-      if (state.status === "pending" && after.status !== "pending") deps.admission.release(orderId);
+      if (state.status === "pending" && after.status !== "pending") deps.admission.settled(orderId);
       return after;
     } catch (error) {
       deps.store.forget(orderId);

@@ -191,12 +191,15 @@ export interface OrdersDeps {
 
 /**
  * Load shedding at the door: how many purchases this process has in flight (placed here, not yet
- * confirmed or rejected). Past the limit PlaceOrder turns buyers away at once (RESOURCE_EXHAUSTED
- * with a retry delay) instead of letting every purchase's latency grow.
+ * confirmed or rejected). Past the limit — which shrinks while purchases take longer than a target
+ * to settle — PlaceOrder turns buyers away at once (RESOURCE_EXHAUSTED with a retry delay) instead
+ * of letting every purchase's latency grow.
  */
 export interface PurchaseAdmission {
   /** Takes a place for `orderId`; undefined when there is room, else how long to wait before retrying. */
   admit(orderId: string): { retryAfterMs: number } | undefined;
-  /** The purchase reached an outcome (or was never placed): its place is free. */
+  /** The purchase reached an outcome: its place is free, and how long it took steers the limit. */
+  settled(orderId: string): void;
+  /** The purchase was never placed (refused, a retried key): its place is free. */
   release(orderId: string): void;
 }

@@ -1,8 +1,13 @@
+import { AdaptiveLimit } from "@marquee/platform";
+import { defineGauge } from "@marquee/platform/telemetry/metrics";
 import type { PurchaseAdmission } from "../../app/ports.js";
 
 export interface AdmissionSettings {
   /** Purchases in flight in this process at most (placed here, no outcome yet). */
   limit: number;
+  /** The limit shrinks while purchases take longer than this to settle (down to `minLimit`). */
+  targetMs: number;
+  minLimit: number;
   /** What a turned-away buyer is told to wait at least (at most twice that, at random). */
   retryAfterMs: number;
   /**
@@ -12,17 +17,40 @@ export interface AdmissionSettings {
   forgetAfterMs: number;
 }
 
+/** What the door admits now, read when metrics are scraped (the newest admission of the process). */
+let door: { limit: AdaptiveLimit; inFlight: () => number } | undefined;
+defineGauge({
+  name: "marquee_purchase_admission_limit",
+  help: "Purchases this orders process admits in flight now (adaptive: shrinks while they settle slower than the target).",
+  collect() {
+    if (door) this.set(door.limit.limit);
+  },
+});
+defineGauge({
+  name: "marquee_purchases_in_flight",
+  help: "Purchases placed in this orders process without an outcome yet.",
+  collect() {
+    if (door) this.set(door.inFlight());
+  },
+});
+
 /**
  * PurchaseAdmission by counting this process's purchases in flight (insertion-ordered, so the
- * oldest expire first). The retry delay is jittered: told the same delay, a rush's turned-away
+ * oldest expire first) against an adaptive limit (AdaptiveLimit: purchases that settle slower than
+ * the target shrink it). The retry delay is jittered: told the same delay, a rush's turned-away
  * buyers would all come back at the same moment and be turned away together again.
  */
 export function inFlightPurchases(
   settings: AdmissionSettings,
-  now: () => number = Date.now,
+  now: () => number = () => performance.now(),
   random: () => number = Math.random,
 ): PurchaseAdmission {
   const admittedAt = new Map<string, number>();
+  const limit = new AdaptiveLimit(
+    { max: settings.limit, min: Math.min(settings.minLimit, settings.limit), targetMs: settings.targetMs },
+    now,
+  );
+  door = { limit, inFlight: () => admittedAt.size };
   const forgetStale = () => {
     const cutoff = now() - settings.forgetAfterMs;
     for (const [orderId, at] of admittedAt) {
@@ -32,12 +60,18 @@ export function inFlightPurchases(
   };
   return {
     admit(orderId) {
-      if (admittedAt.size >= settings.limit) forgetStale();
-      if (admittedAt.size >= settings.limit) {
+      if (admittedAt.size >= limit.limit) forgetStale();
+      if (admittedAt.size >= limit.limit) {
         return { retryAfterMs: Math.round(settings.retryAfterMs * (1 + random())) };
       }
       admittedAt.set(orderId, now());
       return undefined;
+    },
+    settled(orderId) {
+      const at = admittedAt.get(orderId);
+      if (at === undefined) return;
+      admittedAt.delete(orderId);
+      limit.completed(now() - at, admittedAt.size);
     },
     release(orderId) {
       admittedAt.delete(orderId);
