@@ -8,7 +8,11 @@ export interface AdmissionSettings {
   /** The limit shrinks while purchases take longer than this to settle (down to `minLimit`). */
   targetMs: number;
   minLimit: number;
-  /** What a turned-away buyer is told to wait at least (at most twice that, at random). */
+  /**
+   * What a turned-away buyer is told to wait at most (then up to twice that, at random): less when
+   * the door turns over sooner, i.e. when the purchases in flight settle in less time at the rate
+   * they have been settling (never below MIN_RETRY_AFTER_MS).
+   */
   retryAfterMs: number;
   /**
    * A purchase whose outcome this process never sees (another replica recorded it, in
@@ -34,11 +38,16 @@ defineGauge({
   },
 });
 
+const MIN_RETRY_AFTER_MS = 100;
+/** Outcomes the settling rate is measured over. */
+const RATE_WINDOW = 64;
+
 /**
  * PurchaseAdmission by counting this process's purchases in flight (insertion-ordered, so the
  * oldest expire first) against an adaptive limit (AdaptiveLimit: purchases that settle slower than
- * the target shrink it). The retry delay is jittered: told the same delay, a rush's turned-away
- * buyers would all come back at the same moment and be turned away together again.
+ * the target shrink it). A turned-away buyer is told to come back when the door has likely turned
+ * over, jittered: told the same delay, a rush's turned-away buyers would all come back at the same
+ * moment and be turned away together again.
  */
 export function inFlightPurchases(
   settings: AdmissionSettings,
@@ -58,11 +67,21 @@ export function inFlightPurchases(
       admittedAt.delete(orderId);
     }
   };
+  const settledAt: number[] = [];
+  /** How long until the purchases in flight have settled, at the rate of the last outcomes. */
+  const turnoverMs = (): number => {
+    const first = settledAt[0];
+    const last = settledAt.at(-1);
+    if (first === undefined || last === undefined || last <= first) return Number.POSITIVE_INFINITY;
+    const perMs = (settledAt.length - 1) / (last - first);
+    return admittedAt.size / perMs + (now() - last);
+  };
   return {
     admit(orderId) {
       if (admittedAt.size >= limit.limit) forgetStale();
       if (admittedAt.size >= limit.limit) {
-        return { retryAfterMs: Math.round(settings.retryAfterMs * (1 + random())) };
+        const base = Math.max(MIN_RETRY_AFTER_MS, Math.min(settings.retryAfterMs, turnoverMs()));
+        return { retryAfterMs: Math.round(base * (1 + random())) };
       }
       admittedAt.set(orderId, now());
       return undefined;
@@ -71,7 +90,10 @@ export function inFlightPurchases(
       const at = admittedAt.get(orderId);
       if (at === undefined) return;
       admittedAt.delete(orderId);
-      limit.completed(now() - at, admittedAt.size);
+      const settledNow = now();
+      limit.completed(settledNow - at, admittedAt.size);
+      settledAt.push(settledNow);
+      if (settledAt.length > RATE_WINDOW) settledAt.shift();
     },
     release(orderId) {
       admittedAt.delete(orderId);

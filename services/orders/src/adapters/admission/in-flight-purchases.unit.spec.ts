@@ -60,6 +60,26 @@ describe("in-flight purchases (load shedding at PlaceOrder)", () => {
     assert.deepEqual(admission.admit("d"), { retryAfterMs: 1_500 });
   });
 
+  it("tells a turned-away buyer to come back when the purchases in flight will likely have settled, between 100 ms and retryAfterMs", () => {
+    let now = 0;
+    const admission = inFlightPurchases(
+      { ...settings, limit: 20, minLimit: 20 },
+      () => now,
+      () => 0,
+    );
+    for (let i = 0; i < 30; i++) admission.admit(`a${i}`);
+    // Ten outcomes over 90 ms: one per 10 ms; ten still in flight settle in ~100 ms more.
+    for (let i = 0; i < 10; i++) {
+      admission.settled(`a${i}`);
+      now += 10;
+    }
+    now -= 10;
+    for (let i = 20; i < 30; i++) admission.admit(`b${i}`);
+    assert.deepEqual(admission.admit("late"), { retryAfterMs: 200 }, "20 in flight at 10 ms each");
+    now += 10_000;
+    assert.deepEqual(admission.admit("later"), { retryAfterMs: 1_500 }, "no outcome for long: at most retryAfterMs");
+  });
+
   it("spreads the retry delay between retryAfterMs and twice that", () => {
     const draws = [0, 0.5, 0.999];
     const admission = inFlightPurchases(
