@@ -12,6 +12,7 @@ import {
   type JsMsg,
 } from "@nats-io/jetstream";
 import type { Logger } from "pino";
+import { AggregateLanes } from "./aggregate-lanes.js";
 import { runWithContext, type RequestContext } from "./context.js";
 import { asDomainError } from "./errors.js";
 import type { IncomingEvent } from "./events.js";
@@ -35,7 +36,12 @@ export interface ConsumerOptions {
   maxRetryDelayMs?: number;
   /** Where dead letters are published, e.g. deadLetterSubjectOf(namespace, durable). */
   deadLetterSubject?: string;
-  /** Messages fetched ahead of the handler (default 32). */
+  /**
+   * Events handled at once (default 16): one aggregate's always one after another, in delivery
+   * order, so the limit also counts those waiting behind their aggregate's earlier event.
+   */
+  concurrency?: number;
+  /** Messages fetched ahead of the handler (default 32; never fewer than `concurrency`). */
   prefetch?: number;
   /**
    * Lifetime of each pull request (default 10 s). Heartbeats come every half of it, and two
@@ -43,6 +49,8 @@ export interface ConsumerOptions {
    */
   pullExpiresMs?: number;
 }
+
+export const DEFAULT_CONSUMER_CONCURRENCY = 16;
 
 export interface RunningConsumer {
   stop(): Promise<void>;
@@ -53,9 +61,11 @@ export const deadLetterSubjectOf = (namespace: string, durable: string): string 
 
 /**
  * A durable pull consumer that hands each event to `handler`: ack on success, nak with
- * backoff on failure, dead letter + term once maxDeliver is reached. The client library
- * re-pulls after a reconnect; the outer loop here also recreates the consumer if the server
- * lost it, so consumption resumes after a NATS restart without help.
+ * backoff on failure, dead letter + term once maxDeliver is reached. Up to `concurrency` events
+ * are handled at once, those of one aggregate (Marquee-Aggregate-Id) strictly one after another
+ * in delivery order, so a failing or slow order holds up only its own later events. The client
+ * library re-pulls after a reconnect; the outer loop here also recreates the consumer if the
+ * server lost it, so consumption resumes after a NATS restart without help.
  *
  * Each delivery is handled in a CONSUMER span continuing the message's traceparent, inside a
  * request context (request id = event id) that the handler's logs, calls and events see;
@@ -78,6 +88,10 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
   let running = true;
   let messages: ConsumerMessages | undefined;
   const pause = new AbortController();
+  const concurrency = options.concurrency ?? DEFAULT_CONSUMER_CONCURRENCY;
+  const lanes = new AggregateLanes(concurrency, (error) =>
+    logger.error({ err: error }, "event handling failed, redelivered after the ack wait"),
+  );
 
   const loop = (async () => {
     let failures = 0;
@@ -85,13 +99,16 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
       try {
         const consumer = await js.consumers.get(options.stream, options.durable);
         messages = await consumer.consume({
-          max_messages: options.prefetch ?? 32,
+          max_messages: Math.max(options.prefetch ?? 32, concurrency),
           expires: options.pullExpiresMs ?? 10_000,
         });
         if (!running) messages.stop(); // stop() came while we were subscribing
         void restartWhenLost(messages, logger);
         failures = 0;
-        for await (const msg of messages) await handle(msg, js, options, logger);
+        for await (const msg of messages) {
+          take(msg, lanes, js, options, logger);
+          await lanes.room();
+        }
       } catch (error) {
         if (running && failures++ === 0) logger.warn({ err: error }, "consumer interrupted, resuming");
       }
@@ -108,6 +125,7 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
       pause.abort();
       messages?.stop();
       await loop;
+      await lanes.drained();
     },
   };
 }
@@ -150,16 +168,43 @@ async function ensureConsumer(options: ConsumerOptions): Promise<void> {
   }
 }
 
-async function handle(msg: JsMsg, js: JetStreamClient, options: ConsumerOptions, logger: Logger): Promise<void> {
+/**
+ * Queues a delivery in its aggregate's lane. Its ack wait is extended from now on, also while
+ * it waits behind its aggregate's earlier event, so that wait never causes a redelivery.
+ */
+function take(msg: JsMsg, lanes: AggregateLanes, js: JetStreamClient, options: ConsumerOptions, logger: Logger): void {
   let event: IncomingEvent;
   try {
     event = toIncomingEvent(msg);
   } catch (error) {
-    // Unreadable now means unreadable on every redelivery.
-    await deadLetter(msg, error, js, options, logger);
-    countDelivery(options.durable, "dead_lettered", msg.info.deliveryCount, undefined);
+    lanes.queue(undefined, () => deadLetterUnreadable(msg, error, js, options, logger));
     return;
   }
+  const ackWaitMs = options.ackWaitMs ?? 30_000;
+  const keepAlive = setInterval(() => msg.working(), Math.max(250, ackWaitMs / 2));
+  // Events without an aggregate id ("") share one lane: nothing says they may overlap.
+  lanes.queue(event.aggregateId, () => handle(msg, event, js, options, logger).finally(() => clearInterval(keepAlive)));
+}
+
+/** Unreadable now means unreadable on every redelivery. */
+async function deadLetterUnreadable(
+  msg: JsMsg,
+  error: unknown,
+  js: JetStreamClient,
+  options: ConsumerOptions,
+  logger: Logger,
+): Promise<void> {
+  await deadLetter(msg, error, js, options, logger);
+  countDelivery(options.durable, "dead_lettered", msg.info.deliveryCount, undefined);
+}
+
+async function handle(
+  msg: JsMsg,
+  event: IncomingEvent,
+  js: JetStreamClient,
+  options: ConsumerOptions,
+  logger: Logger,
+): Promise<void> {
   const started = performance.now();
   const span = startConsumerSpan(event, options.durable);
   // Whatever the handler emits names this event as its cause and keeps its correlation; its
@@ -182,8 +227,6 @@ async function handleIn(
   options: ConsumerOptions,
   logger: Logger,
 ): Promise<void> {
-  const ackWaitMs = options.ackWaitMs ?? 30_000;
-  const keepAlive = setInterval(() => msg.working(), Math.max(250, ackWaitMs / 2));
   const seconds = (): number => (performance.now() - started) / 1000;
   try {
     await options.handler(event);
@@ -207,8 +250,6 @@ async function handleIn(
     msg.nak(retryInMs);
     countDelivery(options.durable, "retried", event.deliveryCount, seconds());
     endSpan(span, error);
-  } finally {
-    clearInterval(keepAlive);
   }
 }
 

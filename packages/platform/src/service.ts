@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import { z } from "zod";
 import { env, loadConfig } from "./config.js";
 import { eventStreamsOf, streamOf, subjectOf, type EventType, type IncomingEvent } from "./events.js";
-import { deadLetterSubjectOf, startConsumer, type RunningConsumer } from "./consumer.js";
+import { DEFAULT_CONSUMER_CONCURRENCY, deadLetterSubjectOf, startConsumer, type RunningConsumer } from "./consumer.js";
 import { startGrpcServer, type RunningGrpcServer, type ServiceBinding } from "./grpc-server.js";
 import type { HealthCheck } from "./health.js";
 import { Lifecycle } from "./lifecycle.js";
@@ -37,10 +37,18 @@ export const consumerConfig = z.object({
    * mid-handling is handled again. A handler that is still running extends it (msg.working()).
    */
   CONSUMER_ACK_WAIT_MS: env.milliseconds(30_000).pipe(z.number().min(1_000).max(3_600_000)),
+  /**
+   * Events each consumer handles at once, one aggregate's one after another. Handlers wait on a
+   * database round trip or two, so 16 overlap them well while staying near a service's pool size
+   * (10 connections; orders 30). More than JetStream's max_ack_pending (1000) is never in hand.
+   */
+  CONSUMER_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).default(DEFAULT_CONSUMER_CONCURRENCY),
 });
 
 export interface ConsumerSettings {
   ackWaitMs: number;
+  /** A subscription's default concurrency. */
+  concurrency: number;
 }
 
 export interface RuntimeOptions {
@@ -57,7 +65,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<ServiceRunt
   const lifecycle = new Lifecycle(logger);
   lifecycle.installSignalHandlers();
   const telemetry = setupTelemetry(options.name, logger, lifecycle);
-  const consumers = { ackWaitMs: loadConfig(options.name, consumerConfig).CONSUMER_ACK_WAIT_MS };
+  const consumerSettings = loadConfig(options.name, consumerConfig);
+  const consumers = {
+    ackWaitMs: consumerSettings.CONSUMER_ACK_WAIT_MS,
+    concurrency: consumerSettings.CONSUMER_CONCURRENCY,
+  };
   const nats = await connectNats(options.natsUrl, { name: options.name, logger });
   lifecycle.onShutdown("nats", () => nats.drain());
   await ensureStreams(await jetstreamManager(nats), eventStreamsOf(options.namespace, options.contexts));
@@ -115,6 +127,8 @@ export interface Subscription {
   events: EventType<unknown>[];
   handler: (event: IncomingEvent) => Promise<void>;
   maxDeliver?: number;
+  /** Events handled at once, one aggregate's one after another (default: CONSUMER_CONCURRENCY). */
+  concurrency?: number;
 }
 
 /**
@@ -134,6 +148,7 @@ export async function subscribe(runtime: ServiceRuntime, subscription: Subscript
     logger: runtime.logger,
     deadLetterSubject: deadLetterSubjectOf(runtime.namespace, subscription.durable),
     ackWaitMs: runtime.consumers.ackWaitMs,
+    concurrency: subscription.concurrency ?? runtime.consumers.concurrency,
     ...(subscription.maxDeliver ? { maxDeliver: subscription.maxDeliver } : {}),
   });
   runtime.lifecycle.onShutdown(`consumer ${subscription.durable}`, () => consumer.stop());

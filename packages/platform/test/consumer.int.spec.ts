@@ -48,7 +48,10 @@ describe("JetStream consumer", function () {
     consumer = undefined;
   });
 
-  const consume = async (handler: (event: IncomingEvent) => Promise<void>, options: { maxDeliver?: number } = {}) => {
+  const consume = async (
+    handler: (event: IncomingEvent) => Promise<void>,
+    options: { maxDeliver?: number; concurrency?: number } = {},
+  ) => {
     consumer = await startConsumer({
       nc,
       stream,
@@ -62,6 +65,7 @@ describe("JetStream consumer", function () {
       pullExpiresMs: 2_000,
       ...options,
     });
+    return consumer;
   };
 
   it("hands the event over with its headers and acks it", async () => {
@@ -148,6 +152,100 @@ describe("JetStream consumer", function () {
     );
     assert.deepEqual(deliveries, [1, 2, 3, 4, 5, 6]);
     assert.equal(logs.filter((e) => e.msg === "event dead-lettered").length, 0);
+  });
+
+  it("handles events of different aggregates at the same time, up to its concurrency", async () => {
+    let inFlight = 0;
+    let most = 0;
+    const handled: string[] = [];
+    await consume(
+      async (event) => {
+        most = Math.max(most, ++inFlight);
+        try {
+          // Only four handlers running side by side get past here.
+          await waitFor(() => most >= 4, { timeoutMs: 5_000, intervalMs: 5, message: "four handlers in flight" });
+          handled.push(event.aggregateId);
+        } finally {
+          inFlight--;
+        }
+      },
+      { concurrency: 4 },
+    );
+    for (const order of ["o1", "o2", "o3", "o4", "o5", "o6"])
+      await publisher.publish(testEvent(namespace, order, "placed"));
+    await waitFor(() => handled.length === 6, { timeoutMs: 20_000, message: "all six events" });
+    assert.equal(most, 4, "four at once, never more");
+    assert.deepEqual([...handled].sort(), ["o1", "o2", "o3", "o4", "o5", "o6"]);
+  });
+
+  it("handles one aggregate's events one at a time in delivery order, beside other aggregates, also when one fails once", async () => {
+    const started: string[] = [];
+    const othersDone = new Set<string>();
+    const running = new Map<string, number>();
+    let overlaps = 0;
+    await consume(async (event) => {
+      const name = Buffer.from(event.payload).toString();
+      const now = (running.get(event.aggregateId) ?? 0) + 1;
+      running.set(event.aggregateId, now);
+      if (now > 1) overlaps++;
+      started.push(`${name}#${event.deliveryCount}`);
+      try {
+        // x1 holds order x's lane until every other order's event is done: they must not wait for it.
+        if (name === "x1") await waitFor(() => othersDone.size === 4, { message: "the other orders' events" });
+        if (name === "x2" && event.deliveryCount === 1) throw new Error("x2 fails once");
+        if (event.aggregateId !== "x") othersDone.add(name);
+      } finally {
+        running.set(event.aggregateId, now - 1);
+      }
+    });
+    const interleaved = [
+      ["x", "x1"],
+      ["y", "y1"],
+      ["x", "x2"],
+      ["z", "z1"],
+      ["x", "x3"],
+      ["y", "y2"],
+      ["z", "z2"],
+    ] as const;
+    for (const [order, name] of interleaved) await publisher.publish(testEvent(namespace, order, name));
+    await waitFor(
+      async () => started.includes("x2#2") && (await jsm.consumers.info(stream, "projector")).num_ack_pending === 0,
+      { message: "x2's redelivery to be acked" },
+    );
+    assert.equal(overlaps, 0, "no order's events overlap");
+    assert.deepEqual(
+      started.filter((s) => s.startsWith("x")),
+      ["x1#1", "x2#1", "x3#1", "x2#2"],
+      "x's events in delivery order: x3 was delivered before x2 came again",
+    );
+    assert.deepEqual([...othersDone].sort(), ["y1", "y2", "z1", "z2"]);
+    assert.deepEqual(
+      started.filter((s) => !s.startsWith("x")),
+      ["y1#1", "z1#1", "y2#1", "z2#1"],
+      "y's and z's in order, once each",
+    );
+  });
+
+  it("stops only once the handlers in flight have finished and acked their events", async () => {
+    let inFlight = 0;
+    const finished: string[] = [];
+    let open = (): void => undefined;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const running = await consume(async (event) => {
+      inFlight++;
+      await gate;
+      await nc.flush(); // a round trip: finishing takes longer than any stop that does not wait
+      finished.push(event.aggregateId);
+    });
+    for (const order of ["o1", "o2", "o3"]) await publisher.publish(testEvent(namespace, order, "placed"));
+    await waitFor(() => inFlight === 3, { message: "three handlers in flight" });
+    consumer = undefined;
+    const stopping = running.stop().then(() => [...finished]);
+    open();
+    assert.deepEqual((await stopping).sort(), ["o1", "o2", "o3"], "all three finished before stop() resolved");
+    await waitFor(async () => (await jsm.consumers.info(stream, "projector")).num_ack_pending === 0, {
+      message: "their acks",
+    });
   });
 
   it("resumes consuming after NATS restarts", async () => {
