@@ -52,29 +52,15 @@ async function buyers(market: Marketplace, count: number, first = 0): Promise<Bu
   return result;
 }
 
-/** `call`, again and again while the service is unreachable (crashed or restarting), as a client retries. */
-async function retryingWhileDown<T>(what: string, call: () => Promise<T>): Promise<T> {
-  return waitFor(
-    async () => {
-      try {
-        return { value: await call() };
-      } catch (error) {
-        if (error instanceof DomainError && (error.kind === "unavailable" || error.kind === "deadline_exceeded")) {
-          return undefined;
-        }
-        throw error;
-      }
-    },
-    { timeoutMs: 90_000, intervalMs: 100, message: what },
-  ).then(({ value }) => value);
-}
-
-/** PlaceOrder as a client does it: the same idempotency key again while orders is unreachable. */
+/**
+ * PlaceOrder as a client does it (marketplace.buyUntilAnswered): the same idempotency key again
+ * while orders is unreachable (crashed or restarting) or turns buyers away at the door.
+ */
 async function purchaseAll(market: Marketplace, show: PublishedShow, people: Buyer[]): Promise<Purchase[]> {
   return Promise.all(
     people.map(async ({ person, balance }) => {
-      const key = randomUUID();
-      const order = await retryingWhileDown("PlaceOrder to be accepted", () => market.buy(person, show, 1, key));
+      const order = await market.buyUntilAnswered(person, show, 1);
+      if (order instanceof DomainError) assert.fail(`PlaceOrder refused: ${order.kind} ${order.message}`);
       return { buyer: person, initialBalance: balance, order };
     }),
   );

@@ -60,6 +60,28 @@ export function recordInInbox(statement: WriteStatement, consumer: string, event
   return "EXISTS (SELECT 1 FROM inbox_row)";
 }
 
+/**
+ * The inbox of a WriteStatement whose effect may not happen (a conditional UPDATE that matches
+ * nothing because what it was decided on moved): the effect's writes carry `isNew` (the event is
+ * new to `consumer`), and `recordIf(effected)` adds the inbox row as the statement's last write,
+ * only when the effect happened, so a handler that lost a race decides again instead of finding
+ * its event processed. Two deliveries at once both see the event as new; the second one's inbox
+ * row then fails on the unique key and its whole statement (effect included) rolls back.
+ */
+export function inboxOfConditionalWrite(
+  statement: WriteStatement,
+  consumer: string,
+  eventId: string,
+): { isNew: string; recordIf: (effected: string) => void } {
+  const key = `${statement.param(consumer, "text")}, ${statement.param(eventId, "uuid")}`;
+  return {
+    isNew: `NOT EXISTS (SELECT 1 FROM inbox WHERE (consumer, event_id) = (${key}))`,
+    recordIf: (effected) => {
+      statement.with("inbox_row", `INSERT INTO inbox (consumer, event_id) SELECT ${key} WHERE ${effected}`);
+    },
+  };
+}
+
 /** The consumer and event a handler's write is made for (see recordInInbox). */
 export interface InboxGuard {
   consumer: string;

@@ -2,10 +2,11 @@ import { describe, it, before, after, beforeEach } from "mocha";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { createLogger } from "../src/logger.js";
-import { inboxHandler, processOnce } from "../src/inbox.js";
+import { inboxHandler, inboxOfConditionalWrite, processOnce } from "../src/inbox.js";
 import { createPool, migratePlatform, type Pool, type PoolClient } from "../src/postgres.js";
 import { createTestDatabase, type TestDatabase } from "../src/testing/postgres.js";
 import { waitFor } from "../src/testing/wait.js";
+import { WriteStatement } from "../src/write-statement.js";
 
 describe("PostgreSQL inbox", function () {
   this.timeout(30_000);
@@ -99,5 +100,50 @@ describe("PostgreSQL inbox", function () {
     await handle(event);
     await handle({ ...event, deliveryCount: 2 });
     assert.equal(await counter(), 1);
+  });
+
+  describe("of a conditional write (the inbox row goes in last, only if the effect happened)", () => {
+    /** Adds `amount` to the counter while it stays at or below `max`; the event counts as processed only if it did. */
+    const addUpTo = (eventId: string, amount: number, max: number) => {
+      const statement = new WriteStatement();
+      const inbox = inboxOfConditionalWrite(statement, "seller", eventId);
+      statement.with(
+        "added",
+        `UPDATE counter SET n = n + ${statement.param(amount, "int")}
+          WHERE id = 1 AND n + ${statement.param(amount, "int")} <= ${statement.param(max, "int")} AND ${inbox.isNew}
+         RETURNING 1`,
+      );
+      inbox.recordIf("EXISTS (SELECT 1 FROM added)");
+      return statement.run<{ added: boolean }>(pool, "SELECT EXISTS (SELECT 1 FROM added) AS added");
+    };
+    const processed = async (eventId: string) =>
+      (await pool.query("SELECT 1 FROM inbox WHERE consumer = 'seller' AND event_id = $1", [eventId])).rowCount === 1;
+
+    it("leaves an event whose effect did not happen unprocessed, so it can be decided again", async () => {
+      const eventId = randomUUID();
+      assert.deepEqual(await addUpTo(eventId, 5, 3), [{ added: false }]);
+      assert.equal(await processed(eventId), false);
+      assert.deepEqual(await addUpTo(eventId, 2, 3), [{ added: true }], "decided again: a smaller amount fits");
+      assert.equal(await processed(eventId), true);
+      assert.equal(await counter(), 2);
+    });
+
+    it("applies a processed event's effect once however often it comes again", async () => {
+      const eventId = randomUUID();
+      assert.deepEqual(await addUpTo(eventId, 1, 10), [{ added: true }]);
+      assert.deepEqual(await addUpTo(eventId, 1, 10), [{ added: false }]);
+      assert.equal(await counter(), 1);
+    });
+
+    it("applies one of two concurrent deliveries: the other fails on the inbox's unique key, effect and all", async () => {
+      const eventId = randomUUID();
+      const outcomes = await Promise.allSettled([addUpTo(eventId, 1, 10), addUpTo(eventId, 1, 10)]);
+      const failed = outcomes.filter((o) => o.status === "rejected");
+      const added = outcomes.filter((o) => o.status === "fulfilled" && o.value[0]?.added);
+      // Either the second saw the first's row (nothing written) or both saw it new and one failed.
+      assert.equal(added.length, 1);
+      for (const f of failed) assert.equal((f.reason as { code?: string }).code, "23505");
+      assert.equal(await counter(), 1);
+    });
   });
 });

@@ -69,6 +69,9 @@ const TERMINAL = new Set([
  * The marketplace as its users drive it, through the services' public gRPC APIs only: buyers with
  * funded wallets, organizers with published shows, door staff, partners with API keys.
  */
+/** The answers to PlaceOrder a client retries with the same key (buyUntilAnswered). */
+const RETRIED = new Set<ErrorKind>(["resource_exhausted", "unavailable", "deadline_exceeded"]);
+
 export function marketplace(system: Pick<System, "address">) {
   const accounts = createClient(AccountsServiceClient, system.address("accounts")).call;
   const catalog = createClient(CatalogServiceClient, system.address("catalog")).call;
@@ -253,9 +256,9 @@ export function marketplace(system: Pick<System, "address">) {
     buy,
 
     /**
-     * PlaceOrder as a client does it under load: RESOURCE_EXHAUSTED (shed at the door) and
-     * UNAVAILABLE (e.g. orders' connections all busy) are retried with the same key after the
-     * delay the answer names (200 ms when it names none), so a retry of a call that did commit
+     * PlaceOrder as a client does it under load: RESOURCE_EXHAUSTED (shed at the door),
+     * UNAVAILABLE (orders restarting, or its connections all busy) and DEADLINE_EXCEEDED are retried
+     * with the same key after the delay the answer names (200 ms when it names none), so a retry of a call that did commit
      * returns that order. Resolves with the definite answer: the order, or the error that refused
      * it. `onRetry` hears each answer that sent it back.
      */
@@ -271,7 +274,7 @@ export function marketplace(system: Pick<System, "address">) {
           return await buy(person, show, quantity, key);
         } catch (error) {
           if (!(error instanceof DomainError)) throw error;
-          if (error.kind !== "resource_exhausted" && error.kind !== "unavailable") return error;
+          if (!RETRIED.has(error.kind)) return error;
           onRetry(error.kind);
           await delay(error.retryAfterMs ?? 200);
         }

@@ -1,6 +1,7 @@
 import { describe, it, before, after } from "mocha";
 import assert from "node:assert/strict";
 import { OrderEvents } from "@marquee/proto/events";
+import { waitFor } from "@marquee/platform/testing/wait";
 import {
   buyer,
   consumerCaughtUp,
@@ -141,5 +142,27 @@ describe("inventory in the choreographed saga (SAGA_MODE=choreography, real Post
     assert.equal(events.length, 2);
     const stock = await tierOf(h, tier.showId, tier.tierId);
     assert.deepEqual([stock.held, stock.available], [0, 10]);
+  });
+
+  it("answers every order of a rush for one tier, handled at once: an order that lost the last seats to another is decided again", async () => {
+    const tier = await onSale(h, 5);
+    const rush = Array.from({ length: 30 }, () => placeOrder(tier, 1));
+    await Promise.all(rush.map((r) => r.event));
+    const ids = new Set<string>(rush.map((r) => r.order.orderId));
+    const answers = await waitFor(
+      async () => {
+        const events = (await published(h)).filter((e) => ids.has(e.aggregateId));
+        const answered = new Set(events.map((e) => e.aggregateId));
+        return answered.size === ids.size ? events : undefined;
+      },
+      { timeoutMs: 30_000, message: "an answer to every order of the rush" },
+    );
+    const reserved = decoded(answers, T.seatsReserved);
+    const unavailable = decoded(answers, T.seatsUnavailable);
+    assert.equal(reserved.length, 5);
+    assert.equal(unavailable.length, 25);
+    assert.ok(unavailable.every((u) => u.reason === "OUT_OF_STOCK"));
+    const stock = await tierOf(h, tier.showId, tier.tierId);
+    assert.deepEqual([stock.held, stock.available], [5, 0]);
   });
 });

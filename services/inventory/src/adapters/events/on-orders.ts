@@ -16,8 +16,6 @@ export function ordersSubscription(inbox: Inbox): Subscription {
   return {
     durable: ORDERS_DURABLE,
     events: [T.orderPlaced, T.orderPaid, T.orderRejected, T.orderCancelled],
-    // One at a time: a guarded write that loses a race for a tier's seats to another order's still commits its inbox row, so its retries write nothing.
-    concurrency: 1,
     handler: inbox(ORDERS_DURABLE, async (event, deps) => {
       switch (event.type) {
         case T.orderPlaced.typeName: {

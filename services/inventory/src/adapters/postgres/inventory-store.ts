@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from "pg";
 import type { OutgoingEvent } from "@marquee/platform";
-import { recordInInbox, type InboxGuard } from "@marquee/platform/inbox";
+import { inboxOfConditionalWrite, type InboxGuard } from "@marquee/platform/inbox";
 import { appendToOutbox, writeToOutbox } from "@marquee/platform/outbox";
 import { isUniqueViolation, withTransaction } from "@marquee/platform/postgres";
 import { WriteStatement } from "@marquee/platform/write-statement";
@@ -70,7 +70,8 @@ export class PostgresInventoryStore implements InventoryStore {
 
   holdSeats(hold: Hold, events: HoldEvents, at: Date): Promise<WriteOutcome> {
     const statement = new WriteStatement();
-    const fresh = this.guard(statement);
+    const inbox = this.guard(statement);
+    const { fresh } = inbox;
     const p = (value: unknown, type: string) => statement.param(value, type);
     const now = p(at, "timestamptz");
     // The conditional UPDATE is the whole check: under READ COMMITTED a concurrent taker makes it
@@ -99,12 +100,13 @@ export class PostgresInventoryStore implements InventoryStore {
     );
     writeToOutbox(statement, [events.reserved], "EXISTS (SELECT 1 FROM taken)");
     writeToOutbox(statement, [events.soldOut], "EXISTS (SELECT 1 FROM taken WHERE available = 0)", "sold_out_row");
-    return this.write(statement, "EXISTS (SELECT 1 FROM taken)");
+    return this.write(statement, "EXISTS (SELECT 1 FROM taken)", inbox);
   }
 
   recordRejection(rejection: Rejection, event: OutgoingEvent, now: Date): Promise<WriteOutcome> {
     const statement = new WriteStatement();
-    const fresh = this.guard(statement);
+    const inbox = this.guard(statement);
+    const { fresh } = inbox;
     const p = (value: unknown, type: string) => statement.param(value, type);
     statement.with(
       "recorded",
@@ -116,12 +118,13 @@ export class PostgresInventoryStore implements InventoryStore {
        RETURNING 1`,
     );
     writeToOutbox(statement, [event], "EXISTS (SELECT 1 FROM recorded)");
-    return this.write(statement, "EXISTS (SELECT 1 FROM recorded)");
+    return this.write(statement, "EXISTS (SELECT 1 FROM recorded)", inbox);
   }
 
   moveHold(change: HoldMove, event: OutgoingEvent, backOnSale?: OutgoingEvent): Promise<WriteOutcome> {
     const statement = new WriteStatement();
-    const fresh = this.guard(statement);
+    const inbox = this.guard(statement);
+    const { fresh } = inbox;
     const p = (value: unknown, type: string) => statement.param(value, type);
     statement.with(
       "moved",
@@ -151,15 +154,26 @@ export class PostgresInventoryStore implements InventoryStore {
       }
     }
     writeToOutbox(statement, [event], "EXISTS (SELECT 1 FROM moved)");
-    return this.write(statement, "EXISTS (SELECT 1 FROM moved)");
+    return this.write(statement, "EXISTS (SELECT 1 FROM moved)", inbox);
   }
 
-  /** The inbox row as the statement's first write; the condition every other write carries. */
-  private guard(statement: WriteStatement): string | undefined {
-    return this.inbox ? recordInInbox(statement, this.inbox.consumer, this.inbox.eventId) : undefined;
+  /**
+   * For a guarded handler: the condition every write of its statement carries (its event is new),
+   * and the inbox row, which goes in last and only if the write took effect (see write).
+   */
+  private guard(statement: WriteStatement): { fresh: string | undefined; recordIf: (effected: string) => void } {
+    if (!this.inbox) return { fresh: undefined, recordIf: () => undefined };
+    const inbox = inboxOfConditionalWrite(statement, this.inbox.consumer, this.inbox.eventId);
+    return { fresh: inbox.isNew, recordIf: inbox.recordIf };
   }
 
-  private async write(statement: WriteStatement, wrote: string): Promise<WriteOutcome> {
+  /** `wrote`: whether the effect happened. One that did not (the stock or the hold moved) leaves the event unprocessed. */
+  private async write(
+    statement: WriteStatement,
+    wrote: string,
+    inbox: { recordIf: (effected: string) => void },
+  ): Promise<WriteOutcome> {
+    inbox.recordIf(wrote);
     try {
       const [row] = await statement.run<{ wrote: boolean }>(this.client ?? this.pool, `SELECT ${wrote} AS wrote`);
       return row?.wrote ? "done" : "moved";
