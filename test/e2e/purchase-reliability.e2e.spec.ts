@@ -1,6 +1,5 @@
 import { describe, it, before, after } from "mocha";
 import assert from "node:assert/strict";
-import { randomUUID } from "node:crypto";
 import { bearer, CRASH_POINTS, DomainError, type CrashPoint } from "@marquee/platform";
 import { createClient } from "@marquee/platform/grpc-client";
 import { waitFor } from "@marquee/platform/testing/wait";
