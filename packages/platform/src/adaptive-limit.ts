@@ -1,51 +1,56 @@
 export interface AdaptiveLimitSettings {
-  /** The limit never goes above this, and starts here: nothing is turned away before work is seen to be slow. */
+  /** The limit never goes above this, and is this before any work has completed. */
   max: number;
   /** ... nor below this. */
   min: number;
-  /** Work that takes longer than this to complete means the limit lets in more than the system can serve. */
+  /** Admitted work should complete within about this long. */
   targetMs: number;
-  /** Factor applied on a decrease at most (default 0.9): work twice as slow as the target halves the limit. */
-  backoff?: number;
+  /** Completions the rate is measured over (default 64). */
+  window?: number;
 }
 
 /**
- * A concurrency limit that follows the latency of the work it admits (AIMD, as TCP does with its
- * window): a completion slower than the target shrinks the limit in proportion (× target/latency,
- * between ½ and `backoff`) — at most once per target period, so one cohort of slow completions
- * counts once — and each completion within the
- * target, while at least half the limit is in use, grows it by 1/limit (about one per limit's
- * worth of completions). Under overload the work in flight then settles where it completes within
- * the target, and what is beyond is turned away at once instead of queueing.
+ * A concurrency limit by Little's law: as much work in flight as the system completes in
+ * `targetMs` at the rate it has been completing it lately (the last `window` completions, up to
+ * now: when completions stop, the rate falls and so does the limit). Below capacity, work
+ * completes sooner than the target, the rate grows with the limit and the limit with the rate;
+ * at capacity the rate stops growing, so the work in flight stays what the system completes in
+ * about the target, whatever comes in, and what is beyond is turned away at once instead of
+ * queueing. Throughput is not given up for latency: the limit follows the best rate seen.
  */
 export class AdaptiveLimit {
-  private value: number;
-  private lastDecreaseAt = Number.NEGATIVE_INFINITY;
+  private readonly completions: number[] = [];
 
   constructor(
     private readonly settings: AdaptiveLimitSettings,
     private readonly now: () => number = () => performance.now(),
   ) {
     if (settings.min < 1 || settings.min > settings.max) throw new RangeError("need 1 <= min <= max");
-    this.value = settings.max;
+  }
+
+  /** One admitted unit of work completed. */
+  completed(): void {
+    this.completions.push(this.now());
+    if (this.completions.length > (this.settings.window ?? 64)) this.completions.shift();
   }
 
   get limit(): number {
-    return Math.floor(this.value);
+    const perMs = this.ratePerMs();
+    if (perMs === undefined) return this.settings.max;
+    return Math.min(this.settings.max, Math.max(this.settings.min, Math.floor(perMs * this.settings.targetMs)));
   }
 
-  /** One admitted unit of work completed after `latencyMs`, with `inFlight` others still running. */
-  completed(latencyMs: number, inFlight: number): void {
-    if (latencyMs > this.settings.targetMs) {
-      const at = this.now();
-      if (at - this.lastDecreaseAt < this.settings.targetMs) return;
-      this.lastDecreaseAt = at;
-      const factor = Math.max(0.5, Math.min(this.settings.backoff ?? 0.9, this.settings.targetMs / latencyMs));
-      this.value = Math.max(this.settings.min, this.value * factor);
-      return;
-    }
-    // Work that uses little of the limit says nothing about what more would cost.
-    if (inFlight + 1 < this.value / 2) return;
-    this.value = Math.min(this.settings.max, this.value + 1 / this.value);
+  /** How long `inFlight` units of work take to complete at the recent rate (Infinity before any). */
+  turnoverMs(inFlight: number): number {
+    const perMs = this.ratePerMs();
+    return perMs === undefined || perMs === 0 ? Number.POSITIVE_INFINITY : inFlight / perMs;
+  }
+
+  /** Completions per ms since the oldest one remembered; undefined before two. */
+  private ratePerMs(): number | undefined {
+    const first = this.completions[0];
+    if (first === undefined || this.completions.length < 2) return undefined;
+    const span = this.now() - first;
+    return span > 0 ? (this.completions.length - 1) / span : undefined;
   }
 }

@@ -2,53 +2,52 @@ import { describe, it } from "mocha";
 import assert from "node:assert/strict";
 import { AdaptiveLimit } from "./adaptive-limit.js";
 
-describe("AdaptiveLimit (a concurrency limit that follows latency)", () => {
-  const settings = { max: 100, min: 10, targetMs: 500 };
+describe("AdaptiveLimit (Little's law: what completes in the target at the recent rate)", () => {
+  const settings = { max: 100, min: 4, targetMs: 500, window: 11 };
 
-  it("starts at the maximum and shrinks by a tenth when work is a little slower than the target, once per target period", () => {
-    let now = 0;
-    const limit = new AdaptiveLimit(settings, () => now);
-    assert.equal(limit.limit, 100);
-    limit.completed(510, 99);
-    assert.equal(limit.limit, 90);
-    now = 499;
-    limit.completed(900, 99);
-    assert.equal(limit.limit, 90, "the same cohort of slow work counts once");
-    now = 500;
-    limit.completed(510, 99);
-    assert.equal(limit.limit, 81);
-  });
-
-  it("shrinks in proportion to how much slower than the target work is, halving it at most", () => {
-    let now = 0;
-    const limit = new AdaptiveLimit(settings, () => now);
-    limit.completed(625, 99); // 500/625 = 0.8
-    assert.equal(limit.limit, 80);
-    now = 500;
-    limit.completed(5_000, 79); // 0.1, but no less than 0.5
-    assert.equal(limit.limit, 40);
-  });
-
-  it("never goes below the minimum", () => {
-    let now = 0;
-    const limit = new AdaptiveLimit(settings, () => now);
-    for (let i = 0; i < 50; i++) {
-      now += 500;
-      limit.completed(10_000, 5);
+  /** `count` completions `everyMs` apart, ending now. */
+  const completions = (limit: AdaptiveLimit, clock: { now: number }, count: number, everyMs: number) => {
+    for (let i = 0; i < count; i++) {
+      clock.now += everyMs;
+      limit.completed();
     }
-    assert.equal(limit.limit, 10);
+  };
+
+  it("is the maximum before work has completed", () => {
+    const clock = { now: 0 };
+    const limit = new AdaptiveLimit(settings, () => clock.now);
+    assert.equal(limit.limit, 100);
+    limit.completed();
+    assert.equal(limit.limit, 100, "one completion is no rate");
   });
 
-  it("grows by 1/limit per completion within the target while at least half the limit is in use, up to the maximum", () => {
-    const limit = new AdaptiveLimit({ ...settings, max: 12 }, () => 0);
-    limit.completed(510, 11); // 12 -> 10.8
-    assert.equal(limit.limit, 10);
-    limit.completed(100, 2); // little in use: no growth
-    assert.equal(limit.limit, 10);
-    for (let i = 0; i < 3; i++) limit.completed(100, 9);
-    assert.equal(limit.limit, 11, "10.8 + 3 × ~0.09");
-    for (let i = 0; i < 100; i++) limit.completed(100, 11);
-    assert.equal(limit.limit, 12);
+  it("admits what completes in the target at the recent rate", () => {
+    const clock = { now: 0 };
+    const limit = new AdaptiveLimit(settings, () => clock.now);
+    completions(limit, clock, 11, 10); // 10 intervals of 10 ms: 0.1 per ms
+    assert.equal(limit.limit, 50);
+    completions(limit, clock, 11, 20); // the window holds only the last 11: 0.05 per ms
+    assert.equal(limit.limit, 25);
+  });
+
+  it("falls while nothing completes, down to the minimum, and stays within the maximum", () => {
+    const clock = { now: 0 };
+    const limit = new AdaptiveLimit(settings, () => clock.now);
+    completions(limit, clock, 11, 10);
+    clock.now += 100; // 10 completions in 200 ms
+    assert.equal(limit.limit, 25);
+    clock.now += 60_000;
+    assert.equal(limit.limit, 4);
+    completions(limit, clock, 11, 1); // 1 per ms: 500 in the target
+    assert.equal(limit.limit, 100);
+  });
+
+  it("says how long work in flight takes to complete at the recent rate", () => {
+    const clock = { now: 0 };
+    const limit = new AdaptiveLimit(settings, () => clock.now);
+    assert.equal(limit.turnoverMs(10), Number.POSITIVE_INFINITY);
+    completions(limit, clock, 11, 10);
+    assert.equal(limit.turnoverMs(30), 300);
   });
 
   it("refuses settings it cannot honour", () => {

@@ -26,13 +26,13 @@ export const ordersConfig = z.object({
    */
   ADMISSION_LIMIT: z.coerce.number().int().min(1).max(100_000).default(256),
   /**
-   * The limit adapts: a purchase that takes longer than ADMISSION_TARGET_MS from PlaceOrder to its
-   * outcome shrinks it (by a tenth, at most once per target period, down to ADMISSION_MIN_LIMIT);
-   * purchases within the target grow it back while the door is busy. Under overload the purchases
-   * admitted then settle in about the target, and the rest are turned away at once.
+   * The limit adapts (Little's law): as many purchases in flight as this process settles in
+   * ADMISSION_TARGET_MS at the rate it has been settling them (never fewer than ADMISSION_MIN_LIMIT).
+   * At capacity the purchases admitted then settle in about the target, and the rest are turned
+   * away at once; below it, the limit grows with the rate.
    */
   ADMISSION_TARGET_MS: env.milliseconds(500),
-  ADMISSION_MIN_LIMIT: z.coerce.number().int().min(1).max(100_000).default(16),
+  ADMISSION_MIN_LIMIT: z.coerce.number().int().min(1).max(100_000).default(64),
   ADMISSION_RETRY_AFTER_MS: env.milliseconds(1_000),
   SNAPSHOT_EVERY: z.coerce.number().int().min(2).default(10),
   /**

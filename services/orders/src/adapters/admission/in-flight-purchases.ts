@@ -5,7 +5,7 @@ import type { PurchaseAdmission } from "../../app/ports.js";
 export interface AdmissionSettings {
   /** Purchases in flight in this process at most (placed here, no outcome yet). */
   limit: number;
-  /** The limit shrinks while purchases take longer than this to settle (down to `minLimit`). */
+  /** Purchases in flight: as many as settle in this long at the rate they have been settling (at least `minLimit`). */
   targetMs: number;
   minLimit: number;
   /**
@@ -25,7 +25,7 @@ export interface AdmissionSettings {
 let door: { limit: AdaptiveLimit; inFlight: () => number } | undefined;
 defineGauge({
   name: "marquee_purchase_admission_limit",
-  help: "Purchases this orders process admits in flight now (adaptive: shrinks while they settle slower than the target).",
+  help: "Purchases this orders process admits in flight now (adaptive: as many as settle in ADMISSION_TARGET_MS at the recent rate).",
   collect() {
     if (door) this.set(door.limit.limit);
   },
@@ -39,13 +39,11 @@ defineGauge({
 });
 
 const MIN_RETRY_AFTER_MS = 100;
-/** Outcomes the settling rate is measured over. */
-const RATE_WINDOW = 64;
 
 /**
  * PurchaseAdmission by counting this process's purchases in flight (insertion-ordered, so the
- * oldest expire first) against an adaptive limit (AdaptiveLimit: purchases that settle slower than
- * the target shrink it). A turned-away buyer is told to come back when the door has likely turned
+ * oldest expire first) against an adaptive limit (AdaptiveLimit: what settles in the target at the
+ * recent rate). A turned-away buyer is told to come back when the door has likely turned
  * over, jittered: told the same delay, a rush's turned-away buyers would all come back at the same
  * moment and be turned away together again.
  */
@@ -67,33 +65,18 @@ export function inFlightPurchases(
       admittedAt.delete(orderId);
     }
   };
-  const settledAt: number[] = [];
-  /** How long until the purchases in flight have settled, at the rate of the last outcomes. */
-  const turnoverMs = (): number => {
-    const first = settledAt[0];
-    const last = settledAt.at(-1);
-    if (first === undefined || last === undefined || last <= first) return Number.POSITIVE_INFINITY;
-    const perMs = (settledAt.length - 1) / (last - first);
-    return admittedAt.size / perMs + (now() - last);
-  };
   return {
     admit(orderId) {
       if (admittedAt.size >= limit.limit) forgetStale();
       if (admittedAt.size >= limit.limit) {
-        const base = Math.max(MIN_RETRY_AFTER_MS, Math.min(settings.retryAfterMs, turnoverMs()));
+        const base = Math.max(MIN_RETRY_AFTER_MS, Math.min(settings.retryAfterMs, limit.turnoverMs(admittedAt.size)));
         return { retryAfterMs: Math.round(base * (1 + random())) };
       }
       admittedAt.set(orderId, now());
       return undefined;
     },
     settled(orderId) {
-      const at = admittedAt.get(orderId);
-      if (at === undefined) return;
-      admittedAt.delete(orderId);
-      const settledNow = now();
-      limit.completed(settledNow - at, admittedAt.size);
-      settledAt.push(settledNow);
-      if (settledAt.length > RATE_WINDOW) settledAt.shift();
+      if (admittedAt.delete(orderId)) limit.completed();
     },
     release(orderId) {
       admittedAt.delete(orderId);

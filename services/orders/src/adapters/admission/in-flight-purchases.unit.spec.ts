@@ -21,28 +21,28 @@ describe("in-flight purchases (load shedding at PlaceOrder)", () => {
     assert.equal(admission.admit("d"), undefined, "a purchase never placed frees its place too");
   });
 
-  it("turns buyers away sooner while purchases settle slower than the target, and admits more again once they are fast", () => {
+  it("admits as many purchases as settle in the target at the rate they have been settling", () => {
     let now = 0;
     const admission = inFlightPurchases(
-      { ...settings, limit: 10, minLimit: 2 },
+      { ...settings, limit: 100, minLimit: 2 },
       () => now,
       () => 0,
     );
     const admitted = (ids: string[]) => ids.filter((id) => admission.admit(id) === undefined);
     const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i + 1}`);
-    assert.equal(admitted(ids("a", 10)).length, 10);
-    now = 600;
-    // 600 ms against a 500 ms target: the limit goes 10 -> 8.33; the same cohort counts once.
-    for (const id of ids("a", 9)) admission.settled(id);
-    assert.equal(admitted(ids("b", 9)).length, 7, "a10 and seven more: the limit is 8");
-    // The door stays busy and purchases settle at once: each grows it by 1/limit, 8.33 -> 9.46 after ten.
-    const inFlight = ids("b", 7);
-    for (const id of ids("c", 10)) {
-      admission.settled(inFlight.shift() ?? "");
-      assert.equal(admission.admit(id), undefined);
-      inFlight.push(id);
+    assert.equal(admitted(ids("a", 40)).length, 40, "nothing settled yet: up to the maximum");
+    // 21 settle 25 ms apart (one per 25 ms: 20 in the 500 ms target); 19 still in flight.
+    for (const id of ids("a", 21)) {
+      now += 25;
+      admission.settled(id);
     }
-    assert.deepEqual(admitted(["d1", "d2"]), ["d1"], "8 in flight, the limit is 9");
+    assert.deepEqual(admitted(["b1", "b2"]), ["b1"], "19 in flight, the limit is 20");
+    // The next 20 settle twice as fast: 41 outcomes in 750 ms, 26 in the target.
+    for (const id of [...ids("a", 40).slice(21), "b1"]) {
+      now += 12.5;
+      admission.settled(id);
+    }
+    assert.equal(admitted(ids("c", 50)).length, 26);
   });
 
   it("stops counting a purchase whose outcome it never sees (another replica recorded it) after forgetAfterMs", () => {
@@ -68,13 +68,12 @@ describe("in-flight purchases (load shedding at PlaceOrder)", () => {
       () => 0,
     );
     for (let i = 0; i < 30; i++) admission.admit(`a${i}`);
-    // Ten outcomes over 90 ms: one per 10 ms; ten still in flight settle in ~100 ms more.
-    for (let i = 0; i < 10; i++) {
-      admission.settled(`a${i}`);
+    // Eleven outcomes 10 ms apart: one per 10 ms; then nine in flight.
+    for (let i = 0; i < 11; i++) {
       now += 10;
+      admission.settled(`a${i}`);
     }
-    now -= 10;
-    for (let i = 20; i < 30; i++) admission.admit(`b${i}`);
+    for (let i = 0; i < 11; i++) admission.admit(`b${i}`);
     assert.deepEqual(admission.admit("late"), { retryAfterMs: 200 }, "20 in flight at 10 ms each");
     now += 10_000;
     assert.deepEqual(admission.admit("later"), { retryAfterMs: 1_500 }, "no outcome for long: at most retryAfterMs");
