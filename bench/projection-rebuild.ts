@@ -7,7 +7,7 @@
  * Seeding: `--events` order events (OrderPlaced, OrderSeatsHeld, OrderPaid, OrderConfirmed per
  * order; one buyer in ten a partner) are written straight into the orders event store with the
  * contract's codecs (@marquee/proto/events), and the real orders service serves them through
- * ReadEvents; `--inventory-events` seat events (StockChanged, then SeatsReserved + SeatsConfirmed
+ * ReadEventPages; `--inventory-events` seat events (StockChanged, then SeatsReserved + SeatsConfirmed
  * per order) are published to the inventory stream. Then, for each projection, one
  * RebuildProjection call through the real query service, timed from its progress messages:
  *
@@ -18,8 +18,8 @@
  * `--profile` also CPU-profiles the query and orders processes during the my-orders rebuild and
  * prints where their time went (by package, and our own functions inclusive).
  *
- * and, to say what limits it, the same run's parts measured alone: ReadEvents streamed by a bare
- * client (the source), and FerretDB insertMany of as many documents of the same shape (the sink).
+ * and, to say what limits it, the same run's parts measured alone: ReadEvents and ReadEventPages
+ * streamed by a bare client (the source), and FerretDB insertMany of as many documents of the same shape (the sink).
  * Not a test: it prints figures and a PASS / BELOW GOAL line, and exits 0 either way.
  */
 import { execFileSync } from "node:child_process";
@@ -39,7 +39,11 @@ import { startNatsServer } from "@marquee/platform/testing/nats-server";
 import { createTestDatabase } from "@marquee/platform/testing/postgres";
 import { startService } from "@marquee/platform/testing/service-process";
 import { InventoryEvents, OrderEvents } from "@marquee/proto/events";
-import { OrdersServiceClient, type ReadEventsResponse } from "@marquee/proto/marquee/orders/v1/orders_service";
+import {
+  OrdersServiceClient,
+  type ReadEventPagesResponse,
+  type ReadEventsResponse,
+} from "@marquee/proto/marquee/orders/v1/orders_service";
 import {
   QueryServiceClient,
   RebuildPhase,
@@ -218,16 +222,21 @@ async function seedInventoryStream(natsUrl: string, count: number): Promise<numb
   }
 }
 
-/** ReadEvents streamed to the end by a bare client: how fast the source alone goes. */
-async function readEventsRate(address: string): Promise<{ events: number; seconds: number }> {
+/** ReadEvents (one event per message) and ReadEventPages (what a rebuild reads) streamed to the end by a bare client: how fast the source alone goes. */
+async function readEventsRate(
+  address: string,
+  method: "readEvents" | "readEventPages",
+): Promise<{ events: number; seconds: number }> {
   const client = createClient(OrdersServiceClient, address, { defaultTimeoutMs: 3_600_000 });
   try {
     const started = performance.now();
     let events = 0;
-    const call = client.raw.readEvents({ afterPosition: 0, limit: 0 }, new Metadata(), {
+    const call = client.raw[method]({ afterPosition: 0, limit: 0 }, new Metadata(), {
       deadline: Date.now() + 3_600_000,
     });
-    for await (const _ of call as AsyncIterable<ReadEventsResponse>) events++;
+    for await (const message of call as AsyncIterable<ReadEventsResponse | ReadEventPagesResponse>) {
+      events += "events" in message ? message.events.length : 1;
+    }
     return { events, seconds: (performance.now() - started) / 1000 };
   } finally {
     client.close();
@@ -431,7 +440,8 @@ async function main(): Promise<void> {
     cleanup.unshift(() => query.stop());
     const profiled = profileDir ? [pidListeningOn(query.port), pidListeningOn(orders.port)] : [];
 
-    const source = await readEventsRate(orders.address);
+    const source = await readEventsRate(orders.address, "readEvents");
+    const pages = await readEventsRate(orders.address, "readEventPages");
     const runs: Timed[] = [];
     for (const projection of ["my-orders", "organizer-sales", "partner-orders", "availability"]) {
       const signal = () => {
@@ -471,7 +481,8 @@ async function main(): Promise<void> {
       ]),
     );
     console.log(
-      `source: ReadEvents alone streams ${source.events.toLocaleString()} events at ${fixed(source.events / source.seconds)}/s`,
+      `source: ReadEvents alone streams ${source.events.toLocaleString()} events at ${fixed(source.events / source.seconds)}/s, ` +
+        `ReadEventPages (what a rebuild reads) at ${fixed(pages.events / pages.seconds)}/s`,
     );
     console.log(
       `sink: FerretDB insertMany of ${Math.ceil(seeded / 4).toLocaleString()} order documents at ${fixed(sink)} documents/s ` +
