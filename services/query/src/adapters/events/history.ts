@@ -72,7 +72,7 @@ export class EventHistory implements History {
         opt_start_seq: 1,
       });
       if ((await consumer.info()).num_pending > 0) {
-        const messages = await consumer.consume({ max_messages: CHUNK });
+        const messages = await consumer.consume({ max_messages: 5 * CHUNK });
         const stop = () => messages.stop();
         signal.addEventListener("abort", stop);
         let events: AnyEvent[] = [];
