@@ -99,9 +99,9 @@ export interface BatchStores {
 
 /** The storage of generations. */
 export interface Generations {
-  /** An empty generation: leftovers of an interrupted rebuild dropped. */
+  /** An empty generation with its indexes: leftovers of an interrupted rebuild dropped. */
   prepare(name: ProjectionName, generation: number): Promise<void>;
-  /** The generation's indexes in place (idempotent): after a rebuild's bulk load, and at start. */
+  /** The generation's indexes in place (idempotent): after a rebuild's load, and at start. */
   ensure(name: ProjectionName, generation: number): Promise<void>;
   drop(name: ProjectionName, generation: number): Promise<void>;
   stores(name: ProjectionName, generation: number): GenerationStores;

@@ -13,10 +13,10 @@ const SAVE_EVERY_MS = 1_000;
  * 1. starting     a new generation (its own collections) and its live consumer, created at the
  *                 stream's current end (the pin), not consuming yet;
  * 2. loading      the whole history folded into the new generation: orders from the event store
- *                 (ReadEvents, which also holds what the stream may have lost to retention),
+ *                 (ReadEventPages, which also holds what the stream may have lost to retention),
  *                 inventory from its stream up to the pin; each event folded into documents in
  *                 memory (the live projection's own steps, no read or write per event), the
- *                 documents written in bulk in the background, indexes built once at the end;
+ *                 documents written in bulk in the background into collections indexed already;
  * 3. catching_up  the new generation's consumer applies what was published after the pin. An
  *                 orders event both read from the event store and published after the pin is
  *                 applied once: documents keep the ids of the events they applied;
