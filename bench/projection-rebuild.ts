@@ -7,7 +7,7 @@
  * Seeding: `--events` order events (OrderPlaced, OrderSeatsHeld, OrderPaid, OrderConfirmed per
  * order; one buyer in ten a partner) are written straight into the orders event store with the
  * contract's codecs (@marquee/proto/events), and the real orders service serves them through
- * ReadEvents; `--inventory-events` seat events (StockChanged, then SeatsReserved + SeatsConfirmed
+ * ReadEventPages; `--inventory-events` seat events (StockChanged, then SeatsReserved + SeatsConfirmed
  * per order) are published to the inventory stream. Then, for each projection, one
  * RebuildProjection call through the real query service, timed from its progress messages:
  *
@@ -15,11 +15,11 @@
  *   total     starting + loading + catching up + switching (which waits 2 s before dropping the
  *             old generation)
  *
- * `--profile` also CPU-profiles the query process during the my-orders rebuild and prints where
- * its time went (by package, and our own functions inclusive).
+ * `--profile` also CPU-profiles the query and orders processes during the my-orders rebuild and
+ * prints where their time went (by package, and our own functions inclusive).
  *
- * and, to say what limits it, the same run's parts measured alone: ReadEvents streamed by a bare
- * client (the source), and FerretDB insertMany of as many documents of the same shape (the sink).
+ * and, to say what limits it, the same run's parts measured alone: ReadEvents and ReadEventPages
+ * streamed by a bare client (the source), and FerretDB insertMany of as many documents of the same shape (the sink).
  * Not a test: it prints figures and a PASS / BELOW GOAL line, and exits 0 either way.
  */
 import { execFileSync } from "node:child_process";
@@ -39,14 +39,19 @@ import { startNatsServer } from "@marquee/platform/testing/nats-server";
 import { createTestDatabase } from "@marquee/platform/testing/postgres";
 import { startService } from "@marquee/platform/testing/service-process";
 import { InventoryEvents, OrderEvents } from "@marquee/proto/events";
-import { OrdersServiceClient, type ReadEventsResponse } from "@marquee/proto/marquee/orders/v1/orders_service";
+import {
+  OrdersServiceClient,
+  type ReadEventPagesResponse,
+  type ReadEventsResponse,
+} from "@marquee/proto/marquee/orders/v1/orders_service";
 import {
   QueryServiceClient,
   RebuildPhase,
   type RebuildProjectionResponse,
 } from "@marquee/proto/marquee/query/v1/query_service";
 import { profilesIn, summarizeProfile } from "./lib/cpu-profile.js";
-import { describeMachine, fixed, printTable } from "./lib/measure.js";
+import { busyCoreSeconds, cpuByPid, describeMachine, findPids, fixed, machineCpu, printTable } from "./lib/measure.js";
+import { childProcesses } from "./lib/system-cpu.js";
 
 const GOAL = 20_000;
 const NAMESPACE = "bench";
@@ -56,7 +61,7 @@ const INSERT_ROWS = 1_000;
 interface Options {
   events: number;
   inventoryEvents: number;
-  /** CPU-profile the query process during the my-orders rebuild (lib/cpu-profiler-preload.ts). */
+  /** CPU-profile query and orders during the my-orders rebuild (lib/cpu-profiler-preload.ts). */
   profile: boolean;
 }
 
@@ -217,16 +222,21 @@ async function seedInventoryStream(natsUrl: string, count: number): Promise<numb
   }
 }
 
-/** ReadEvents streamed to the end by a bare client: how fast the source alone goes. */
-async function readEventsRate(address: string): Promise<{ events: number; seconds: number }> {
+/** ReadEvents (one event per message) and ReadEventPages (what a rebuild reads) streamed to the end by a bare client: how fast the source alone goes. */
+async function readEventsRate(
+  address: string,
+  method: "readEvents" | "readEventPages",
+): Promise<{ events: number; seconds: number }> {
   const client = createClient(OrdersServiceClient, address, { defaultTimeoutMs: 3_600_000 });
   try {
     const started = performance.now();
     let events = 0;
-    const call = client.raw.readEvents({ afterPosition: 0, limit: 0 }, new Metadata(), {
+    const call = client.raw[method]({ afterPosition: 0, limit: 0 }, new Metadata(), {
       deadline: Date.now() + 3_600_000,
     });
-    for await (const _ of call as AsyncIterable<ReadEventsResponse>) events++;
+    for await (const message of call as AsyncIterable<ReadEventsResponse | ReadEventPagesResponse>) {
+      events += "events" in message ? message.events.length : 1;
+    }
     return { events, seconds: (performance.now() - started) / 1000 };
   } finally {
     client.close();
@@ -282,6 +292,8 @@ async function insertManyRate(url: string, count: number): Promise<number> {
 
 interface Timed {
   projection: string;
+  /** CPU seconds during the rebuild: query, orders, ferretdb, every postgres process, the whole machine. */
+  cpu?: Record<"query" | "orders" | "ferretdb" | "postgres" | "machine", number>;
   events: number;
   applied: number;
   loadingSeconds: number;
@@ -321,6 +333,36 @@ async function rebuild(address: string, projection: string): Promise<Timed> {
   }
 }
 
+/** What `step` cost in CPU seconds: this run's query, orders and FerretDB, every postgres process, the machine. */
+async function withCpu<T>(step: () => Promise<T>): Promise<[T, NonNullable<Timed["cpu"]>]> {
+  const children = childProcesses();
+  const pidsOf = (name: string) => children.get(name) ?? [];
+  const groups = {
+    query: pidsOf("query"),
+    orders: pidsOf("orders"),
+    ferretdb: pidsOf("ferretdb"),
+    postgres: findPids((_cmd, comm) => comm === "postgres"),
+  };
+  const before = Object.fromEntries(Object.entries(groups).map(([name, pids]) => [name, cpuByPid(pids)]));
+  const machine = machineCpu();
+  const result = await step();
+  const used = (name: keyof typeof groups): number => {
+    let total = 0;
+    for (const [pid, seconds] of cpuByPid(groups[name])) total += seconds - (before[name]?.get(pid) ?? seconds);
+    return total;
+  };
+  return [
+    result,
+    {
+      query: used("query"),
+      orders: used("orders"),
+      ferretdb: used("ferretdb"),
+      postgres: used("postgres"),
+      machine: busyCoreSeconds(machine, machineCpu()),
+    },
+  ];
+}
+
 /** The pid of the process listening on a TCP port of 127.0.0.1 (ss from iproute2). */
 function pidListeningOn(port: number): number | undefined {
   const out = execFileSync("ss", ["-ltnpH", `sport = :${port}`], { encoding: "utf8" });
@@ -331,8 +373,9 @@ function pidListeningOn(port: number): number | undefined {
 function printProfile(dir: string): void {
   for (const file of profilesIn(dir)) {
     const summary = summarizeProfile(file);
+    const service = path.basename(file).split("-")[0];
     console.log(
-      `\nquery CPU during the my-orders rebuild: ${fixed(summary.busyMs)} ms busy of ${fixed(summary.wallMs)} ms`,
+      `\n${service} CPU during the my-orders rebuild: ${fixed(summary.busyMs)} ms busy of ${fixed(summary.wallMs)} ms`,
     );
     printTable(
       ["package", "ms"],
@@ -354,9 +397,23 @@ async function main(): Promise<void> {
   const cleanup: (() => Promise<unknown>)[] = [() => database.drop(), () => ferret.dispose(), () => nats.dispose()];
   try {
     const common = { NATS_URL: nats.url, EVENT_NAMESPACE: NAMESPACE, LOG_LEVEL: "warn", ACCOUNTS_ADDR: "127.0.0.1:9" };
+    const profileDir = options.profile ? mkdtempSync(path.join(tmpdir(), "bench-rebuild-profile-")) : undefined;
+    if (profileDir) cleanup.push(async () => rmSync(profileDir, { recursive: true, force: true }));
+    const profiling: NodeJS.ProcessEnv = profileDir
+      ? {
+          NODE_OPTIONS: `--import=${new URL("./lib/cpu-profiler-preload.js", import.meta.url).href}`,
+          BENCH_CPU_PROFILE_DIR: profileDir,
+        }
+      : {};
     const orders = await startService({
       name: "orders",
-      env: { ...common, DATABASE_URL: database.url, INVENTORY_ADDR: "127.0.0.1:9", WALLET_ADDR: "127.0.0.1:9" },
+      env: {
+        ...common,
+        ...profiling,
+        DATABASE_URL: database.url,
+        INVENTORY_ADDR: "127.0.0.1:9",
+        WALLET_ADDR: "127.0.0.1:9",
+      },
     });
     cleanup.unshift(() => orders.stop());
     const pool = createPool(database.url, { logger: createLogger("bench", "warn") });
@@ -375,29 +432,26 @@ async function main(): Promise<void> {
       `seeded ${seeded.toLocaleString()} order events into the event store in ${fixed(seedSeconds, 1)} s, ` +
         `${inventory.toLocaleString()} inventory events into JetStream in ${fixed((performance.now() - t) / 1000, 1)} s`,
     );
-    const profileDir = options.profile ? mkdtempSync(path.join(tmpdir(), "bench-rebuild-profile-")) : undefined;
-    if (profileDir) cleanup.push(async () => rmSync(profileDir, { recursive: true, force: true }));
-    const profiling: NodeJS.ProcessEnv = profileDir
-      ? {
-          NODE_OPTIONS: `--import=${new URL("./lib/cpu-profiler-preload.js", import.meta.url).href}`,
-          BENCH_CPU_PROFILE_DIR: profileDir,
-        }
-      : {};
     const query = await startService({
       name: "query",
       env: { ...common, ...profiling, MONGO_URL: `${ferret.url}/bench_query`, ORDERS_ADDR: orders.address },
       readyTimeoutMs: 60_000,
     });
     cleanup.unshift(() => query.stop());
-    const queryPid = profileDir ? pidListeningOn(query.port) : undefined;
+    const profiled = profileDir ? [pidListeningOn(query.port), pidListeningOn(orders.port)] : [];
 
-    const source = await readEventsRate(orders.address);
+    const source = await readEventsRate(orders.address, "readEvents");
+    const pages = await readEventsRate(orders.address, "readEventPages");
     const runs: Timed[] = [];
     for (const projection of ["my-orders", "organizer-sales", "partner-orders", "availability"]) {
-      const profiled = queryPid !== undefined && projection === "my-orders";
-      if (profiled) process.kill(queryPid, "SIGUSR2");
-      runs.push(await rebuild(query.address, projection));
-      if (profiled) process.kill(queryPid, "SIGUSR2");
+      const signal = () => {
+        if (projection !== "my-orders") return;
+        for (const pid of profiled) if (pid !== undefined) process.kill(pid, "SIGUSR2");
+      };
+      signal();
+      const [timed, cpu] = await withCpu(() => rebuild(query.address, projection));
+      runs.push({ ...timed, cpu });
+      signal();
     }
     const sink = await insertManyRate(`${ferret.url}/bench_sink`, Math.ceil(seeded / 4));
 
@@ -413,8 +467,22 @@ async function main(): Promise<void> {
         fixed(r.totalSeconds, 2),
       ]),
     );
+    console.log("\nCPU seconds during each rebuild (all phases; the machine's includes everyone else's work):");
+    printTable(
+      ["projection", "query", "orders", "ferretdb", "postgres (all)", "machine busy", "wall"],
+      runs.map((r) => [
+        r.projection,
+        fixed(r.cpu?.query ?? 0, 2),
+        fixed(r.cpu?.orders ?? 0, 2),
+        fixed(r.cpu?.ferretdb ?? 0, 2),
+        fixed(r.cpu?.postgres ?? 0, 2),
+        fixed(r.cpu?.machine ?? 0, 2),
+        fixed(r.totalSeconds, 2),
+      ]),
+    );
     console.log(
-      `source: ReadEvents alone streams ${source.events.toLocaleString()} events at ${fixed(source.events / source.seconds)}/s`,
+      `source: ReadEvents alone streams ${source.events.toLocaleString()} events at ${fixed(source.events / source.seconds)}/s, ` +
+        `ReadEventPages (what a rebuild reads) at ${fixed(pages.events / pages.seconds)}/s`,
     );
     console.log(
       `sink: FerretDB insertMany of ${Math.ceil(seeded / 4).toLocaleString()} order documents at ${fixed(sink)} documents/s ` +

@@ -56,8 +56,15 @@ TOOLS=(
 )
 OPTIONAL_TOOLS=" nats "
 
+# FerretDB is built with this patch (why: see its header); its hash is part of the stamp.
+FERRETDB_PATCH="$SCRIPT_DIR/ferretdb-sqlite-id-index.patch"
+
 stamp_file() { echo "$TOOLS_BIN/.$1.version"; }
-stamp_of() { echo "$2 recipe=$RECIPE"; }
+stamp_of() { # name spec
+  local patched=""
+  if [[ "$1" == ferretdb ]]; then patched=" patch=$(sha256sum "$FERRETDB_PATCH" | cut -c1-16)"; fi
+  echo "$2 recipe=$RECIPE$patched"
+}
 
 up_to_date() { # name spec
   local stamp
@@ -109,24 +116,24 @@ export GOWORK=off GOBIN="$TOOLS_BIN"
 # FerretDB's module zip lacks the generated build/version/version.txt, so a plain
 # `go install github.com/FerretDB/FerretDB/cmd/ferretdb@v1.24.2` builds a binary that panics at
 # start ("Invalid build/version/version.txt file content"). Build it from a writable copy of the
-# module with that file written, which is what FerretDB's own `task gen-version` does.
+# module with that file written, which is what FerretDB's own `task gen-version` does, and
+# FERRETDB_PATCH applied. The copy is made afresh for every build, so the patch applies once.
 install_ferretdb() { # spec
   local version="${1##*@}" module_dir src
   src="$TOOLS_DIR/src/FerretDB@$version"
-  if [[ ! -f "$src/build/version/version.txt" ]]; then
-    module_dir="$(go mod download -json "github.com/FerretDB/FerretDB@$version" |
-      sed -n 's/^[[:space:]]*"Dir":[[:space:]]*"\(.*\)",\{0,1\}$/\1/p')"
-    [[ -n "$module_dir" && -d "$module_dir" ]] ||
-      die "could not download github.com/FerretDB/FerretDB@$version (see the go output above)"
-    rm -rf "$src.tmp"
-    mkdir -p "$TOOLS_DIR/src"
-    cp -R "$module_dir" "$src.tmp"
-    chmod -R u+w "$src.tmp"
-    printf '%s\n' "$version" >"$src.tmp/build/version/version.txt"
-    printf 'source\n' >"$src.tmp/build/version/package.txt"
-    rm -rf "$src"
-    mv "$src.tmp" "$src"
-  fi
+  module_dir="$(go mod download -json "github.com/FerretDB/FerretDB@$version" |
+    sed -n 's/^[[:space:]]*"Dir":[[:space:]]*"\(.*\)",\{0,1\}$/\1/p')"
+  [[ -n "$module_dir" && -d "$module_dir" ]] ||
+    die "could not download github.com/FerretDB/FerretDB@$version (see the go output above)"
+  rm -rf "$src.tmp"
+  mkdir -p "$TOOLS_DIR/src"
+  cp -R "$module_dir" "$src.tmp"
+  chmod -R u+w "$src.tmp"
+  printf '%s\n' "$version" >"$src.tmp/build/version/version.txt"
+  printf 'source\n' >"$src.tmp/build/version/package.txt"
+  patch --quiet --forward -p1 -d "$src.tmp" <"$FERRETDB_PATCH" || die "could not apply $FERRETDB_PATCH"
+  rm -rf "$src"
+  mv "$src.tmp" "$src"
   (cd "$src" && go install -buildvcs=false ./cmd/ferretdb)
 }
 

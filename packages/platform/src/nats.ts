@@ -136,7 +136,11 @@ export function eventHeaders(event: OutgoingEvent): ReturnType<typeof natsHeader
 
 /** Reads an event off a JetStream message; throws if it lacks the headers every Marquee event has. */
 export function toIncomingEvent(msg: JsMsg): IncomingEvent {
-  const header = (name: string): string | undefined => msg.headers?.get(name) || undefined;
+  // One pass over the headers: each headers.get() lists and filters every key (a rebuild replays
+  // whole streams through here).
+  const headers = new Map<string, string>();
+  for (const [name, values] of msg.headers ?? []) if (values[0]) headers.set(name, values[0]);
+  const header = (name: string): string | undefined => headers.get(name);
   const eventId = header(EventHeaders.eventId) ?? header(EventHeaders.msgId);
   const type = header(EventHeaders.type);
   if (!eventId || !type) {

@@ -126,7 +126,16 @@ export interface OrderEventLog {
   lastPosition(): Promise<number>;
 }
 
-export type LoggedEvent = StoredEvent & { streamId: string; payload: Buffer; typeName: string };
+/** An event as the log streams it: the payload as stored (protobuf), never decoded here. */
+export interface LoggedEvent {
+  position: number;
+  streamId: string;
+  version: number;
+  eventId: string;
+  typeName: string;
+  payload: Buffer;
+  recordedAt: Date;
+}
 
 export type Reservation =
   { outcome: "reserved"; hold: SeatHold } | { outcome: "out_of_stock" } | { outcome: "not_on_sale" };

@@ -1,8 +1,7 @@
 import { retryLater } from "@marquee/platform";
-import type { Outcome } from "../domain/events.js";
-import { StaleDocument, type DocStore } from "./ports.js";
-
-export type Applied<D> = { kind: "applied"; doc: D } | { kind: "duplicate" } | { kind: "ignored" };
+import type { AnyEvent, Outcome } from "../domain/events.js";
+import type { DocKind, Documents, Projector, StepOf, StepResult } from "../domain/projectors.js";
+import { StaleDocument, type DocStore, type GenerationStores } from "./ports.js";
 
 const STALE_RETRIES = 5;
 
@@ -15,17 +14,29 @@ export async function applyToDocument<D>(
   store: DocStore<D>,
   id: string,
   step: (current: D | undefined) => Outcome<D>,
-): Promise<Applied<D>> {
+): Promise<StepResult> {
   for (let attempt = 1; ; attempt++) {
     const stored = await store.get(id);
     const outcome = step(stored?.value);
     if (outcome.kind === "not_ready") throw retryLater(`${id}: ${outcome.reason}`);
-    if (outcome.kind !== "applied") return outcome;
+    if (outcome.kind !== "applied") return outcome.kind;
     try {
       await store.put(id, outcome.doc, stored?.rev);
-      return outcome;
+      return outcome.kind;
     } catch (error) {
       if (!(error instanceof StaleDocument) || attempt >= STALE_RETRIES) throw error;
     }
   }
+}
+
+function applyStep<K extends DocKind>(stores: GenerationStores, s: StepOf<K>): Promise<StepResult> {
+  return applyToDocument<Documents[K]>(stores[s.kind], s.id, (current) => s.step(current));
+}
+
+/** Applies one event live: each document the projector changes is one read and one conditional write. */
+export async function projectLive(stores: GenerationStores, project: Projector, event: AnyEvent): Promise<StepResult> {
+  const steps = project(event);
+  let next = steps.next();
+  while (!next.done) next = steps.next(await applyStep(stores, next.value));
+  return next.value;
 }

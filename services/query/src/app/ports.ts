@@ -1,12 +1,13 @@
 import type { Caller } from "../domain/access.js";
-import type { AvailabilityShard, HoldDoc, StockDoc } from "../domain/availability.js";
-import type { InventoryEvent, OrderEvent, Sourced } from "../domain/events.js";
+import type { AvailabilityShard, StockDoc } from "../domain/availability.js";
+import type { AnyEvent } from "../domain/events.js";
 import type { BuyerKind, OrderDoc, OrderStatus, OrderView } from "../domain/order-view.js";
 import type { OrderCursor } from "../domain/paging.js";
 import type { ProjectionName, RebuildProgress } from "../domain/projections.js";
+import type { DocKind, Documents, DocumentsInMemory } from "../domain/projectors.js";
 import type { SalesShard } from "../domain/sales.js";
 
-export type { Caller };
+export type { AnyEvent, Caller };
 
 /** A document as stored, with the revision its next write must name. */
 export interface Stored<T> {
@@ -28,15 +29,7 @@ export interface DocStore<T> {
 }
 
 /** The collections of one generation; each projection uses its own (see Generations). */
-export interface GenerationStores {
-  orders: DocStore<OrderDoc>;
-  sales: DocStore<SalesShard>;
-  holds: DocStore<HoldDoc>;
-  seats: DocStore<AvailabilityShard>;
-  stock: DocStore<StockDoc>;
-}
-
-export type AnyEvent = Sourced<OrderEvent> | Sourced<InventoryEvent>;
+export type GenerationStores = { [K in DocKind]: DocStore<Documents[K]> };
 
 export interface OrderListQuery {
   buyerKind: BuyerKind;
@@ -88,9 +81,13 @@ export interface ProjectionRegistry {
   endRebuild(name: ProjectionName, outcome: string): Promise<void>;
 }
 
-/** Buffered stores for loading history: documents are kept in memory and written in bulk. */
+/**
+ * A rebuild's documents: folded in memory (`docs`), written in bulk. Documents written already
+ * and no longer in memory answer NOT_IN_MEMORY until `load` brings them back.
+ */
 export interface BatchStores {
-  stores: GenerationStores;
+  docs: DocumentsInMemory;
+  load(kind: DocKind, id: string): Promise<void>;
   /**
    * Writes the documents least recently changed in the background when many are waiting (after
    * the previous background write ended: the fold never runs far ahead of the database).
@@ -102,9 +99,9 @@ export interface BatchStores {
 
 /** The storage of generations. */
 export interface Generations {
-  /** An empty generation: leftovers of an interrupted rebuild dropped. */
+  /** An empty generation with its indexes: leftovers of an interrupted rebuild dropped. */
   prepare(name: ProjectionName, generation: number): Promise<void>;
-  /** The generation's indexes in place (idempotent): after a rebuild's bulk load, and at start. */
+  /** The generation's indexes in place (idempotent): after a rebuild's load, and at start. */
   ensure(name: ProjectionName, generation: number): Promise<void>;
   drop(name: ProjectionName, generation: number): Promise<void>;
   stores(name: ProjectionName, generation: number): GenerationStores;

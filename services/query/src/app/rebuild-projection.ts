@@ -1,7 +1,8 @@
 import { setTimeout as delay } from "node:timers/promises";
+import { retryLater } from "@marquee/platform";
 import { rateAndEta, type ProjectionName, type RebuildPhase, type RebuildProgress } from "../domain/projections.js";
+import { foldEvent, PROJECTORS } from "../domain/projectors.js";
 import type { ProjectionDeps } from "./ports.js";
-import { PROJECTORS } from "./projectors.js";
 
 const REPORT_EVERY_MS = 200;
 const SAVE_EVERY_MS = 1_000;
@@ -12,9 +13,10 @@ const SAVE_EVERY_MS = 1_000;
  * 1. starting     a new generation (its own collections) and its live consumer, created at the
  *                 stream's current end (the pin), not consuming yet;
  * 2. loading      the whole history folded into the new generation: orders from the event store
- *                 (ReadEvents, which also holds what the stream may have lost to retention),
- *                 inventory from its stream up to the pin; documents buffered and written in bulk
- *                 in the background, indexes built once at the end;
+ *                 (ReadEventPages, which also holds what the stream may have lost to retention),
+ *                 inventory from its stream up to the pin; each event folded into documents in
+ *                 memory (the live projection's own steps, no read or write per event), the
+ *                 documents written in bulk in the background into collections indexed already;
  * 3. catching_up  the new generation's consumer applies what was published after the pin. An
  *                 orders event both read from the event store and published after the pin is
  *                 applied once: documents keep the ids of the events they applied;
@@ -73,7 +75,13 @@ export async function rebuildProjection(
     let applied = 0;
     for await (const chunk of deps.history.read(name, pinned, signal)) {
       for (const event of chunk.events) {
-        if ((await project(batch.stores, event)).kind === "applied") applied++;
+        let folded = foldEvent(project, batch.docs, event);
+        while (folded.kind === "missing") {
+          await batch.load(folded.doc.kind, folded.doc.id);
+          folded = foldEvent(project, batch.docs, event);
+        }
+        if (folded.kind === "not_ready") throw retryLater(folded.reason);
+        if (folded.kind === "applied") applied++;
       }
       await batch.spill();
       progress.eventsApplied = applied;

@@ -52,6 +52,7 @@ export interface Sourced<E> {
 
 export type SourcedOrderEvent = Sourced<OrderEvent>;
 export type SourcedInventoryEvent = Sourced<InventoryEvent>;
+export type AnyEvent = SourcedOrderEvent | SourcedInventoryEvent;
 
 /** What applying one event to one document came to. */
 export type Outcome<D> =

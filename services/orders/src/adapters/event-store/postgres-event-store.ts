@@ -210,17 +210,29 @@ export class PostgresOrderStore implements OrderStore, OrderEventLog {
 
   /** All events after a position, in commit-safe order (see the migration's note on transaction_id). */
   async readAll(afterPosition: number, limit: number): Promise<LoggedEvent[]> {
-    const { rows } = await this.pool.query<EventRow & { stream_id: string }>(
-      `SELECT ${EVENT_COLUMNS}, stream_id FROM events
-        WHERE position > $1 AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-        ORDER BY position LIMIT $2`,
-      [afterPosition, limit],
-    );
+    const { rows } = await this.pool.query<{
+      position: string;
+      stream_id: string;
+      version: number;
+      event_id: string;
+      type: string;
+      payload: Buffer;
+      recorded_at: Date;
+    }>({
+      name: "orders_read_all",
+      text: `SELECT position, stream_id, version, event_id, type, payload, recorded_at FROM events
+              WHERE position > $1 AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+              ORDER BY position LIMIT $2`,
+      values: [afterPosition, limit],
+    });
     return rows.map((row) => ({
-      ...toStoredEvent(row),
+      position: Number(row.position),
       streamId: row.stream_id,
-      payload: row.payload,
+      version: row.version,
+      eventId: row.event_id,
       typeName: row.type,
+      payload: row.payload,
+      recordedAt: row.recorded_at,
     }));
   }
 

@@ -1,5 +1,5 @@
 import { bindService, validate, type ServiceBinding, type TokenVerifier } from "@marquee/platform";
-import { OrdersServiceService } from "@marquee/proto/marquee/orders/v1/orders_service";
+import { OrdersServiceService, type ReadEventsResponse } from "@marquee/proto/marquee/orders/v1/orders_service";
 import { cancelOrder } from "../../app/cancel-order.js";
 import { checkInTicket } from "../../app/check-in-ticket.js";
 import { editOrder } from "../../app/edit-order.js";
@@ -9,12 +9,30 @@ import { getOrder } from "../../app/get-order.js";
 import { getSalesReport } from "../../app/get-sales-report.js";
 import { listOrders } from "../../app/list-orders.js";
 import { placeOrder } from "../../app/place-order.js";
-import type { Caller, OrderEventLog, OrdersDeps, TicketSigner } from "../../app/ports.js";
+import type { Caller, LoggedEvent, OrderEventLog, OrdersDeps, TicketSigner } from "../../app/ports.js";
+import { readEventLog } from "../../app/read-events.js";
 import { orderEventToJson } from "../order-event-codec.js";
 import { orderToProto } from "./mapping.js";
 import { schemas } from "./schemas.js";
 
-const READ_BATCH = 1_000;
+/** ReadEventPages: events per message, and about as many bytes (well under gRPC's 4 MiB limit). */
+const EVENTS_PER_MESSAGE = 1_000;
+const BYTES_PER_MESSAGE = 512 * 1024;
+/** Ids, type name, position and time around each payload. */
+const EVENT_OVERHEAD_BYTES = 160;
+
+function toReadEvent(e: LoggedEvent, endPosition: number): ReadEventsResponse {
+  return {
+    position: e.position,
+    streamId: e.streamId,
+    version: e.version,
+    type: e.typeName,
+    payload: e.payload,
+    recordedAt: e.recordedAt,
+    eventId: e.eventId,
+    endPosition,
+  };
+}
 
 /** gRPC edge of orders: who calls, is the request well-formed, run the use case, map the answer. */
 export function ordersService(
@@ -112,27 +130,24 @@ export function ordersService(
     },
     // Internal (the query service rebuilding projections); NetworkPolicies restrict callers.
     readEvents: async function* (request, call) {
-      const { afterPosition, limit } = validate(schemas.readEvents, request);
-      const endPosition = await eventLog.lastPosition();
-      let position = afterPosition;
-      let sent = 0;
-      while (position < endPosition && (limit === 0 || sent < limit) && !call.signal.aborted) {
-        const batch = await eventLog.readAll(position, Math.min(READ_BATCH, limit === 0 ? READ_BATCH : limit - sent));
-        if (batch.length === 0) break;
-        for (const e of batch) {
-          yield {
-            position: e.position,
-            streamId: e.streamId,
-            version: e.version,
-            type: e.typeName,
-            payload: e.payload,
-            recordedAt: e.recordedAt,
-            eventId: e.eventId,
-            endPosition,
-          };
+      for await (const page of readEventLog(eventLog, validate(schemas.readEvents, request), call.signal)) {
+        for (const e of page.events) yield toReadEvent(e, page.endPosition);
+      }
+    },
+    readEventPages: async function* (request, call) {
+      for await (const page of readEventLog(eventLog, validate(schemas.readEvents, request), call.signal)) {
+        let events: ReadEventsResponse[] = [];
+        let bytes = 0;
+        for (const e of page.events) {
+          events.push(toReadEvent(e, page.endPosition));
+          bytes += e.payload.length + EVENT_OVERHEAD_BYTES;
+          if (events.length >= EVENTS_PER_MESSAGE || bytes >= BYTES_PER_MESSAGE) {
+            yield { events };
+            events = [];
+            bytes = 0;
+          }
         }
-        sent += batch.length;
-        position = batch.at(-1)?.position ?? endPosition;
+        if (events.length > 0) yield { events };
       }
     },
   });

@@ -2,11 +2,12 @@ import { DeliverPolicy, jetstream } from "@nats-io/jetstream";
 import { Metadata } from "@grpc/grpc-js";
 import { streamOf, subjectOf, type createClient } from "@marquee/platform";
 import { toIncomingEvent, type NatsConnection } from "@marquee/platform/nats";
-import type { OrdersServiceClient, ReadEventsResponse } from "@marquee/proto/marquee/orders/v1/orders_service";
+import type { OrdersServiceClient, ReadEventPagesResponse } from "@marquee/proto/marquee/orders/v1/orders_service";
 import type { AnyEvent, History, HistoryChunk } from "../../app/ports.js";
 import { SOURCE_OF, type ProjectionName } from "../../domain/projections.js";
 import { decodeEvent, decodeIncoming, EVENTS_OF } from "./decode.js";
 
+/** Inventory events per chunk of its history. */
 const CHUNK = 1_000;
 /** A rebuild's read of the whole event store: long, but not forever. */
 const READ_EVENTS_DEADLINE_MS = 6 * 3_600_000;
@@ -15,9 +16,10 @@ type OrdersClient = ReturnType<typeof createClient<OrdersServiceClient>>;
 
 /**
  * The projections' past. Orders: every event of the event store from the orders service's
- * ReadEvents (server streaming, in commit order, with the end position the read started at for
- * progress) — the store keeps all of it, whatever the stream's retention. Inventory: its
- * JetStream stream replayed by an ordered consumer from sequence 1 up to the pinned sequence.
+ * ReadEventPages (server streaming, in commit order, many events per message, with the end
+ * position the read started at for progress) — the store keeps all of it, whatever the stream's
+ * retention. Inventory: its JetStream stream replayed by an ordered consumer from sequence 1 up
+ * to the pinned sequence.
  */
 export class EventHistory implements History {
   constructor(
@@ -35,33 +37,30 @@ export class EventHistory implements History {
   }
 
   private async *ordersHistory(types: ReadonlySet<string>, signal: AbortSignal): AsyncGenerator<HistoryChunk> {
-    const call = this.orders.raw.readEvents({ afterPosition: 0, limit: 0 }, new Metadata(), {
+    const call = this.orders.raw.readEventPages({ afterPosition: 0, limit: 0 }, new Metadata(), {
       deadline: new Date(Date.now() + READ_EVENTS_DEADLINE_MS),
     });
     const cancel = () => call.cancel();
     signal.addEventListener("abort", cancel);
-    let events: AnyEvent[] = [];
-    let read = 0;
-    let done: number;
     let total = 0;
     try {
-      for await (const message of call as AsyncIterable<ReadEventsResponse>) {
-        done = message.position;
-        total = message.endPosition;
-        if (types.has(message.type)) {
-          const event = decodeEvent(message.type, message.eventId, message.payload, message.recordedAt ?? new Date());
+      for await (const message of call as AsyncIterable<ReadEventPagesResponse>) {
+        const events: AnyEvent[] = [];
+        for (const e of message.events) {
+          if (!types.has(e.type)) continue;
+          const event = decodeEvent(e.type, e.eventId, e.payload, e.recordedAt ?? new Date());
           if (event) events.push(event);
         }
-        if (++read % CHUNK === 0) {
-          yield { events, done, total };
-          events = [];
-        }
+        const last = message.events.at(-1);
+        if (!last) continue;
+        total = last.endPosition;
+        yield { events, done: last.position, total };
       }
     } finally {
       signal.removeEventListener("abort", cancel);
     }
     signal.throwIfAborted();
-    yield { events, done: total, total };
+    yield { events: [], done: total, total };
   }
 
   private async *inventoryHistory(untilSequence: number, signal: AbortSignal): AsyncGenerator<HistoryChunk> {
@@ -73,7 +72,7 @@ export class EventHistory implements History {
         opt_start_seq: 1,
       });
       if ((await consumer.info()).num_pending > 0) {
-        const messages = await consumer.consume({ max_messages: CHUNK });
+        const messages = await consumer.consume({ max_messages: 5 * CHUNK });
         const stop = () => messages.stop();
         signal.addEventListener("abort", stop);
         let events: AnyEvent[] = [];

@@ -77,8 +77,7 @@ export class JetStreamFeeds implements LiveFeeds {
       handler: async (incoming) => {
         const event = decodeIncoming(incoming, new Date());
         if (!event) return;
-        const outcome = await project(stores, event);
-        if (outcome.kind !== "applied") return;
+        if ((await project(stores, event)) !== "applied") return;
         stats.applied++;
         if (!stats.lastEventAt || event.occurredAt > stats.lastEventAt) stats.lastEventAt = event.occurredAt;
         const orderId = orderIdOf(event);

@@ -2,6 +2,7 @@ import type { Connection } from "mongoose";
 import { guardMongo } from "@marquee/platform/mongo";
 import type { BatchStores, DocStore, Generations, GenerationStores } from "../../app/ports.js";
 import type { ProjectionName } from "../../domain/projections.js";
+import { NOT_IN_MEMORY, type Documents } from "../../domain/projectors.js";
 import { BufferedDocStore } from "./batch-store.js";
 import { collectionName, collectionOf, createIndexes, kindsOf, type Kind } from "./collections.js";
 import { MongoDocStore } from "./doc-store.js";
@@ -16,9 +17,13 @@ const SPILL_ABOVE = 2_000;
 export class MongoGenerations implements Generations {
   constructor(private readonly connection: Connection) {}
 
-  /** Indexes come later (ensure): building them once after the bulk load is cheaper than per insert. */
+  /**
+   * Indexes first: on FerretDB, keeping them while inserting costs about what building them after
+   * the load does, but runs while the history is being folded instead of after it.
+   */
   async prepare(name: ProjectionName, generation: number): Promise<void> {
     await this.drop(name, generation);
+    await this.ensure(name, generation);
   }
 
   /** Indexes of a generation in place (idempotent): run at start for the active ones. */
@@ -46,14 +51,24 @@ export class MongoGenerations implements Generations {
   }
 
   batch(name: ProjectionName, generation: number): BatchStores {
-    const buffers = new Map<Kind, BufferedDocStore<unknown>>();
-    const stores = this.build(name, (kind) => {
-      const buffer = new BufferedDocStore<unknown>(collectionOf(this.connection, name, kind, generation));
-      buffers.set(kind, buffer);
+    const buffers = new Map<Kind, BufferedDocStore<Documents[Kind]>>(
+      kindsOf(name).map((kind) => [
+        kind,
+        new BufferedDocStore<Documents[Kind]>(collectionOf(this.connection, name, kind, generation)),
+      ]),
+    );
+    const bufferOf = (kind: Kind) => {
+      const buffer = buffers.get(kind);
+      if (!buffer) throw new Error(`${name} keeps no ${kind}`);
       return buffer;
-    });
+    };
     return {
-      stores,
+      docs: {
+        get: <K extends Kind>(kind: K, id: string) =>
+          bufferOf(kind).get(id) as Documents[K] | undefined | typeof NOT_IN_MEMORY,
+        set: (kind, id, doc) => bufferOf(kind).set(id, doc),
+      },
+      load: (kind, id) => bufferOf(kind).load(id),
       spill: async () => {
         for (const buffer of buffers.values()) {
           if (buffer.pending() > SPILL_ABOVE) await buffer.spill(buffer.pending() - KEEP_HOT);
