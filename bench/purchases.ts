@@ -75,6 +75,9 @@ const GOAL_PROJECTION_LAG_MS = 1000;
 /** Admitted orders' p99 under overload ≤ this × the half-load p99. */
 const GOAL_OVERLOAD_P99_FACTOR = 2;
 const SERVICES = ["accounts", "catalog", "inventory", "wallet", "orders", "query"];
+/** The system's processes: without the read side with --skip-query (the purchase path alone). */
+const servicesOf = (options: Pick<Options, "skipQuery">): string[] =>
+  options.skipQuery ? SERVICES.filter((name) => name !== "query") : SERVICES;
 const POSTGRES_SERVICES = ["accounts", "inventory", "wallet", "orders"];
 /** The catalog's maximum tier capacity (services/catalog/src/domain/show.ts). */
 const CAPACITY = 100_000;
@@ -105,6 +108,7 @@ interface Options {
   openSamples: number;
   singleDuration: number;
   hotTier: boolean;
+  skipQuery: boolean;
   overloadFactor: number;
   overloadDuration: number;
   /** --env NAME=value (repeatable): set in every service of the system, e.g. ADMISSION_TARGET_MS=200. */
@@ -134,6 +138,7 @@ function parseOptions(): Options {
       "open-samples": { type: "string", default: "0" },
       "single-duration": { type: "string", default: "5" },
       "skip-hot-tier": { type: "boolean", default: false },
+      "skip-query": { type: "boolean", default: false },
       "overload-factor": { type: "string", default: "3" },
       "overload-duration": { type: "string", default: "10" },
       env: { type: "string", multiple: true, default: [] },
@@ -164,6 +169,7 @@ function parseOptions(): Options {
     openSamples: Number(values["open-samples"]),
     singleDuration: Number(values["single-duration"]),
     hotTier: !values["skip-hot-tier"],
+    skipQuery: values["skip-query"],
     overloadFactor: Number(values["overload-factor"]),
     overloadDuration: Number(values["overload-duration"]),
     serviceEnv: Object.fromEntries(
@@ -188,7 +194,8 @@ interface ThroughputResult {
   problems: string;
   cpu: CpuReport | Error;
   waits: WaitSamples;
-  lag: ProjectionLag;
+  /** undefined with --skip-query. */
+  lag: ProjectionLag | undefined;
   /** Choreography: JetStream deliveries per order by consumer (warm-up included). */
   deliveries?: string;
 }
@@ -315,11 +322,12 @@ async function runMode(mode: Mode, options: Options, logger: Logger, admin: Admi
     env.BENCH_CPU_PROFILE_DIR = profileDir;
   }
   let started = performance.now();
-  const system: System = await startSystem(SERVICES, { env });
+  const services = servicesOf(options);
+  const system: System = await startSystem(services, { env });
   let nc: NatsConnection | undefined;
   try {
     console.log(
-      `started ${SERVICES.join(", ")} in ${fixed((performance.now() - started) / 1000, 1)} s ` +
+      `started ${services.join(", ")} in ${fixed((performance.now() - started) / 1000, 1)} s ` +
         `(env ${Object.entries(env)
           .map(([k, v]) => `${k}=${v}`)
           .join(" ")})`,
@@ -390,7 +398,7 @@ async function runMode(mode: Mode, options: Options, logger: Logger, admin: Admi
           stopCpu = startCpuCount(admin, databases);
           stopCpu.catch(() => undefined); // reported when the window ends
           stopWaits = sampleWaits(admin, databases);
-          stopLag = sampleProjectionLag(system.address("query"));
+          if (!options.skipQuery) stopLag = sampleProjectionLag(system.address("query"));
         },
         onMeasured: () => {
           if (profileDir) toggleProfilers();
@@ -406,7 +414,7 @@ async function runMode(mode: Mode, options: Options, logger: Logger, admin: Admi
       const confirmed = inWindow.filter((s) => s.outcome === "confirmed");
       const latencies = confirmed.map((s) => (s.endAt ?? 0) - s.sentAt);
       const placed = samples.filter((s) => s.sentAt >= window.start && s.sentAt < window.end && s.outcome !== "error");
-      if (!cpu || !waits || !lag) throw new Error("the measured window did not complete");
+      if (!cpu || !waits || (!lag && !options.skipQuery)) throw new Error("the measured window did not complete");
       throughput.push({
         concurrency,
         confirmedPerSecond: confirmed.length / seconds,
@@ -438,7 +446,7 @@ async function runMode(mode: Mode, options: Options, logger: Logger, admin: Admi
           `PlaceOrder RPC p50 ${ms(last.placeP50)} ms, p99 ${ms(last.placeP99)} ms; not confirmed: ${last.problems}`,
       );
       if (last.deliveries) console.log(`  JetStream deliveries per order, by consumer: ${last.deliveries}`);
-      console.log(`  ${describeLag(last.lag)}`);
+      if (last.lag) console.log(`  ${describeLag(last.lag)}`);
     }
 
     console.log("");
@@ -677,7 +685,7 @@ async function runAudit(mode: Mode, options: Options, logger: Logger, admin: Adm
   try {
     const env: NodeJS.ProcessEnv = { SAGA_MODE: mode, LOG_LEVEL: "warn" };
     if (options.sagaConcurrency) env.SAGA_CONCURRENCY = options.sagaConcurrency;
-    system = await startSystem(SERVICES, { env });
+    system = await startSystem(servicesOf(options), { env });
     if (saved === undefined) delete process.env.TEST_POSTGRES_URL;
     else process.env.TEST_POSTGRES_URL = saved;
     const market = marketplace(system);
@@ -888,7 +896,7 @@ function summarize(
     const samples = result.open ? result.open.confirmed : null;
     const singleP50 = figure(result.single?.p50, 1);
     const hotTier = figure(result.hotTier?.ratio, 3);
-    const lag = figure(best.lag.p99Ms, 1);
+    const lag = figure(best.lag?.p99Ms, 1);
     const overload = result.overload;
     const overloadRatio = figure(overload && result.open ? overload.p99 / result.open.p99 : undefined, 2);
     summary[result.mode] = {
@@ -923,7 +931,7 @@ function summarize(
             value <= GOAL_P99_VS_SINGLE_P50 * singleP50,
         ),
         hot_tier_ratio: judge(options.hotTier, hotTier, (r) => r >= GOAL_HOT_TIER_RATIO),
-        projection_lag: judge(best.lag.samples > 0, lag, (l) => l <= GOAL_PROJECTION_LAG_MS),
+        projection_lag: judge(!options.skipQuery, lag, (l) => l <= GOAL_PROJECTION_LAG_MS),
         // Admitted orders keep p99 <= 2x the half-load p99, none is lost, and nothing fails but by shedding.
         overload: judge(
           options.overloadDuration > 0 && openRan,
