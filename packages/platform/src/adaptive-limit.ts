@@ -16,7 +16,9 @@ export interface AdaptiveLimitSettings {
  * completes sooner than the target, the rate grows with the limit and the limit with the rate;
  * at capacity the rate stops growing, so the work in flight stays what the system completes in
  * about the target, whatever comes in, and what is beyond is turned away at once instead of
- * queueing. Throughput is not given up for latency: the limit follows the best rate seen.
+ * queueing. Throughput is not given up for latency: the limit follows the rate achieved, and
+ * the floor (`min`) keeps a system whose work takes longer than the target even when little is in
+ * flight from shrinking its own rate.
  */
 export class AdaptiveLimit {
   private readonly completions: number[] = [];
