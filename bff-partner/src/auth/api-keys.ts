@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { asDomainError, unauthenticated, type PromiseClient } from "@marquee/platform";
+import { putNewest } from "@marquee/platform/bounded-map";
 import type { AccountsServiceClient } from "@marquee/proto/marquee/accounts/v1/accounts_service";
 
 /** The partner client a request acts for, and the short-lived token that says so to the services. */
@@ -72,22 +73,13 @@ export class ApiKeyAuthenticator {
       };
       const now = this.now();
       const tokenUsableUntil = (answer.expiresAt?.getTime() ?? now) - TOKEN_MARGIN_MS;
-      remember(this.verified, digest, { partner, until: Math.min(now + this.cacheMs, tokenUsableUntil) });
+      putNewest(this.verified, digest, { partner, until: Math.min(now + this.cacheMs, tokenUsableUntil) }, MAX_ENTRIES);
       return partner;
     } catch (error) {
       if (asDomainError(error)?.kind !== "unauthenticated") throw error;
       this.verified.delete(digest);
-      remember(this.refused, digest, this.now() + REFUSED_MS);
+      putNewest(this.refused, digest, this.now() + REFUSED_MS, MAX_ENTRIES);
       throw unauthenticated("unknown or revoked API key");
     }
-  }
-}
-
-function remember<V>(map: Map<string, V>, key: string, value: V): void {
-  map.delete(key);
-  map.set(key, value);
-  if (map.size > MAX_ENTRIES) {
-    const oldest = map.keys().next().value;
-    if (oldest !== undefined) map.delete(oldest);
   }
 }

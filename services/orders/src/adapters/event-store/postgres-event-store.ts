@@ -1,6 +1,7 @@
 import type { Pool } from "pg";
 import { z } from "zod";
 import { newEvent, pageTokenCodec, type OutgoingEvent } from "@marquee/platform";
+import { putNewest } from "@marquee/platform/bounded-map";
 import { recordInInbox } from "@marquee/platform/inbox";
 import { isUniqueViolation } from "@marquee/platform/postgres";
 import { writeToOutbox } from "@marquee/platform/outbox";
@@ -361,16 +362,6 @@ export class PostgresOrderStore implements OrderStore, OrderEventLog {
 
 /** What the append answers: whether it wrote its events (false: the inbox had the causing event already). */
 const WRITTEN = "SELECT EXISTS (SELECT 1 FROM appended) AS written";
-
-/** Sets `key` as the map's newest entry, dropping the oldest past `max` entries. */
-function putNewest<K, V>(map: Map<K, V>, key: K, value: V, max: number): void {
-  map.delete(key);
-  map.set(key, value);
-  if (map.size > max) {
-    const oldest = map.keys().next();
-    if (!oldest.done) map.delete(oldest.value);
-  }
-}
 
 /** The conditions every write of an append carries (all of them must hold), if any. */
 function conditions(...parts: (string | undefined)[]): string | undefined {

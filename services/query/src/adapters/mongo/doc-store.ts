@@ -1,4 +1,5 @@
 import type { mongo } from "mongoose";
+import { putNewest } from "@marquee/platform/bounded-map";
 import { guardMongo } from "@marquee/platform/mongo";
 import { StaleDocument, type DocStore, type Stored } from "../../app/ports.js";
 import { fromStored, toStored, WRITE_OPTIONS, type StoredDocument } from "./collections.js";
@@ -41,21 +42,13 @@ export class MongoDocStore<T> implements DocStore<T> {
         if ((error as { code?: unknown }).code === DUPLICATE_KEY) throw new StaleDocument(`${id} exists already`);
         throw error;
       }
-      this.remember(id, { value, rev: 1 });
+      putNewest(this.written, id, { value, rev: 1 }, REMEMBERED);
       return;
     }
     const result = await guardMongo(() =>
       this.collection.replaceOne({ _id: id, rev }, toStored(id, rev + 1, value), WRITE_OPTIONS),
     );
     if (result.matchedCount === 0) throw new StaleDocument(`${id} changed since revision ${rev}`);
-    this.remember(id, { value, rev: rev + 1 });
-  }
-
-  private remember(id: string, stored: Stored<T>): void {
-    this.written.set(id, stored);
-    if (this.written.size > REMEMBERED) {
-      const oldest = this.written.keys().next();
-      if (!oldest.done) this.written.delete(oldest.value);
-    }
+    putNewest(this.written, id, { value, rev: rev + 1 }, REMEMBERED);
   }
 }
