@@ -75,6 +75,16 @@ describe("query service: projections — redelivery, rebuild while serving, stat
       { orderId: first[1]?.orderId ?? "", reason: "" },
       { metadata: bearer(buyers[0]!.token) },
     );
+    // The cancellation goes on after CancelOrder answers (inventory puts the 2 seats back on sale,
+    // 10 sold → 8): once the read side has that last event, a projection found caught up stays so.
+    await waitFor(
+      async () => {
+        const { shows } = await h.query.getShowAvailability({ showIds: [show.showId] });
+        const projected = shows[0]?.tiers.find((t) => t.tierId === show.tierId);
+        return (await h.market.availability(show))?.sold === 8 && projected?.sold === 8;
+      },
+      { timeoutMs: 20_000, message: "the cancelled order's seats back on sale, in inventory and projected" },
+    );
     await allCaughtUp();
   });
 
