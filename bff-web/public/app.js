@@ -102,9 +102,20 @@ async function showSignedOut() {
   $("buy-form").hidden = true;
 }
 
-async function refreshBalance() {
-  const wallet = await api("/api/wallet?pageSize=1");
-  $("balance").textContent = money(wallet.balance);
+// Balance answers can arrive out of order (a read started before a top-up may answer after it):
+// an answer is shown only when no answer to a later request is on screen already.
+const balanceRequests = { started: 0, shown: 0 };
+
+async function showBalance(readBalance) {
+  const request = ++balanceRequests.started;
+  const balance = await readBalance();
+  if (request < balanceRequests.shown) return;
+  balanceRequests.shown = request;
+  $("balance").textContent = money(balance);
+}
+
+function refreshBalance() {
+  return showBalance(async () => (await api("/api/wallet?pageSize=1")).balance);
 }
 
 function formValues(form) {
@@ -137,12 +148,12 @@ $("log-out").addEventListener("click", () =>
 
 $("top-up").addEventListener("click", () =>
   guarded(async () => {
-    const result = await api("/api/wallet/deposits", {
+    const deposit = {
       method: "POST",
       body: { amountMinor: 5000, currency: "EUR" },
       headers: { "Idempotency-Key": crypto.randomUUID() },
-    });
-    $("balance").textContent = money(result.balance);
+    };
+    await showBalance(async () => (await api("/api/wallet/deposits", deposit)).balance);
     notify("Topped up €50.");
   }),
 );

@@ -66,7 +66,29 @@ describe("bff-web's page in headless Chromium (real services)", function () {
     });
     page.on("pageerror", (error) => problems.push(error.message));
 
+    // The balance read the page starts on signing in answers only after the top-up has: a stale
+    // €0.00 must not replace the €50.00 the top-up showed (seen once in CI before the page ordered them).
+    const toppedUp = page.waitForResponse((response) => response.url().endsWith("/api/wallet/deposits"));
+    let staleBalanceDelivered: Promise<void> | undefined;
+    await page.route("**/api/wallet?pageSize=1", async (route) => {
+      if (staleBalanceDelivered) return route.continue();
+      staleBalanceDelivered = (async () => {
+        const stale = await route.fetch();
+        await toppedUp;
+        await route.fulfill({ response: stale });
+      })();
+      await staleBalanceDelivered;
+    });
+
     await page.goto(bff.url);
+    // Every balance the page shows, in order (a string: this package's types have no DOM).
+    await page.evaluate(`{
+      const balance = document.getElementById("balance");
+      window.balancesShown = [];
+      new MutationObserver(() => window.balancesShown.push(balance.textContent)).observe(balance, {
+        childList: true, characterData: true, subtree: true,
+      });
+    }`);
     const signUpForm = page.locator("#signup-form");
     await signUpForm.getByLabel("Email").fill(`browser.${Date.now()}@example.com`);
     await signUpForm.getByLabel("Display name").fill("Brie");
@@ -76,6 +98,7 @@ describe("bff-web's page in headless Chromium (real services)", function () {
 
     await page.getByRole("button", { name: "Top up €50" }).click();
     await page.locator("#balance", { hasText: "€50.00" }).waitFor();
+    await staleBalanceDelivered;
 
     await page.getByRole("button", { name: `Open ${show.title}` }).click();
     await page.getByRole("heading", { name: show.title }).waitFor();
@@ -102,6 +125,14 @@ describe("bff-web's page in headless Chromium (real services)", function () {
     await page.locator("#balance", { hasText: "€10.00" }).waitFor();
     await page.locator("#my-tickets li").first().waitFor();
     await page.getByRole("cell", { name: "18", exact: true }).waitFor(); // the stock, refreshed once settled
+    const balancesShown = ((await page.evaluate("window.balancesShown")) as string[]).filter(
+      (shown, i, all) => shown !== all[i - 1],
+    );
+    assert.deepEqual(
+      balancesShown.slice(balancesShown.indexOf("€50.00")),
+      ["€50.00", "€10.00"],
+      balancesShown.join(" → "),
+    );
 
     const file = path.join(shots, "confirmed.png");
     await page.screenshot({ path: file, fullPage: true });
