@@ -13,19 +13,19 @@ import {
 } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import { AggregateLanes } from "./aggregate-lanes.js";
+import { Batches } from "./event-batches.js";
 import { runWithContext, type RequestContext } from "./context.js";
 import { asDomainError } from "./errors.js";
 import type { IncomingEvent } from "./events.js";
 import { toIncomingEvent } from "./nats.js";
 import { countDelivery, startConsumerSpan, trackConsumer } from "./telemetry/messaging.js";
-import { endSpan, formatTraceparent } from "./telemetry/tracing.js";
+import { endSpan, formatTraceparent, type Span } from "./telemetry/tracing.js";
 
-export interface ConsumerOptions {
+interface ConsumerSettings {
   nc: NatsConnection;
   stream: string;
   durable: string;
   filterSubjects: string[];
-  handler: (event: IncomingEvent) => Promise<void>;
   logger: Logger;
   /** Deliveries before an event is dead-lettered (default 10). */
   maxDeliver?: number;
@@ -49,6 +49,24 @@ export interface ConsumerOptions {
    */
   pullExpiresMs?: number;
 }
+
+export type EventHandler = (event: IncomingEvent) => Promise<void>;
+
+/**
+ * Handles a batch of events in delivery order and answers, by index, what stopped those it could
+ * not handle (retried or dead-lettered like a handler's failure); the others are acknowledged.
+ * Throwing fails every event of the batch.
+ */
+export type EventBatchHandler = (events: readonly IncomingEvent[]) => Promise<ReadonlyMap<number, unknown>>;
+
+/**
+ * Each event on its own (`handler`, up to `concurrency` at once), or in batches (`batchHandler`,
+ * one batch at a time, of up to `maxBatch` events: those delivered while the previous one ran).
+ */
+export type ConsumerOptions = ConsumerSettings &
+  ({ handler: EventHandler } | { batchHandler: EventBatchHandler; maxBatch?: number });
+
+export const DEFAULT_MAX_BATCH = 256;
 
 export const DEFAULT_CONSUMER_CONCURRENCY = 16;
 
@@ -88,10 +106,7 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
   let running = true;
   let messages: ConsumerMessages | undefined;
   const pause = new AbortController();
-  const concurrency = options.concurrency ?? DEFAULT_CONSUMER_CONCURRENCY;
-  const lanes = new AggregateLanes(concurrency, (error) =>
-    logger.error({ err: error }, "event handling failed, redelivered after the ack wait"),
-  );
+  const dispatch = dispatcherOf(options, js, logger);
 
   const loop = (async () => {
     let failures = 0;
@@ -99,15 +114,15 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
       try {
         const consumer = await js.consumers.get(options.stream, options.durable);
         messages = await consumer.consume({
-          max_messages: Math.max(options.prefetch ?? 32, concurrency),
+          max_messages: Math.max(options.prefetch ?? 32, dispatch.capacity),
           expires: options.pullExpiresMs ?? 10_000,
         });
         if (!running) messages.stop(); // stop() came while we were subscribing
         void restartWhenLost(messages, logger);
         failures = 0;
         for await (const msg of messages) {
-          take(msg, lanes, js, options, logger);
-          await lanes.room();
+          dispatch.take(msg);
+          await dispatch.room();
         }
       } catch (error) {
         if (running && failures++ === 0) logger.warn({ err: error }, "consumer interrupted, resuming");
@@ -125,7 +140,7 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
       pause.abort();
       messages?.stop();
       await loop;
-      await lanes.drained();
+      await dispatch.drained();
     },
   };
 }
@@ -168,22 +183,74 @@ async function ensureConsumer(options: ConsumerOptions): Promise<void> {
   }
 }
 
-/**
- * Queues a delivery in its aggregate's lane. Its ack wait is extended from now on, also while
- * it waits behind its aggregate's earlier event, so that wait never causes a redelivery.
- */
-function take(msg: JsMsg, lanes: AggregateLanes, js: JetStreamClient, options: ConsumerOptions, logger: Logger): void {
-  let event: IncomingEvent;
-  try {
-    event = toIncomingEvent(msg);
-  } catch (error) {
-    lanes.queue(undefined, () => deadLetterUnreadable(msg, error, js, options, logger));
-    return;
+/** Where deliveries go: handled one by one in aggregate lanes, or in batches. */
+interface Dispatcher {
+  /** Deliveries it holds at most before `room()` waits. */
+  capacity: number;
+  take(msg: JsMsg): void;
+  room(): Promise<void>;
+  drained(): Promise<void>;
+}
+
+/** A delivery taken in, its ack wait extended from now on (also while it waits its turn). */
+interface Delivery {
+  msg: JsMsg;
+  event: IncomingEvent;
+  keepAlive: NodeJS.Timeout;
+}
+
+function dispatcherOf(options: ConsumerOptions, js: JetStreamClient, logger: Logger): Dispatcher {
+  const onFailure = (error: unknown): void =>
+    logger.error({ err: error }, "event handling failed, redelivered after the ack wait");
+  const deliveryOf = (msg: JsMsg): Delivery | undefined => {
+    try {
+      const event = toIncomingEvent(msg);
+      const ackWaitMs = options.ackWaitMs ?? 30_000;
+      return { msg, event, keepAlive: setInterval(() => msg.working(), Math.max(250, ackWaitMs / 2)) };
+    } catch (error) {
+      const deadLettering = deadLetterUnreadable(msg, error, js, options, logger)
+        .catch(onFailure)
+        .finally(() => unreadable.delete(deadLettering));
+      unreadable.add(deadLettering);
+      return undefined;
+    }
+  };
+  const unreadable = new Set<Promise<void>>();
+  const drained = async (work: { drained(): Promise<void> }): Promise<void> => {
+    await work.drained();
+    await Promise.all(unreadable);
+  };
+  if ("batchHandler" in options) {
+    const { batchHandler } = options;
+    const maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
+    const batches = new Batches<Delivery>(
+      maxBatch,
+      (deliveries) => handleBatch(deliveries, batchHandler, js, options, logger),
+      onFailure,
+    );
+    return {
+      capacity: maxBatch,
+      take: (msg) => {
+        const delivery = deliveryOf(msg);
+        if (delivery) batches.queue(delivery);
+      },
+      room: () => batches.room(),
+      drained: () => drained(batches),
+    };
   }
-  const ackWaitMs = options.ackWaitMs ?? 30_000;
-  const keepAlive = setInterval(() => msg.working(), Math.max(250, ackWaitMs / 2));
-  // Events without an aggregate id ("") share one lane: nothing says they may overlap.
-  lanes.queue(event.aggregateId, () => handle(msg, event, js, options, logger).finally(() => clearInterval(keepAlive)));
+  const { handler } = options;
+  const concurrency = options.concurrency ?? DEFAULT_CONSUMER_CONCURRENCY;
+  const lanes = new AggregateLanes(concurrency, onFailure);
+  return {
+    capacity: concurrency,
+    take: (msg) => {
+      const delivery = deliveryOf(msg);
+      // Events without an aggregate id ("") share one lane: nothing says they may overlap.
+      if (delivery) lanes.queue(delivery.event.aggregateId, () => handle(delivery, handler, js, options, logger));
+    },
+    room: () => lanes.room(),
+    drained: () => drained(lanes),
+  };
 }
 
 /** Unreadable now means unreadable on every redelivery. */
@@ -199,12 +266,13 @@ async function deadLetterUnreadable(
 }
 
 async function handle(
-  msg: JsMsg,
-  event: IncomingEvent,
+  delivery: Delivery,
+  handler: EventHandler,
   js: JetStreamClient,
   options: ConsumerOptions,
   logger: Logger,
 ): Promise<void> {
+  const { msg, event } = delivery;
   const started = performance.now();
   const span = startConsumerSpan(event, options.durable);
   // Whatever the handler emits names this event as its cause and keeps its correlation; its
@@ -215,42 +283,79 @@ async function handle(
     traceparent: formatTraceparent(span),
     span,
   };
-  await runWithContext(context, () => handleIn(msg, event, span, started, js, options, logger));
+  try {
+    await runWithContext(context, () => handler(event));
+    settleHandled(msg, event, span, started, options);
+  } catch (error) {
+    await settleFailed(msg, event, error, span, started, js, options, logger);
+  } finally {
+    clearInterval(delivery.keepAlive);
+  }
 }
 
-async function handleIn(
+/** One batch: each event has its own span; what the handler could not do is retried or dead-lettered. */
+async function handleBatch(
+  deliveries: readonly Delivery[],
+  handler: EventBatchHandler,
+  js: JetStreamClient,
+  options: ConsumerOptions,
+  logger: Logger,
+): Promise<void> {
+  const started = performance.now();
+  const spans = deliveries.map((d) => startConsumerSpan(d.event, options.durable));
+  let failures: ReadonlyMap<number, unknown>;
+  try {
+    failures = await handler(deliveries.map((d) => d.event));
+  } catch (error) {
+    failures = new Map(deliveries.map((_, i) => [i, error]));
+  }
+  await Promise.all(
+    deliveries.map(async ({ msg, event, keepAlive }, i) => {
+      const span = spans[i] as Span;
+      try {
+        if (failures.has(i)) await settleFailed(msg, event, failures.get(i), span, started, js, options, logger);
+        else settleHandled(msg, event, span, started, options);
+      } finally {
+        clearInterval(keepAlive);
+      }
+    }),
+  );
+}
+
+function settleHandled(msg: JsMsg, event: IncomingEvent, span: Span, started: number, options: ConsumerOptions): void {
+  msg.ack();
+  countDelivery(options.durable, "acked", event.deliveryCount, (performance.now() - started) / 1000);
+  span.end();
+}
+
+/** Retried with backoff (soon when it only came early), or dead-lettered once retries are spent. */
+async function settleFailed(
   msg: JsMsg,
   event: IncomingEvent,
-  span: ReturnType<typeof startConsumerSpan>,
+  error: unknown,
+  span: Span,
   started: number,
   js: JetStreamClient,
   options: ConsumerOptions,
   logger: Logger,
 ): Promise<void> {
   const seconds = (): number => (performance.now() - started) / 1000;
-  try {
-    await options.handler(event);
-    msg.ack();
-    countDelivery(options.durable, "acked", event.deliveryCount, seconds());
-    span.end();
-  } catch (error) {
-    if (!isTransient(error) && event.deliveryCount >= (options.maxDeliver ?? 10)) {
-      await deadLetter(msg, error, js, options, logger);
-      countDelivery(options.durable, "dead_lettered", event.deliveryCount, seconds());
-      endSpan(span, error);
-      return;
-    }
-    // An event that only came early (RETRY_LATER) is retried within tens of milliseconds.
-    const firstDelayMs = asDomainError(error)?.reason === "RETRY_LATER" ? 25 : (options.retryDelayMs ?? 1_000);
-    const retryInMs = Math.min(options.maxRetryDelayMs ?? 10_000, firstDelayMs * 2 ** (event.deliveryCount - 1));
-    logger[asDomainError(error)?.reason === "RETRY_LATER" ? "debug" : "warn"](
-      { err: error, eventId: event.eventId, type: event.type, delivery: event.deliveryCount, retryInMs },
-      "event handler failed",
-    );
-    msg.nak(retryInMs);
-    countDelivery(options.durable, "retried", event.deliveryCount, seconds());
+  if (!isTransient(error) && event.deliveryCount >= (options.maxDeliver ?? 10)) {
+    await deadLetter(msg, error, js, options, logger);
+    countDelivery(options.durable, "dead_lettered", event.deliveryCount, seconds());
     endSpan(span, error);
+    return;
   }
+  // An event that only came early (RETRY_LATER) is retried within tens of milliseconds.
+  const firstDelayMs = asDomainError(error)?.reason === "RETRY_LATER" ? 25 : (options.retryDelayMs ?? 1_000);
+  const retryInMs = Math.min(options.maxRetryDelayMs ?? 10_000, firstDelayMs * 2 ** (event.deliveryCount - 1));
+  logger[asDomainError(error)?.reason === "RETRY_LATER" ? "debug" : "warn"](
+    { err: error, eventId: event.eventId, type: event.type, delivery: event.deliveryCount, retryInMs },
+    "event handler failed",
+  );
+  msg.nak(retryInMs);
+  countDelivery(options.durable, "retried", event.deliveryCount, seconds());
+  endSpan(span, error);
 }
 
 /** A dependency was down or not ready yet: worth retrying however many times it takes. */

@@ -12,31 +12,52 @@ export interface MongoSetup {
 
 export interface MongoStore {
   connection: Connection;
+  /**
+   * Another connection to the same database, for a writer whose documents no other connection
+   * writes (on FerretDB one connection, for the reason useMongo gives): its writes then wait
+   * neither behind the service's other writes nor behind its reads. Closed at shutdown.
+   */
+  connectWriter(purpose: string): Promise<Connection>;
 }
 
 /** The store of a service on MongoDB (MONGO_URL). */
 export function mongo(): StoreDefinition<{ MONGO_URL: string }, MongoStore> {
-  return { open: async (runtime, settings) => ({ connection: await useMongo(runtime, { url: settings.MONGO_URL }) }) };
+  return {
+    open: async (runtime, settings) => {
+      const { connection, url } = await useMongo(runtime, { url: settings.MONGO_URL });
+      const connectWriter = async (purpose: string): Promise<Connection> => {
+        const writer = await connectMongo(url, { logger: runtime.logger.child({ writer: purpose }) });
+        runtime.lifecycle.onShutdown(`mongo connection (${purpose})`, () => writer.close());
+        return writer;
+      };
+      return { connection, connectWriter };
+    },
+  };
 }
 
 /**
  * The service's own MongoDB database: connected, health-checked, closed last; connection
- * failures surface as UNAVAILABLE.
+ * failures surface as UNAVAILABLE. Also answers the URL it connected with.
  *
  * FerretDB 1.x (SQLite handler) applies concurrent updates to one document without isolation
  * (FerretDB #3040: lost $inc/$push, two winners of a version check). On FerretDB the service
  * therefore uses a single connection, which serializes its writes; run one writer process per
  * FerretDB. MongoDB keeps the pool.
  */
-export async function useMongo(runtime: ServiceRuntime, setup: MongoSetup): Promise<Connection> {
+export async function useMongo(
+  runtime: ServiceRuntime,
+  setup: MongoSetup,
+): Promise<{ connection: Connection; url: string }> {
   const { logger, lifecycle } = runtime;
-  let connection = await connectMongo(setup.url, { logger });
+  let url = setup.url;
+  let connection = await connectMongo(url, { logger });
   if (await isFerretDb(connection)) {
     const single = new URL(setup.url);
     if (single.searchParams.get("maxPoolSize") !== "1") {
       await connection.close();
       single.searchParams.set("maxPoolSize", "1");
-      connection = await connectMongo(single.toString(), { logger });
+      url = single.toString();
+      connection = await connectMongo(url, { logger });
       logger.warn("FerretDB detected: one connection, so writes to a document never interleave");
     }
   }
@@ -47,7 +68,7 @@ export async function useMongo(runtime: ServiceRuntime, setup: MongoSetup): Prom
     return translated === error ? undefined : (translated as DomainError);
   });
   runtime.healthChecks.push({ name: "mongo", check: () => pingMongo(connected) });
-  return connected;
+  return { connection: connected, url };
 }
 
 async function isFerretDb(connection: Connection): Promise<boolean> {

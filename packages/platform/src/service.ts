@@ -3,7 +3,13 @@ import type { Logger } from "pino";
 import { z } from "zod";
 import { env, loadConfig } from "./config.js";
 import { eventStreamsOf, streamOf, subjectOf, type EventType, type IncomingEvent } from "./events.js";
-import { DEFAULT_CONSUMER_CONCURRENCY, deadLetterSubjectOf, startConsumer, type RunningConsumer } from "./consumer.js";
+import {
+  DEFAULT_CONSUMER_CONCURRENCY,
+  deadLetterSubjectOf,
+  startConsumer,
+  type EventBatchHandler,
+  type RunningConsumer,
+} from "./consumer.js";
 import { startGrpcServer, type RunningGrpcServer, type ServiceBinding } from "./grpc-server.js";
 import type { HealthCheck } from "./health.js";
 import { Lifecycle } from "./lifecycle.js";
@@ -120,16 +126,23 @@ export async function serveGrpc(runtime: ServiceRuntime, options: ServeOptions):
   return server;
 }
 
-export interface Subscription {
+interface SubscriptionSettings {
   /** Durable consumer name, unique per service and purpose, e.g. "inventory-on-show-published". */
   durable: string;
   /** Events of one bounded context (one stream) this consumer reads. */
   events: EventType<unknown>[];
-  handler: (event: IncomingEvent) => Promise<void>;
   maxDeliver?: number;
-  /** Events handled at once, one aggregate's one after another (default: CONSUMER_CONCURRENCY). */
-  concurrency?: number;
 }
+
+/**
+ * Each event on its own, up to `concurrency` at once, one aggregate's one after another (default:
+ * CONSUMER_CONCURRENCY); or in batches of what was delivered meanwhile (see EventBatchHandler).
+ */
+export type Subscription = SubscriptionSettings &
+  (
+    | { handler: (event: IncomingEvent) => Promise<void>; concurrency?: number }
+    | { batchHandler: EventBatchHandler; maxBatch?: number }
+  );
 
 /**
  * A durable JetStream consumer for some events of one context, dead letters to
@@ -144,12 +157,16 @@ export async function subscribe(runtime: ServiceRuntime, subscription: Subscript
     stream: streamOf(runtime.namespace, context).name,
     durable: subscription.durable,
     filterSubjects: subscription.events.map((type) => subjectOf(runtime.namespace, type.context, type.name)),
-    handler: subscription.handler,
     logger: runtime.logger,
     deadLetterSubject: deadLetterSubjectOf(runtime.namespace, subscription.durable),
     ackWaitMs: runtime.consumers.ackWaitMs,
-    concurrency: subscription.concurrency ?? runtime.consumers.concurrency,
     ...(subscription.maxDeliver ? { maxDeliver: subscription.maxDeliver } : {}),
+    ...("batchHandler" in subscription
+      ? {
+          batchHandler: subscription.batchHandler,
+          ...(subscription.maxBatch ? { maxBatch: subscription.maxBatch } : {}),
+        }
+      : { handler: subscription.handler, concurrency: subscription.concurrency ?? runtime.consumers.concurrency }),
   });
   runtime.lifecycle.onShutdown(`consumer ${subscription.durable}`, () => consumer.stop());
   return consumer;

@@ -3,8 +3,8 @@ import assert from "node:assert/strict";
 import { jetstream, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import { deadLetterStreamOf, eventStreamsOf, streamOf, type IncomingEvent } from "../src/events.js";
-import { unavailable } from "../src/errors.js";
-import { deadLetterSubjectOf, startConsumer, type RunningConsumer } from "../src/consumer.js";
+import { retryLater, unavailable } from "../src/errors.js";
+import { deadLetterSubjectOf, startConsumer, type EventBatchHandler, type RunningConsumer } from "../src/consumer.js";
 import { connectNats, ensureStreams, JetStreamPublisher, type NatsConnection } from "../src/nats.js";
 import { startNatsServer, type NatsServer } from "../src/testing/nats-server.js";
 import { waitFor } from "../src/testing/wait.js";
@@ -245,6 +245,115 @@ describe("JetStream consumer", function () {
     assert.deepEqual((await stopping).sort(), ["o1", "o2", "o3"], "all three finished before stop() resolved");
     await waitFor(async () => (await jsm.consumers.info(stream, "projector")).num_ack_pending === 0, {
       message: "their acks",
+    });
+  });
+
+  const consumeBatches = async (batchHandler: EventBatchHandler, options: { maxBatch?: number } = {}) => {
+    consumer = await startConsumer({
+      nc,
+      stream,
+      durable: "projector",
+      filterSubjects: [`${namespace}.orders.>`],
+      batchHandler,
+      logger,
+      retryDelayMs: 20,
+      ackWaitMs: 2_000,
+      pullExpiresMs: 2_000,
+      ...options,
+    });
+    return consumer;
+  };
+
+  const allAcked = () =>
+    waitFor(
+      async () => {
+        const info = await jsm.consumers.info(stream, "projector");
+        return info.num_ack_pending === 0 && info.num_pending === 0;
+      },
+      { message: "every event acked" },
+    );
+
+  it("in batches: hands over what was delivered while the previous batch ran, in delivery order, and acks it all", async () => {
+    const batches: string[][] = [];
+    let open = (): void => undefined;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    await consumeBatches(async (events) => {
+      batches.push(events.map((e) => Buffer.from(e.payload).toString()));
+      await gate;
+      return new Map();
+    });
+    await publisher.publish(testEvent(namespace, "order-0", "0"));
+    await waitFor(() => batches.length === 1, { message: "the first batch running" });
+    const later = Array.from({ length: 20 }, (_, i) => String(i + 1));
+    for (const body of later) await publisher.publish(testEvent(namespace, `order-${body}`, body));
+    await waitFor(async () => (await jsm.consumers.info(stream, "projector")).num_ack_pending === 21, {
+      message: "all 21 delivered while the first batch runs",
+    });
+    await nc.flush();
+    open();
+    await allAcked();
+    assert.deepEqual(batches[0], ["0"]);
+    assert.deepEqual(batches.slice(1).flat(), later, "every event once, in delivery order");
+    assert.ok(batches.length < 21, `the waiting events went in batches: ${batches.map((b) => b.length).join(", ")}`);
+  });
+
+  it("in batches: delivers again only the events the handler names, and all of a batch whose handler threw", async () => {
+    const deliveries: string[] = [];
+    let thrown = false;
+    await consumeBatches(async (events) => {
+      const failures = new Map<number, unknown>();
+      events.forEach((e, i) => {
+        const body = Buffer.from(e.payload).toString();
+        deliveries.push(`${body}#${e.deliveryCount}`);
+        if (body === "early" && e.deliveryCount < 3) failures.set(i, retryLater("its predecessor is missing"));
+      });
+      if (!thrown && events.some((e) => Buffer.from(e.payload).toString() === "throws")) {
+        thrown = true;
+        throw new Error("the store is down");
+      }
+      return failures;
+    });
+    await publisher.publish(testEvent(namespace, "order-1", "fine"));
+    await publisher.publish(testEvent(namespace, "order-2", "early"));
+    await waitFor(() => deliveries.includes("early#3"), { message: "the early event a third time" });
+    await publisher.publish(testEvent(namespace, "order-3", "throws"));
+    await waitFor(() => deliveries.includes("throws#2"), { message: "the thrown batch again" });
+    await allAcked();
+    assert.deepEqual(
+      deliveries.filter((d) => d.startsWith("fine")),
+      ["fine#1"],
+      "what the handler did not name is acked once",
+    );
+    assert.deepEqual(
+      deliveries.filter((d) => d.startsWith("early")),
+      ["early#1", "early#2", "early#3"],
+    );
+    assert.deepEqual(
+      deliveries.filter((d) => d.startsWith("throws")),
+      ["throws#1", "throws#2"],
+    );
+  });
+
+  it("in batches: stops only once the batch in flight has been handled and acked", async () => {
+    const handled: string[] = [];
+    let open = (): void => undefined;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    let started = 0;
+    const running = await consumeBatches(async (events) => {
+      started++;
+      await gate;
+      await nc.flush();
+      handled.push(...events.map((e) => e.aggregateId));
+      return new Map();
+    });
+    await publisher.publish(testEvent(namespace, "o1", "placed"));
+    await waitFor(() => started === 1, { message: "a batch in flight" });
+    consumer = undefined;
+    const stopping = running.stop().then(() => [...handled]);
+    open();
+    assert.deepEqual(await stopping, ["o1"], "handled before stop() resolved");
+    await waitFor(async () => (await jsm.consumers.info(stream, "projector")).num_ack_pending === 0, {
+      message: "its ack",
     });
   });
 
