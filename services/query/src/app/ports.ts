@@ -15,17 +15,30 @@ export interface Stored<T> {
   rev: number;
 }
 
-/** Thrown by DocStore.put when the document changed since it was read (or exists already). */
+/** A document to write: at the revision it was read at, or new (`rev` undefined). */
+export interface DocWrite<T> {
+  id: string;
+  value: T;
+  rev: number | undefined;
+}
+
+/** Thrown by DocStore.putMany when a document changed since it was read (or exists already). */
 export class StaleDocument extends Error {}
 
 /**
- * One collection of one generation of a projection: whole documents by id. A write is one
- * single-document operation (insert, or replace at the revision read), so it needs no
- * transaction, on FerretDB as on MongoDB.
+ * One collection of one generation of a projection: whole documents by id. Each write is a
+ * single-document operation (insert, or replace at the revision read), so none needs a
+ * transaction, on FerretDB as on MongoDB; a batch of them goes in few commands.
  */
 export interface DocStore<T> {
-  get(id: string): Promise<Stored<T> | undefined>;
-  put(id: string, value: T, rev: number | undefined): Promise<void>;
+  /** Those of these documents that exist. */
+  getMany(ids: readonly string[]): Promise<Map<string, Stored<T>>>;
+  /**
+   * Writes each document at the revision it was read at. Not all or nothing: when another writer
+   * changed one meanwhile, StaleDocument is thrown after the others were written, and the caller
+   * reads and applies again (applying an event twice is recognised: each document records it).
+   */
+  putMany(writes: readonly DocWrite<T>[]): Promise<void>;
 }
 
 /** The collections of one generation; each projection uses its own (see Generations). */

@@ -1,17 +1,17 @@
 import type { AnyEvent } from "../domain/events.js";
-import { isInventoryEvent, PROJECTORS as STEPS, type Projector, type StepResult } from "../domain/projectors.js";
+import { isInventoryEvent, PROJECTORS as STEPS, type Projector } from "../domain/projectors.js";
 import type { ProjectionName } from "../domain/projections.js";
-import { projectLive } from "./apply-document.js";
 import type { GenerationStores } from "./ports.js";
+import { projectBatch, type BatchResults } from "./project-batch.js";
 
-export type LiveProjector = (stores: GenerationStores, event: AnyEvent) => Promise<StepResult>;
+export type LiveProjector = (stores: GenerationStores, events: readonly AnyEvent[]) => Promise<BatchResults>;
 
 const live =
   (project: Projector): LiveProjector =>
-  (stores, event) =>
-    projectLive(stores, project, event);
+  (stores, events) =>
+    projectBatch(stores, project, events);
 
-/** How each projection applies one event live: a read and a conditional write per document. */
+/** How each projection applies a batch of events live: each document read and written once. */
 export const PROJECTORS: Record<ProjectionName, LiveProjector> = {
   "my-orders": live(STEPS["my-orders"]),
   "partner-orders": live(STEPS["partner-orders"]),

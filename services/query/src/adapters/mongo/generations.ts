@@ -13,9 +13,14 @@ const KEEP_HOT = 1_000;
 /** ...and starts writing the others once there are more than this many. */
 const SPILL_ABOVE = 2_000;
 
-/** Generations as collections of their own in the query database. */
+/**
+ * Generations as collections of their own in the query database. Each projection writes through
+ * a connection of its own (`writerOf`): on FerretDB the connection is what keeps writes to one
+ * document from interleaving, and a projection's documents are written by it alone (live and
+ * rebuild), so the projections' writes need not queue behind one another, nor reads behind them.
+ */
 export class MongoGenerations implements Generations {
-  constructor(private readonly connection: Connection) {}
+  constructor(private readonly writerOf: (name: ProjectionName) => Connection) {}
 
   /**
    * Indexes first: on FerretDB, keeping them while inserting costs about what building them after
@@ -29,24 +34,24 @@ export class MongoGenerations implements Generations {
   /** Indexes of a generation in place (idempotent): run at start for the active ones. */
   async ensure(name: ProjectionName, generation: number): Promise<void> {
     for (const kind of kindsOf(name)) {
-      await guardMongo(() => createIndexes(collectionOf(this.connection, name, kind, generation), kind));
+      await guardMongo(() => createIndexes(collectionOf(this.writerOf(name), name, kind, generation), kind));
     }
   }
 
   async drop(name: ProjectionName, generation: number): Promise<void> {
     const existing = new Set(
-      (await guardMongo(() => this.connection.listCollections())).map((collection) => collection.name),
+      (await guardMongo(() => this.writerOf(name).listCollections())).map((collection) => collection.name),
     );
     for (const kind of kindsOf(name)) {
       const collection = collectionName(name, kind, generation);
-      if (existing.has(collection)) await guardMongo(() => this.connection.dropCollection(collection));
+      if (existing.has(collection)) await guardMongo(() => this.writerOf(name).dropCollection(collection));
     }
   }
 
   stores(name: ProjectionName, generation: number): GenerationStores {
     return this.build(
       name,
-      (kind) => new MongoDocStore<unknown>(collectionOf(this.connection, name, kind, generation)),
+      (kind) => new MongoDocStore<unknown>(collectionOf(this.writerOf(name), name, kind, generation)),
     );
   }
 
@@ -54,7 +59,7 @@ export class MongoGenerations implements Generations {
     const buffers = new Map<Kind, BufferedDocStore<Documents[Kind]>>(
       kindsOf(name).map((kind) => [
         kind,
-        new BufferedDocStore<Documents[Kind]>(collectionOf(this.connection, name, kind, generation)),
+        new BufferedDocStore<Documents[Kind]>(collectionOf(this.writerOf(name), name, kind, generation)),
       ]),
     );
     const bufferOf = (kind: Kind) => {
