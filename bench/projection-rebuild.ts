@@ -2,7 +2,7 @@
  * Projection rebuild throughput: events per second the query service folds into a new generation
  * of a read model, on a FerretDB, a nats-server and an orders database of its own.
  *
- *   npm run bench:projection-rebuild -w @marquee/bench [-- --events 50000 --inventory-events 20000]
+ *   npm run bench:projection-rebuild -w @marquee/bench [-- --events 50000 --inventory-events 20000 --live-orders 2500]
  *
  * Seeding: `--events` order events (OrderPlaced, OrderSeatsHeld, OrderPaid, OrderConfirmed per
  * order; one buyer in ten a partner) are written straight into the orders event store with the
@@ -18,6 +18,10 @@
  * `--profile` also CPU-profiles the query and orders processes during the my-orders rebuild and
  * prints where their time went (by package, and our own functions inclusive).
  *
+ * Then the live path (`--live-orders`, `--in-flight`): that many more orders' events published to
+ * the orders and inventory streams as a busy system would, and how long each projection's live
+ * consumer takes until nothing is pending, with the CPU the query service and FerretDB used.
+ *
  * and, to say what limits it, the same run's parts measured alone: ReadEvents and ReadEventPages
  * streamed by a bare client (the source), and FerretDB insertMany of as many documents of the same shape (the sink).
  * Not a test: it prints figures and a PASS / BELOW GOAL line per projection, and exits 0 either way.
@@ -31,7 +35,15 @@ import { parseArgs } from "node:util";
 import { Metadata } from "@grpc/grpc-js";
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import mongoose from "mongoose";
-import { createClient, createLogger, newEvent, streamOf, subjectOf } from "@marquee/platform";
+import {
+  createClient,
+  createLogger,
+  newEvent,
+  streamOf,
+  subjectOf,
+  type EventType,
+  type OutgoingEvent,
+} from "@marquee/platform";
 import { connectNats, ensureStreams, JetStreamPublisher } from "@marquee/platform/nats";
 import { createPool, type Pool } from "@marquee/platform/postgres";
 import { startFerretDb } from "@marquee/platform/testing/ferretdb";
@@ -61,6 +73,10 @@ const INSERT_ROWS = 1_000;
 interface Options {
   events: number;
   inventoryEvents: number;
+  /** Orders whose events are published live after the rebuilds (0: no live phase). */
+  liveOrders: number;
+  /** Orders under way at once in that stream: each one's events are this many orders apart. */
+  inFlight: number;
   /** CPU-profile query and orders during the my-orders rebuild (lib/cpu-profiler-preload.ts). */
   profile: boolean;
 }
@@ -70,12 +86,16 @@ function parseOptions(): Options {
     options: {
       events: { type: "string", short: "n", default: "50000" },
       "inventory-events": { type: "string", default: "20000" },
+      "live-orders": { type: "string", default: "2500" },
+      "in-flight": { type: "string", default: "100" },
       profile: { type: "boolean", default: false },
     },
   });
   return {
     events: Number(values.events),
     inventoryEvents: Number(values["inventory-events"]),
+    liveOrders: Number(values["live-orders"]),
+    inFlight: Number(values["in-flight"]),
     profile: values.profile,
   };
 }
@@ -90,32 +110,27 @@ const shows: Show[] = Array.from({ length: SHOWS }, (_, i) => ({
 }));
 const showOf = (i: number): Show => shows[i % SHOWS] as Show;
 
-/** The events of `orders` confirmed orders, as the orders service stores them (type name, protobuf). */
-function* orderEvents(
-  orders: number,
-): Generator<{ streamId: string; version: number; type: string; payload: Uint8Array }> {
-  const t0 = Date.now() - orders * 1_000;
-  for (let i = 0; i < orders; i++) {
-    const orderId = randomUUID();
-    const show = showOf(i);
-    const buyerKind = i % 10 === 9 ? "partner" : "user";
-    const buyerId = `00000000-0000-4000-9000-${String(i % 2_000).padStart(12, "0")}`;
-    const at = (s: number) => new Date(t0 + i * 1_000 + s);
-    const quantity = 1 + (i % 4);
-    const total = eur(2_500 * quantity);
-    const events = [
-      OrderEvents.orderPlaced.codec.encode({
-        orderId,
-        buyerId,
+/** One confirmed order's events (OrderPlaced, OrderSeatsHeld, OrderPaid, OrderConfirmed), the i-th of the run. */
+function orderLifecycle(i: number, t0: number): { orderId: string; events: OutgoingOf[] } {
+  const orderId = randomUUID();
+  const show = showOf(i);
+  const buyerKind = i % 10 === 9 ? "partner" : "user";
+  const buyerId = `00000000-0000-4000-9000-${String(i % 2_000).padStart(12, "0")}`;
+  const at = (s: number) => new Date(t0 + i * 1_000 + s);
+  const quantity = 1 + (i % 4);
+  const total = eur(2_500 * quantity);
+  const order = { orderId, buyerId, showId: show.showId, tierId: show.tierId, quantity };
+  return {
+    orderId,
+    events: [
+      of(OrderEvents.orderPlaced, {
+        ...order,
         buyerKind,
-        showId: show.showId,
-        tierId: show.tierId,
-        quantity,
         attendeeNames: [],
         idempotencyKey: randomUUID(),
         occurredAt: at(0),
       }),
-      OrderEvents.orderSeatsHeld.codec.encode({
+      of(OrderEvents.orderSeatsHeld, {
         orderId,
         unitPrice: eur(2_500),
         total,
@@ -124,28 +139,43 @@ function* orderEvents(
         holdExpiresAt: at(900_000),
         occurredAt: at(10),
       }),
-      OrderEvents.orderPaid.codec.encode({ orderId, transactionId: randomUUID(), amount: total, occurredAt: at(20) }),
-      OrderEvents.orderConfirmed.codec.encode({
-        orderId,
-        buyerId,
-        showId: show.showId,
-        tierId: show.tierId,
+      of(OrderEvents.orderPaid, { orderId, transactionId: randomUUID(), amount: total, occurredAt: at(20) }),
+      of(OrderEvents.orderConfirmed, {
+        ...order,
         organizationId: show.organizationId,
-        quantity,
         total,
         tickets: Array.from({ length: quantity }, (_, k) => ({ ticketCode: `T${i}X${k}`, attendeeName: "" })),
         occurredAt: at(30),
         buyerKind,
       }),
-    ];
-    const types = [
-      OrderEvents.orderPlaced,
-      OrderEvents.orderSeatsHeld,
-      OrderEvents.orderPaid,
-      OrderEvents.orderConfirmed,
-    ];
-    for (const [v, writer] of events.entries()) {
-      yield { streamId: orderId, version: v + 1, type: types[v]?.typeName ?? "", payload: writer.finish() };
+    ],
+  };
+}
+
+/** An event of some type with its message, typed together. */
+interface OutgoingOf {
+  encode(namespace: string, aggregateId: string): OutgoingEvent;
+  typeName: string;
+  payload(): Uint8Array;
+}
+
+function of<T>(type: EventType<T>, message: T): OutgoingOf {
+  return {
+    typeName: type.typeName,
+    encode: (namespace, aggregateId) => newEvent(namespace, type, aggregateId, message),
+    payload: () => type.codec.encode(message).finish(),
+  };
+}
+
+/** The events of `orders` confirmed orders, as the orders service stores them (type name, protobuf). */
+function* orderEvents(
+  orders: number,
+): Generator<{ streamId: string; version: number; type: string; payload: Uint8Array }> {
+  const t0 = Date.now() - orders * 1_000;
+  for (let i = 0; i < orders; i++) {
+    const { orderId, events } = orderLifecycle(i, t0);
+    for (const [v, e] of events.entries()) {
+      yield { streamId: orderId, version: v + 1, type: e.typeName, payload: e.payload() };
     }
   }
 }
@@ -363,6 +393,106 @@ async function withCpu<T>(step: () => Promise<T>): Promise<[T, NonNullable<Timed
   ];
 }
 
+/** Each projection's events per live order: every order event, the confirmations, the seat events. */
+const LIVE_EVENTS_PER_ORDER: Record<string, number> = {
+  "my-orders": 4,
+  "partner-orders": 4,
+  "organizer-sales": 1,
+  availability: 2,
+};
+
+interface Live {
+  orders: number;
+  publishSeconds: number;
+  /** Per projection: seconds from the first publish until nothing was pending any more. */
+  caughtUp: Record<string, number>;
+  cpu: NonNullable<Timed["cpu"]>;
+}
+
+/**
+ * The live path: `orders` orders' events published to the orders and inventory streams as a busy
+ * system publishes them (`inFlight` orders under way at once: each order's next event comes after
+ * the same step of the others), and how long each projection's live consumer takes until nothing
+ * is pending, polled every 50 ms.
+ */
+async function liveCatchUp(natsUrl: string, queryAddress: string, orders: number, inFlight: number): Promise<Live> {
+  const nc = await connectNats(natsUrl, { name: "bench-live", logger: createLogger("bench", "warn") });
+  const client = createClient(QueryServiceClient, queryAddress);
+  try {
+    const publisher = new JetStreamPublisher(jetstream(nc));
+    const events: OutgoingEvent[] = [];
+    const t0 = Date.now();
+    for (let first = 0; first < orders; first += inFlight) {
+      const group = Array.from({ length: Math.min(inFlight, orders - first) }, (_, k) => {
+        const i = first + k;
+        const lifecycle = orderLifecycle(i, t0);
+        const show = showOf(i);
+        const seats = { orderId: lifecycle.orderId, showId: show.showId, tierId: show.tierId, quantity: 1 + (i % 4) };
+        const held = newEvent(NAMESPACE, InventoryEvents.seatsReserved, seats.orderId, {
+          ...seats,
+          buyerId: "b",
+          organizationId: show.organizationId,
+        });
+        const confirmed = newEvent(NAMESPACE, InventoryEvents.seatsConfirmed, seats.orderId, seats);
+        return { ...lifecycle, inventory: [held, confirmed] };
+      });
+      for (let step = 0; step < 4; step++) {
+        for (const order of group) {
+          events.push((order.events[step] as OutgoingOf).encode(NAMESPACE, order.orderId));
+          if (step === 1) events.push(order.inventory[0] as OutgoingEvent);
+          if (step === 3) events.push(order.inventory[1] as OutgoingEvent);
+        }
+      }
+    }
+    const pending = async () => {
+      const { projections } = await client.call.getProjectionStatus({ projection: "" });
+      return new Map(projections.map((p) => [p.name, p.pendingMessages]));
+    };
+    const [timed, cpu] = await withCpu(async () => {
+      const started = performance.now();
+      let published = false;
+      const publishing = (async () => {
+        for (let i = 0; i < events.length; i += 500)
+          await Promise.all(events.slice(i, i + 500).map((e) => publisher.publish(e)));
+        published = true;
+        return (performance.now() - started) / 1000;
+      })();
+      const caughtUp: Record<string, number> = {};
+      while (Object.keys(caughtUp).length < Object.keys(LIVE_EVENTS_PER_ORDER).length) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        if (!published) continue;
+        for (const [name, waiting] of await pending()) {
+          if (waiting === 0 && caughtUp[name] === undefined) caughtUp[name] = (performance.now() - started) / 1000;
+        }
+      }
+      return { publishSeconds: await publishing, caughtUp };
+    });
+    return { orders, ...timed, cpu };
+  } finally {
+    client.close();
+    await nc.close();
+  }
+}
+
+function printLive(live: Live): void {
+  console.log(
+    `\nlive: ${live.orders.toLocaleString()} orders' events (${(live.orders * 6).toLocaleString()}: 4 of orders, 2 of inventory each) ` +
+      `published in ${fixed(live.publishSeconds, 2)} s; each projection's live consumer, until nothing was pending:`,
+  );
+  printTable(
+    ["projection", "events", "caught up after s", "events/s"],
+    Object.entries(live.caughtUp).map(([name, seconds]) => {
+      const events = live.orders * (LIVE_EVENTS_PER_ORDER[name] ?? 0);
+      return [name, events.toLocaleString(), fixed(seconds, 2), fixed(events / seconds)];
+    }),
+  );
+  const perOrder = (seconds: number) => fixed((seconds * 1e3) / live.orders, 2);
+  console.log(
+    `CPU per live order (all four projections): query ${perOrder(live.cpu.query)} ms, ferretdb ${perOrder(live.cpu.ferretdb)} ms, ` +
+      `machine ${perOrder(live.cpu.machine)} ms`,
+  );
+}
+
 /** The pid of the process listening on a TCP port of 127.0.0.1 (ss from iproute2). */
 function pidListeningOn(port: number): number | undefined {
   const out = execFileSync("ss", ["-ltnpH", `sport = :${port}`], { encoding: "utf8" });
@@ -453,6 +583,10 @@ async function main(): Promise<void> {
       runs.push({ ...timed, cpu });
       signal();
     }
+    const live =
+      options.liveOrders > 0
+        ? await liveCatchUp(nats.url, query.address, options.liveOrders, options.inFlight)
+        : undefined;
     const sink = await insertManyRate(`${ferret.url}/bench_sink`, Math.ceil(seeded / 4));
 
     printTable(
@@ -488,6 +622,7 @@ async function main(): Promise<void> {
       `sink: FerretDB insertMany of ${Math.ceil(seeded / 4).toLocaleString()} order documents at ${fixed(sink)} documents/s ` +
         `(= ${fixed(sink * 4)} order events/s at 4 events per order)`,
     );
+    if (live) printLive(live);
     if (profileDir) printProfile(profileDir);
     // Issue #11: every projection, not only the first.
     for (const run of runs) {
