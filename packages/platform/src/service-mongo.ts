@@ -12,52 +12,31 @@ export interface MongoSetup {
 
 export interface MongoStore {
   connection: Connection;
-  /**
-   * Another connection to the same database, for a writer whose documents no other connection
-   * writes (on FerretDB one connection, for the reason useMongo gives): its writes then wait
-   * neither behind the service's other writes nor behind its reads. Closed at shutdown.
-   */
-  connectWriter(purpose: string): Promise<Connection>;
 }
 
 /** The store of a service on MongoDB (MONGO_URL). */
 export function mongo(): StoreDefinition<{ MONGO_URL: string }, MongoStore> {
-  return {
-    open: async (runtime, settings) => {
-      const { connection, url } = await useMongo(runtime, { url: settings.MONGO_URL });
-      const connectWriter = async (purpose: string): Promise<Connection> => {
-        const writer = await connectMongo(url, { logger: runtime.logger.child({ writer: purpose }) });
-        runtime.lifecycle.onShutdown(`mongo connection (${purpose})`, () => writer.close());
-        return writer;
-      };
-      return { connection, connectWriter };
-    },
-  };
+  return { open: async (runtime, settings) => ({ connection: await useMongo(runtime, { url: settings.MONGO_URL }) }) };
 }
 
 /**
  * The service's own MongoDB database: connected, health-checked, closed last; connection
- * failures surface as UNAVAILABLE. Also answers the URL it connected with.
+ * failures surface as UNAVAILABLE.
  *
  * FerretDB 1.x (SQLite handler) applies concurrent updates to one document without isolation
  * (FerretDB #3040: lost $inc/$push, two winners of a version check). On FerretDB the service
  * therefore uses a single connection, which serializes its writes; run one writer process per
  * FerretDB. MongoDB keeps the pool.
  */
-export async function useMongo(
-  runtime: ServiceRuntime,
-  setup: MongoSetup,
-): Promise<{ connection: Connection; url: string }> {
+export async function useMongo(runtime: ServiceRuntime, setup: MongoSetup): Promise<Connection> {
   const { logger, lifecycle } = runtime;
-  let url = setup.url;
-  let connection = await connectMongo(url, { logger });
+  let connection = await connectMongo(setup.url, { logger });
   if (await isFerretDb(connection)) {
     const single = new URL(setup.url);
     if (single.searchParams.get("maxPoolSize") !== "1") {
       await connection.close();
       single.searchParams.set("maxPoolSize", "1");
-      url = single.toString();
-      connection = await connectMongo(url, { logger });
+      connection = await connectMongo(single.toString(), { logger });
       logger.warn("FerretDB detected: one connection, so writes to a document never interleave");
     }
   }
@@ -68,7 +47,7 @@ export async function useMongo(
     return translated === error ? undefined : (translated as DomainError);
   });
   runtime.healthChecks.push({ name: "mongo", check: () => pingMongo(connected) });
-  return { connection: connected, url };
+  return connected;
 }
 
 async function isFerretDb(connection: Connection): Promise<boolean> {

@@ -1,4 +1,3 @@
-import type { Connection } from "mongoose";
 import { createClient, type Wiring } from "@marquee/platform";
 import type { MongoStore } from "@marquee/platform/service-mongo";
 import { OrdersServiceClient } from "@marquee/proto/marquee/orders/v1/orders_service";
@@ -12,17 +11,14 @@ import { MongoGenerations } from "./adapters/mongo/generations.js";
 import { MongoProjectionRegistry } from "./adapters/mongo/projection-registry.js";
 import { MongoReadModels } from "./adapters/mongo/read-models.js";
 import type { QueryConfig } from "./config.js";
-import { PROJECTION_NAMES, type ProjectionName } from "./domain/projections.js";
 
 /**
  * The read models fed by their projections (started here, from their checkpoints), the rebuild
  * jobs that replay orders' event store into a new generation, and the reads served over gRPC.
  */
-export async function queryParts({ config, runtime, connection, connectWriter }: Wiring<QueryConfig, MongoStore>) {
+export async function queryParts({ config, runtime, connection }: Wiring<QueryConfig, MongoStore>) {
   const registry = await MongoProjectionRegistry.open(connection);
-  const writers = new Map<ProjectionName, Connection>();
-  for (const name of PROJECTION_NAMES) writers.set(name, await connectWriter(`projection ${name}`));
-  const generations = new MongoGenerations((name) => writers.get(name) ?? connection);
+  const generations = new MongoGenerations(connection);
   const watch = new InProcessOrderWatch();
   // A rebuild streams the whole event store: the client's deadline cap must not cut it short.
   const orders = createClient(OrdersServiceClient, config.ORDERS_ADDR, { defaultTimeoutMs: 6 * 3_600_000 });

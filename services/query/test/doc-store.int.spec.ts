@@ -94,21 +94,24 @@ describe("query's live document store on FerretDB: batches in few commands, what
     assert.deepEqual([again.get(mine)?.rev, again.get(theirs)?.value], [1, { n: 3 }]);
   });
 
-  it("stores applied event ids that are UUIDs as one binary of 16 bytes each, and reads them back as they were", async () => {
+  it("stores many applied event ids that are UUIDs as one binary of 16 bytes each, and reads them back as they were", async () => {
     const store = storeOf();
-    const [packed, plain] = [randomUUID(), randomUUID()];
-    const ids = [randomUUID(), randomUUID(), randomUUID()];
+    const [packed, plain, few] = [randomUUID(), randomUUID(), randomUUID()];
+    const ids = Array.from({ length: 40 }, () => randomUUID());
     await store.putMany([
       { id: packed, value: { n: 1, applied: ids }, rev: undefined },
       { id: plain, value: { n: 1, applied: ["e1", ...ids] }, rev: undefined },
+      { id: few, value: { n: 1, applied: ids.slice(0, 3) }, rev: undefined },
     ]);
     const raw = await collection().findOne({ _id: packed });
     assert.ok(raw?.applied instanceof mongo.Binary, "one binary");
-    assert.equal(raw.applied.length(), 48);
+    assert.equal(raw.applied.length(), 40 * 16);
     assert.ok(Array.isArray((await collection().findOne({ _id: plain }))?.applied), "not every id a UUID: as it is");
-    const read = await storeOf().getMany([packed, plain]);
+    assert.ok(Array.isArray((await collection().findOne({ _id: few }))?.applied), "a few: as they are");
+    const read = await storeOf().getMany([packed, plain, few]);
     assert.deepEqual(read.get(packed)?.value, { n: 1, applied: ids });
     assert.deepEqual(read.get(plain)?.value, { n: 1, applied: ["e1", ...ids] });
+    assert.deepEqual(read.get(few)?.value, { n: 1, applied: ids.slice(0, 3) });
   });
 
   it("another store (another replica, a restart) reads what this one wrote", async () => {

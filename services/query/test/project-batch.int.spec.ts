@@ -27,7 +27,7 @@ describe("query live projection in batches on FerretDB: each document read and w
     ferret = await startFerretDb();
     connection = await mongoose.createConnection(`${ferret.url}/project_batch`, { monitorCommands: true }).asPromise();
     connection.getClient().on("commandStarted", (event) => commands.push(event.commandName));
-    generations = new MongoGenerations(() => connection);
+    generations = new MongoGenerations(connection);
   });
 
   after(async () => {
@@ -73,6 +73,20 @@ describe("query live projection in batches on FerretDB: each document read and w
     assert.equal(batched.length, 12);
     assert.equal(batched.filter((d) => d.skipped !== true).length, 8, "the users' orders (every third is a partner's)");
     assert.deepEqual(batched, one);
+  });
+
+  it("reads the documents an earlier step points at together too: the shows' shards after the orders' holds", async () => {
+    const events = history(12).filter((e) => PROJECTORS.availability(e).next().done !== true);
+    await generations.prepare("availability", generation);
+    commands.length = 0;
+    const results = await projectBatch(generations.stores("availability", generation), PROJECTORS.availability, events);
+    assertNoErrors(results);
+    const count = (name: string) => writesAndReads().filter((c) => c === name).length;
+    assert.deepEqual(
+      { find: count("find"), insert: count("insert"), update: count("update") },
+      { find: 3, insert: 3, update: 0 },
+      "holds and stock read in one round, shards in the next; each kind written once",
+    );
   });
 
   it("answers an event that came before its order was placed with retry-later, changes nothing for it, and applies the others", async () => {

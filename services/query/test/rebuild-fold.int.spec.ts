@@ -18,7 +18,7 @@ describe("query rebuild: the fold in memory, written in bulk to FerretDB, equals
   before(async () => {
     ferret = await startFerretDb();
     connection = await mongoose.createConnection(`${ferret.url}/rebuild_fold`).asPromise();
-    generations = new MongoGenerations(() => connection);
+    generations = new MongoGenerations(connection);
   });
 
   after(async () => {

@@ -83,8 +83,8 @@ export type BatchResults = (StepResult | Error)[];
 
 /**
  * Applies a batch of events live, in delivery order, with the same steps a rebuild folds: the
- * documents they touch are read together (the first one of every event in one read per kind;
- * those an earlier step points at as they come up), changed in memory, and each written once.
+ * documents they touch are read together (one read per kind, for the documents the events name
+ * and then for those their steps point at), changed in memory, and each written once.
  * An event that cannot be applied yet (an earlier one is missing) or whose step fails changes
  * nothing and is answered with its error; the others go on. A failed write throws: the whole
  * batch is delivered again, and what was written already is recognised as applied.
@@ -95,17 +95,48 @@ export async function projectBatch(
   events: readonly AnyEvent[],
 ): Promise<BatchResults> {
   const docs = new BatchDocuments(stores);
-  await docs.load(events.flatMap((event) => firstDocumentOf(project, event)));
+  await loadTouched(project, docs, events);
   const results: BatchResults = [];
   for (const event of events) results.push(await foldLoading(project, docs, event));
   await docs.write();
   return results;
 }
 
-/** The document an event's first step changes (which needs nothing read to be known). */
-function firstDocumentOf(project: Projector, event: AnyEvent): { kind: DocKind; id: string }[] {
-  const first = project(event).next();
-  return first.done ? [] : [{ kind: first.value.kind, id: first.value.id }];
+/** Rounds of reads before the fold: an event's first document, then those it points at, then rarely more. */
+const LOAD_ROUNDS = 3;
+
+/**
+ * Reads the documents the batch will touch, each kind's together: a dry fold over a scratch copy
+ * names those not read yet (the first step's document, then the ones an earlier step points at,
+ * like a show's shard after an order's hold). What it misses the real fold still reads.
+ */
+async function loadTouched(project: Projector, docs: BatchDocuments, events: readonly AnyEvent[]): Promise<void> {
+  for (let round = 0; round < LOAD_ROUNDS; round++) {
+    const scratch = scratchOf(docs);
+    const missing: { kind: DocKind; id: string }[] = [];
+    for (const event of events) {
+      try {
+        const folded = foldEvent(project, scratch, event);
+        if (folded.kind === "missing") missing.push(folded.doc);
+      } catch {
+        // the real fold answers this event
+      }
+    }
+    if (missing.length === 0) return;
+    await docs.load(missing);
+  }
+}
+
+/** Documents as `docs` holds them, changed only in a copy of their own. */
+function scratchOf(docs: DocumentsInMemory): DocumentsInMemory {
+  const changed = new Map<string, unknown>();
+  return {
+    get: <K extends DocKind>(kind: K, id: string) => {
+      const key = `${kind}\u0000${id}`;
+      return changed.has(key) ? (changed.get(key) as Documents[K]) : docs.get(kind, id);
+    },
+    set: (kind, id, doc) => changed.set(`${kind}\u0000${id}`, doc),
+  };
 }
 
 async function foldLoading(project: Projector, docs: BatchDocuments, event: AnyEvent): Promise<StepResult | Error> {

@@ -13,14 +13,9 @@ const KEEP_HOT = 1_000;
 /** ...and starts writing the others once there are more than this many. */
 const SPILL_ABOVE = 2_000;
 
-/**
- * Generations as collections of their own in the query database. Each projection writes through
- * a connection of its own (`writerOf`): on FerretDB the connection is what keeps writes to one
- * document from interleaving, and a projection's documents are written by it alone (live and
- * rebuild), so the projections' writes need not queue behind one another, nor reads behind them.
- */
+/** Generations as collections of their own in the query database. */
 export class MongoGenerations implements Generations {
-  constructor(private readonly writerOf: (name: ProjectionName) => Connection) {}
+  constructor(private readonly connection: Connection) {}
 
   /**
    * Indexes first: on FerretDB, keeping them while inserting costs about what building them after
@@ -34,24 +29,24 @@ export class MongoGenerations implements Generations {
   /** Indexes of a generation in place (idempotent): run at start for the active ones. */
   async ensure(name: ProjectionName, generation: number): Promise<void> {
     for (const kind of kindsOf(name)) {
-      await guardMongo(() => createIndexes(collectionOf(this.writerOf(name), name, kind, generation), kind));
+      await guardMongo(() => createIndexes(collectionOf(this.connection, name, kind, generation), kind));
     }
   }
 
   async drop(name: ProjectionName, generation: number): Promise<void> {
     const existing = new Set(
-      (await guardMongo(() => this.writerOf(name).listCollections())).map((collection) => collection.name),
+      (await guardMongo(() => this.connection.listCollections())).map((collection) => collection.name),
     );
     for (const kind of kindsOf(name)) {
       const collection = collectionName(name, kind, generation);
-      if (existing.has(collection)) await guardMongo(() => this.writerOf(name).dropCollection(collection));
+      if (existing.has(collection)) await guardMongo(() => this.connection.dropCollection(collection));
     }
   }
 
   stores(name: ProjectionName, generation: number): GenerationStores {
     return this.build(
       name,
-      (kind) => new MongoDocStore<unknown>(collectionOf(this.writerOf(name), name, kind, generation)),
+      (kind) => new MongoDocStore<unknown>(collectionOf(this.connection, name, kind, generation)),
     );
   }
 
@@ -59,7 +54,7 @@ export class MongoGenerations implements Generations {
     const buffers = new Map<Kind, BufferedDocStore<Documents[Kind]>>(
       kindsOf(name).map((kind) => [
         kind,
-        new BufferedDocStore<Documents[Kind]>(collectionOf(this.writerOf(name), name, kind, generation)),
+        new BufferedDocStore<Documents[Kind]>(collectionOf(this.connection, name, kind, generation)),
       ]),
     );
     const bufferOf = (kind: Kind) => {
@@ -88,9 +83,9 @@ export class MongoGenerations implements Generations {
   /** The stores of the projection's own kinds; any other kind is a programming error when used. */
   private build(name: ProjectionName, make: (kind: Kind) => DocStore<unknown>): GenerationStores {
     const own = new Set(kindsOf(name));
-    const refuse = (kind: Kind) => ({
-      get: () => Promise.reject(new Error(`${name} keeps no ${kind}`)),
-      put: () => Promise.reject(new Error(`${name} keeps no ${kind}`)),
+    const refuse = (kind: Kind): DocStore<unknown> => ({
+      getMany: () => Promise.reject(new Error(`${name} keeps no ${kind}`)),
+      putMany: () => Promise.reject(new Error(`${name} keeps no ${kind}`)),
     });
     return Object.fromEntries(
       KINDS.map((kind) => [kind, own.has(kind) ? make(kind) : refuse(kind)]),
