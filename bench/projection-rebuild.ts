@@ -15,7 +15,8 @@
  *   total     starting + loading + catching up + switching (which waits 2 s before dropping the
  *             old generation)
  *
- * `--profile` also CPU-profiles the query and orders processes during the my-orders rebuild and
+ * `--profile` also CPU-profiles the query and orders processes during the my-orders rebuild (and
+ * query during the live phase) and
  * prints where their time went (by package, and our own functions inclusive).
  *
  * Then the live path (`--live-orders`, `--in-flight`): that many more orders' events published to
@@ -77,7 +78,7 @@ interface Options {
   liveOrders: number;
   /** Orders under way at once in that stream: each one's events are this many orders apart. */
   inFlight: number;
-  /** CPU-profile query and orders during the my-orders rebuild (lib/cpu-profiler-preload.ts). */
+  /** CPU-profile query and orders during the my-orders rebuild, query during the live phase (lib/cpu-profiler-preload.ts). */
   profile: boolean;
 }
 
@@ -504,9 +505,9 @@ function printProfile(dir: string): void {
   for (const file of profilesIn(dir)) {
     const summary = summarizeProfile(file);
     const service = path.basename(file).split("-")[0];
-    console.log(
-      `\n${service} CPU during the my-orders rebuild: ${fixed(summary.busyMs)} ms busy of ${fixed(summary.wallMs)} ms`,
-    );
+    // The preload numbers each process's profiles: the my-orders rebuild first, then the live phase.
+    const window = path.basename(file, ".cpuprofile").endsWith("-1") ? "the my-orders rebuild" : "the live phase";
+    console.log(`\n${service} CPU during ${window}: ${fixed(summary.busyMs)} ms busy of ${fixed(summary.wallMs)} ms`);
     printTable(
       ["package", "ms"],
       summary.byPackage.slice(0, 10).map(([name, ms]) => [name, fixed(ms)]),
@@ -583,10 +584,16 @@ async function main(): Promise<void> {
       runs.push({ ...timed, cpu });
       signal();
     }
+    // With --profile, query is profiled during the live phase too (a profile file of its own).
+    const signalQuery = (): void => {
+      if (profiled[0] !== undefined && options.liveOrders > 0) process.kill(profiled[0], "SIGUSR2");
+    };
+    signalQuery();
     const live =
       options.liveOrders > 0
         ? await liveCatchUp(nats.url, query.address, options.liveOrders, options.inFlight)
         : undefined;
+    signalQuery();
     const sink = await insertManyRate(`${ferret.url}/bench_sink`, Math.ceil(seeded / 4));
 
     printTable(
