@@ -106,7 +106,7 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
   let running = true;
   let messages: ConsumerMessages | undefined;
   const pause = new AbortController();
-  const dispatch = dispatcherOf(options, js, logger);
+  const dispatch = dispatcherOf({ js, options, logger });
 
   const loop = (async () => {
     let failures = 0;
@@ -199,7 +199,15 @@ interface Delivery {
   keepAlive: NodeJS.Timeout;
 }
 
-function dispatcherOf(options: ConsumerOptions, js: JetStreamClient, logger: Logger): Dispatcher {
+/** What every delivery's handling needs: the JetStream client (dead letters), the options, the logger. */
+interface ConsumerParts {
+  js: JetStreamClient;
+  options: ConsumerOptions;
+  logger: Logger;
+}
+
+function dispatcherOf(parts: ConsumerParts): Dispatcher {
+  const { options, logger } = parts;
   const onFailure = (error: unknown): void =>
     logger.error({ err: error }, "event handling failed, redelivered after the ack wait");
   const deliveryOf = (msg: JsMsg): Delivery | undefined => {
@@ -208,7 +216,7 @@ function dispatcherOf(options: ConsumerOptions, js: JetStreamClient, logger: Log
       const ackWaitMs = options.ackWaitMs ?? 30_000;
       return { msg, event, keepAlive: setInterval(() => msg.working(), Math.max(250, ackWaitMs / 2)) };
     } catch (error) {
-      const deadLettering = deadLetterUnreadable(msg, error, js, options, logger)
+      const deadLettering = deadLetterUnreadable(msg, error, parts)
         .catch(onFailure)
         .finally(() => unreadable.delete(deadLettering));
       unreadable.add(deadLettering);
@@ -225,7 +233,7 @@ function dispatcherOf(options: ConsumerOptions, js: JetStreamClient, logger: Log
     const maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
     const batches = new Batches<Delivery>(
       maxBatch,
-      (deliveries) => handleBatch(deliveries, batchHandler, js, options, logger),
+      (deliveries) => handleBatch(deliveries, batchHandler, parts),
       onFailure,
     );
     return {
@@ -246,7 +254,7 @@ function dispatcherOf(options: ConsumerOptions, js: JetStreamClient, logger: Log
     take: (msg) => {
       const delivery = deliveryOf(msg);
       // Events without an aggregate id ("") share one lane: nothing says they may overlap.
-      if (delivery) lanes.queue(delivery.event.aggregateId, () => handle(delivery, handler, js, options, logger));
+      if (delivery) lanes.queue(delivery.event.aggregateId, () => handle(delivery, handler, parts));
     },
     room: () => lanes.room(),
     drained: () => drained(lanes),
@@ -254,24 +262,14 @@ function dispatcherOf(options: ConsumerOptions, js: JetStreamClient, logger: Log
 }
 
 /** Unreadable now means unreadable on every redelivery. */
-async function deadLetterUnreadable(
-  msg: JsMsg,
-  error: unknown,
-  js: JetStreamClient,
-  options: ConsumerOptions,
-  logger: Logger,
-): Promise<void> {
-  await deadLetter(msg, error, js, options, logger);
+async function deadLetterUnreadable(msg: JsMsg, error: unknown, parts: ConsumerParts): Promise<void> {
+  const { options } = parts;
+  await deadLetter(msg, error, parts);
   countDelivery(options.durable, "dead_lettered", msg.info.deliveryCount, undefined);
 }
 
-async function handle(
-  delivery: Delivery,
-  handler: EventHandler,
-  js: JetStreamClient,
-  options: ConsumerOptions,
-  logger: Logger,
-): Promise<void> {
+async function handle(delivery: Delivery, handler: EventHandler, parts: ConsumerParts): Promise<void> {
+  const { options } = parts;
   const { msg, event } = delivery;
   const started = performance.now();
   const span = startConsumerSpan(event, options.durable);
@@ -287,7 +285,7 @@ async function handle(
     await runWithContext(context, () => handler(event));
     settleHandled(msg, event, span, started, options);
   } catch (error) {
-    await settleFailed(msg, event, error, span, started, js, options, logger);
+    await settleFailed(msg, event, error, span, started, parts);
   } finally {
     clearInterval(delivery.keepAlive);
   }
@@ -297,10 +295,9 @@ async function handle(
 async function handleBatch(
   deliveries: readonly Delivery[],
   handler: EventBatchHandler,
-  js: JetStreamClient,
-  options: ConsumerOptions,
-  logger: Logger,
+  parts: ConsumerParts,
 ): Promise<void> {
+  const { options } = parts;
   const started = performance.now();
   const spans = deliveries.map((d) => startConsumerSpan(d.event, options.durable));
   let failures: ReadonlyMap<number, unknown>;
@@ -313,7 +310,7 @@ async function handleBatch(
     deliveries.map(async ({ msg, event, keepAlive }, i) => {
       const span = spans[i] as Span;
       try {
-        if (failures.has(i)) await settleFailed(msg, event, failures.get(i), span, started, js, options, logger);
+        if (failures.has(i)) await settleFailed(msg, event, failures.get(i), span, started, parts);
         else settleHandled(msg, event, span, started, options);
       } finally {
         clearInterval(keepAlive);
@@ -335,13 +332,12 @@ async function settleFailed(
   error: unknown,
   span: Span,
   started: number,
-  js: JetStreamClient,
-  options: ConsumerOptions,
-  logger: Logger,
+  parts: ConsumerParts,
 ): Promise<void> {
+  const { options, logger } = parts;
   const seconds = (): number => (performance.now() - started) / 1000;
   if (!isTransient(error) && event.deliveryCount >= (options.maxDeliver ?? 10)) {
-    await deadLetter(msg, error, js, options, logger);
+    await deadLetter(msg, error, parts);
     countDelivery(options.durable, "dead_lettered", event.deliveryCount, seconds());
     endSpan(span, error);
     return;
@@ -364,13 +360,8 @@ function isTransient(error: unknown): boolean {
   return kind === "unavailable" || kind === "deadline_exceeded";
 }
 
-async function deadLetter(
-  msg: JsMsg,
-  error: unknown,
-  js: JetStreamClient,
-  options: ConsumerOptions,
-  logger: Logger,
-): Promise<void> {
+async function deadLetter(msg: JsMsg, error: unknown, parts: ConsumerParts): Promise<void> {
+  const { js, options, logger } = parts;
   const eventId = msg.headers?.get("Marquee-Event-Id") || undefined;
   logger.error(
     { err: error, eventId, subject: msg.subject, streamSequence: msg.seq, deliveries: msg.info.deliveryCount },

@@ -1,6 +1,7 @@
 import { retryLater } from "@marquee/platform";
 import type { AnyEvent } from "../domain/events.js";
 import {
+  docKey,
   foldEvent,
   NOT_IN_MEMORY,
   type DocKind,
@@ -132,10 +133,10 @@ function scratchOf(docs: DocumentsInMemory): DocumentsInMemory {
   const changed = new Map<string, unknown>();
   return {
     get: <K extends DocKind>(kind: K, id: string) => {
-      const key = `${kind}\u0000${id}`;
+      const key = docKey(kind, id);
       return changed.has(key) ? (changed.get(key) as Documents[K]) : docs.get(kind, id);
     },
-    set: (kind, id, doc) => changed.set(`${kind}\u0000${id}`, doc),
+    set: (kind, id, doc) => changed.set(docKey(kind, id), doc),
   };
 }
 

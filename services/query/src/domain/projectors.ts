@@ -132,6 +132,9 @@ export const PROJECTORS: Record<ProjectionName, Projector> = {
   availability: projectAvailability,
 };
 
+/** One key for a document of any kind, for maps of documents of several kinds. */
+export const docKey = (kind: DocKind, id: string): string => `${kind}\u0000${id}`;
+
 /** A document that is not in memory but may exist in the store: it must be loaded first. */
 export const NOT_IN_MEMORY = Symbol("not in memory");
 
@@ -164,7 +167,7 @@ export function foldEvent(project: Projector, docs: DocumentsInMemory, sourced: 
     }
     const s: StepOf<DocKind> = next.value;
     const { kind, id } = s;
-    const key = `${kind}\u0000${id}`;
+    const key = docKey(kind, id);
     const current = changed.has(key) ? changed.get(key)?.doc : docs.get(kind, id);
     if (current === NOT_IN_MEMORY) return { kind: "missing", doc: { kind, id } };
     const outcome = s.step(current);
