@@ -13,9 +13,11 @@
 //   TEST_KIND=e2e npx mocha test/e2e/dist/orders-api.e2e.spec.js
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { existsSync } from "node:fs";
 import { globSync } from "glob";
 
 const root = path.dirname(fileURLToPath(import.meta.url));
+const hooks = path.join(root, "packages/platform/dist/src/testing/mocha-hooks.js");
 // One glob per kind: mocha warns about every glob that matches nothing.
 const KINDS = {
   unit: ["{{packages/*,services/*,bff-*}/dist/src/**,scripts/dist/**}/*.unit.spec.js"],
@@ -52,6 +54,9 @@ export default {
     : (jobs > 1 ? [...kinds].reverse() : kinds).flatMap((kind) => KINDS[kind].map((glob) => path.join(root, glob))),
   parallel: jobs > 1,
   ...(jobs > 1 ? { jobs } : {}),
+  // Root hooks: the test CA, and the operator's certificate for the test process (testing/mocha-hooks.ts).
+  // Left out where there is no platform build (test/e2e/test-kinds.e2e.spec.ts runs this file elsewhere).
+  ...(existsSync(hooks) ? { require: [hooks] } : {}),
   reporter: "spec",
   "forbid-only": true,
   "forbid-pending": true,

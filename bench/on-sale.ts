@@ -19,6 +19,7 @@
  * Not a test: it prints figures and, last, one `summary: {...}` JSON line; with --gate it exits 1
  * when a goal (p99 answer ≤ 2 s, the invariants) is missed.
  */
+import "./lib/operator.js";
 import { parseArgs } from "node:util";
 import { createLogger, DomainError } from "@marquee/platform";
 import { connectNats, type NatsConnection } from "@marquee/platform/nats";

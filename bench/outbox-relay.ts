@@ -16,6 +16,7 @@
  *
  * Not a test: it prints figures and a PASS / BELOW GOAL line, and exits 0 either way.
  */
+import "./lib/operator.js";
 import { randomUUID } from "node:crypto";
 import { setTimeout as delay } from "node:timers/promises";
 import { parseArgs } from "node:util";

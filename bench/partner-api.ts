@@ -19,6 +19,7 @@
  * request, and the overhead ratios (unprotected req/s ÷ protected req/s, protected p99 ÷
  * unprotected p99, CPU per request ratio). Not a test: it prints figures and exits 0.
  */
+import "./lib/operator.js";
 import { randomUUID } from "node:crypto";
 import { Agent, request } from "node:http";
 import os from "node:os";

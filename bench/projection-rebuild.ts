@@ -27,6 +27,8 @@
  * streamed by a bare client (the source), and FerretDB insertMany of as many documents of the same shape (the sink).
  * Not a test: it prints figures and a PASS / BELOW GOAL line per projection, and exits 0 either way.
  */
+import "./lib/operator.js";
+import { issuedIdentity } from "@marquee/platform/testing/tls";
 import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -258,7 +260,11 @@ async function readEventsRate(
   address: string,
   method: "readEvents" | "readEventPages",
 ): Promise<{ events: number; seconds: number }> {
-  const client = createClient(OrdersServiceClient, address, { defaultTimeoutMs: 3_600_000 });
+  // ReadEvents is the read side's alone (ORDERS_ACCESS): the bench reads as query does.
+  const client = createClient(OrdersServiceClient, address, {
+    defaultTimeoutMs: 3_600_000,
+    identity: issuedIdentity("query"),
+  });
   try {
     const started = performance.now();
     let events = 0;
@@ -522,7 +528,7 @@ function printProfile(dir: string): void {
 async function main(): Promise<void> {
   const options = parseOptions();
   console.log(`projection rebuild — ${describeMachine()}`);
-  const nats = await startNatsServer();
+  const nats = await startNatsServer({ namespaces: [NAMESPACE] });
   const ferret = await startFerretDb();
   const database = await createTestDatabase("bench_rebuild_test_orders");
   const cleanup: (() => Promise<unknown>)[] = [() => database.drop(), () => ferret.dispose(), () => nats.dispose()];

@@ -22,6 +22,7 @@
  * with issue #11's figures and goals; it exits 0 either way unless --gate is given, when a missed
  * goal makes it exit 1.
  */
+import "./lib/operator.js";
 import { rmSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as delay } from "node:timers/promises";

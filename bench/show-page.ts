@@ -27,6 +27,7 @@
  *
  * Not a test: it prints figures and a PASS / BELOW GOAL line, and exits 0 either way.
  */
+import "./lib/operator.js";
 import { parseArgs } from "node:util";
 import { bearer, createClient } from "@marquee/platform";
 import { waitFor } from "@marquee/platform/testing/wait";

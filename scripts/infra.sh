@@ -4,14 +4,16 @@
 #   scripts/infra.sh [up]    install the pinned tools (scripts/tools.sh), then make sure that
 #                            PostgreSQL, NATS (JetStream) and FerretDB (MongoDB wire protocol,
 #                            SQLite storage) answer on 127.0.0.1; prints one line per component
-#                            with its URL on stdout (progress goes to stderr)
+#                            with its URL on stdout (progress goes to stderr). NATS runs with TLS
+#                            and one user per workload certificate (docs/security.md): it needs the
+#                            build (npm run build) for its configuration and certificates
 #   scripts/infra.sh stop    stop the NATS and FerretDB that this script started (not PostgreSQL)
 #   scripts/infra.sh restart stop, then up
 #   scripts/infra.sh status  print what is running, change nothing
 #
 # Ports come from the environment: PG_PORT (or PGPORT, 5432), NATS_PORT (4222),
 # NATS_MONITOR_PORT (8222), MONGO_PORT (27017). State lives in the git-ignored <repo>/.data:
-# nats/ and ferretdb/ (data), ferretdb-state/, logs/*.log, run/*.pid.
+# nats/ and ferretdb/ (data), nats.conf, tls/ (certificates), ferretdb-state/, logs/*.log, run/*.pid.
 # Idempotent: what already runs is left alone, so a second `up` takes well under a second.
 set -euo pipefail
 
@@ -21,6 +23,9 @@ TOOLS_BIN="$REPO_ROOT/.tools/bin"
 DATA_DIR="$REPO_ROOT/.data"
 RUN_DIR="$DATA_DIR/run"
 LOG_DIR="$DATA_DIR/logs"
+TLS_ROOT="$DATA_DIR/tls"
+NATS_CONF="$DATA_DIR/nats.conf"
+PLATFORM_BIN="$REPO_ROOT/packages/platform/dist/src/bin"
 
 HOST="127.0.0.1"
 PG_PORT="${PG_PORT:-${PGPORT:-5432}}"
@@ -31,7 +36,6 @@ MONGO_PORT="${MONGO_PORT:-27017}"
 PG_DEADLINE=30
 NATS_DEADLINE=15
 FERRETDB_DEADLINE=15
-NATS_MIN_VERSION="2.11" # a current 2.11+ nats-server (README "NATS and FerretDB versions"), not Debian's 2.9
 
 log() { echo "infra: $*" >&2; }
 die() {
@@ -145,14 +149,6 @@ fail_start() { # log-file message...
   die "$*"
 }
 
-version_at_least() { # version(v2.9.10) minimum(2.11)
-  local have="${1#v}" hmaj hmin wmaj wmin
-  IFS=. read -r hmaj hmin _ <<<"$have"
-  IFS=. read -r wmaj wmin _ <<<"$2"
-  [[ "$hmaj" =~ ^[0-9]+$ && "$hmin" =~ ^[0-9]+$ ]] || return 1
-  ((hmaj > wmaj || (hmaj == wmaj && hmin >= wmin)))
-}
-
 nats_version_of() { # pid: version reported by the running binary, e.g. v2.9.10 (empty if unknown)
   local out
   out="$(timeout 5 "/proc/$1/exe" --version 2>/dev/null || true)"
@@ -210,26 +206,21 @@ nats_healthy() {
   curl -fsS --max-time 2 "http://$HOST:$NATS_MONITOR_PORT/healthz?js-enabled-only=true" >/dev/null 2>&1
 }
 
-# Frees NATS_PORT when a nats-server older than NATS_MIN_VERSION holds it (e.g. Debian's 2.9
-# from /usr/sbin). Returns 1 when a suitable foreign nats-server is there, to be used as is.
+# Frees NATS_PORT when a nats-server we did not start holds it: Marquee's needs TLS and its users,
+# so another one cannot stand in. The system's own (Debian's, from /usr/sbin) is stopped.
 free_nats_port() { # pid
-  local pid="$1" exe comm version
+  local pid="$1" exe comm
   exe="$(exe_of "$pid")"
   comm="$(cat "/proc/$pid/comm" 2>/dev/null || true)"
   if [[ "${exe##*/}" != nats-server* && "$comm" != nats-server* ]]; then
     die "port $NATS_PORT is held by another program ($(describe "$pid")); stop it or set NATS_PORT"
   fi
-  version="$(nats_version_of "$pid")"
-  if [[ -n "$version" ]] && version_at_least "$version" "$NATS_MIN_VERSION"; then
-    if nats_healthy; then
-      log "using the nats-server $version already on port $NATS_PORT ($(describe "$pid")); infra.sh stop leaves it alone"
-      return 1
-    fi
-    die "port $NATS_PORT is held by nats-server $version ($(describe "$pid")) without JetStream health on" \
-      "http://$HOST:$NATS_MONITOR_PORT/healthz; stop it or set NATS_PORT/NATS_MONITOR_PORT"
+  if [[ "$exe" != /usr/sbin/nats-server && "$exe" != /usr/bin/nats-server ]]; then
+    die "port $NATS_PORT is held by a nats-server infra.sh did not start ($(describe "$pid")); Marquee's runs" \
+      "with TLS and per-service users: stop that one or set NATS_PORT/NATS_MONITOR_PORT"
   fi
-  log "stopping nats-server ${version:-of unknown version} on port $NATS_PORT ($(describe "$pid")): Marquee needs $NATS_MIN_VERSION+"
-  if [[ "$exe" == /usr/sbin/nats-server || "$exe" == /usr/bin/nats-server ]] && command -v start-stop-daemon >/dev/null 2>&1; then
+  log "stopping the system's nats-server on port $NATS_PORT ($(describe "$pid")): Marquee runs its own, with TLS and users"
+  if command -v start-stop-daemon >/dev/null 2>&1; then
     start-stop-daemon --stop --quiet --oknodo --retry TERM/10/KILL/5 --exec "$exe" ||
       die "could not stop $exe (pid $pid)"
   else
@@ -238,10 +229,34 @@ free_nats_port() { # pid
   wait_port_free "$NATS_PORT" "nats-server (pid $pid)"
 }
 
+# Issues the certificates (kept while valid) and writes NATS's configuration; true when it changed.
+write_nats_config() {
+  [[ -f "$PLATFORM_BIN/nats-config.js" ]] || die "no ${PLATFORM_BIN#"$REPO_ROOT/"}/nats-config.js: build first (npm run build)"
+  node "$PLATFORM_BIN/issue-certs.js" --dir "$TLS_ROOT" >/dev/null || die "could not issue the certificates (see above)"
+  local next="$NATS_CONF.next"
+  node "$PLATFORM_BIN/nats-config.js" --tls-dir "$TLS_ROOT/nats" --store "$DATA_DIR/nats" \
+    --host "$HOST" --port "$NATS_PORT" --http-port "$NATS_MONITOR_PORT" >"$next" ||
+    die "could not write the NATS configuration (see above)"
+  if [[ -f "$NATS_CONF" ]] && cmp -s "$next" "$NATS_CONF"; then
+    rm -f "$next"
+    return 1
+  fi
+  mv -f "$next" "$NATS_CONF"
+}
+
 ensure_nats() {
   command -v curl >/dev/null 2>&1 || die "curl is required to check NATS health (apt-get install curl)"
-  local pid state logfile="$LOG_DIR/nats.log" pinned running
+  local pid state logfile="$LOG_DIR/nats.log" pinned running changed=0
+  mkdir -p "$DATA_DIR"
+  if write_nats_config; then changed=1; fi
   pid="$(our_pid nats-server "$NATS_PORT")"
+  if [[ -n "$pid" ]] && { ((changed == 1)) || ! tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "-c $NATS_CONF"; }; then
+    log "restarting our nats-server (pid $pid): its configuration changed (TLS, users)"
+    stop_pid "$pid" "nats-server"
+    rm -f "$(pid_file nats-server)"
+    wait_port_free "$NATS_PORT" "nats-server (pid $pid)"
+    pid=""
+  fi
   if [[ -n "$pid" ]]; then
     [[ "$(listener_pid "$NATS_PORT")" == "$pid" ]] ||
       die "our nats-server (pid $pid) is not listening on port $NATS_PORT (started with other ports?); run scripts/infra.sh restart"
@@ -250,10 +265,7 @@ ensure_nats() {
     local holder
     holder="$(listener_pid "$NATS_PORT")"
     if [[ -n "$holder" ]]; then
-      if ! free_nats_port "$holder"; then
-        echo "nats      nats://$HOST:$NATS_PORT  (foreign nats-server, JetStream, monitor http://$HOST:$NATS_MONITOR_PORT)"
-        return
-      fi
+      free_nats_port "$holder"
     elif port_open "$NATS_PORT"; then
       die "port $NATS_PORT accepts connections but its process is not visible (another user's?); free it or set NATS_PORT"
     fi
@@ -262,8 +274,7 @@ ensure_nats() {
     fi
     mkdir -p "$DATA_DIR/nats"
     log "starting nats-server on $HOST:$NATS_PORT (JetStream store $DATA_DIR/nats, log $logfile) ..."
-    pid="$(start_daemon nats-server "$logfile" \
-      -a "$HOST" -p "$NATS_PORT" -m "$NATS_MONITOR_PORT" -js -sd "$DATA_DIR/nats")"
+    pid="$(start_daemon nats-server "$logfile" -c "$NATS_CONF")"
     state="started, pid $pid"
   fi
   local deadline=$((SECONDS + NATS_DEADLINE))
@@ -279,7 +290,7 @@ ensure_nats() {
   if [[ -n "$pinned" && -n "$running" && "$running" != "$pinned" ]]; then
     log "warning: the running nats-server is $running but the pinned one is $pinned: run scripts/infra.sh restart"
   fi
-  echo "nats      nats://$HOST:$NATS_PORT  (nats-server ${running:-?}, JetStream, monitor http://$HOST:$NATS_MONITOR_PORT; $state)"
+  echo "nats      nats://$HOST:$NATS_PORT  (nats-server ${running:-?}, JetStream, TLS + a user per workload, monitor http://$HOST:$NATS_MONITOR_PORT; $state)"
 }
 
 # --- FerretDB -------------------------------------------------------------------------------

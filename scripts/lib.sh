@@ -10,6 +10,7 @@ TOOLS_BIN="$REPO_ROOT/.tools/bin"
 DATA_DIR="$REPO_ROOT/.data"
 RUN_DIR="$DATA_DIR/run"
 LOG_DIR="$DATA_DIR/logs"
+TLS_ROOT="$DATA_DIR/tls" # the local CA (ca/) and each workload's TLS_DIR (<workload>/), scripts/up.sh issues them
 NODE_MIN_VERSION="20.19.0" # package.json engines (mongoose 9)
 
 say() { echo "$PROG: $*" >&2; }
@@ -57,6 +58,12 @@ ensure_tools() {
 build() {
   say "building (npm run build: buf generate + tsc -b) ..."
   (cd "$REPO_ROOT" && npm run --silent build) || die "the build failed (see above)"
+}
+
+# The local CA and the named workloads' certificates (default: every known one), kept while still good.
+issue_certs() { # [workload ...]
+  node "$REPO_ROOT/packages/platform/dist/src/bin/issue-certs.js" --dir "$TLS_ROOT" "$@" >/dev/null ||
+    die "could not issue the certificates into ${TLS_ROOT#"$REPO_ROOT/"} (see above)"
 }
 
 # --- service processes ----------------------------------------------------------------------

@@ -3,12 +3,14 @@
 // Generates a gRPC service from scripts/templates (see its README): services/<name> (config,
 // health, reflection, logging, database, outbox, a sample RPC that writes and emits an event,
 // unit + integration tests), its contracts (proto/marquee/<name>/v1 and events/v1, the event type
-// in proto/src/events.ts), the root tsconfig reference, and its deployment: Kubernetes base
-// manifests, the Secret, the address and the images in the overlays, a compose service, its
-// PostgreSQL role. Also one line each in scripts/up.sh (SERVICES), the whole-system test
-// harness's process table (packages/system-testing/src/process-table.ts) and the
-// no-cross-service-import lint rule, then package-lock.json (npm install --package-lock-only), so
-// `npm ci` and the images keep working.
+// in proto/src/events.ts, its access table in proto/src/access.ts: who may call each RPC, which
+// its gRPC server is bound with, and its rights on NATS), the root tsconfig reference, and its
+// deployment: Kubernetes base manifests, its cert-manager Certificate (mutual TLS,
+// spiffe://marquee/<name>), the Secret, the address and the images in the overlays, a compose
+// service (and its certificate from `certs`), its PostgreSQL role. Also one line each in
+// scripts/up.sh (SERVICES), the whole-system test harness's process table
+// (packages/system-testing/src/process-table.ts) and the no-cross-service-import lint rule, then
+// package-lock.json (npm install --package-lock-only), so `npm ci` and the images keep working.
 //
 // Refuses (exit 1, nothing written) when the name is taken anywhere, and writes nothing before
 // every check has passed. Files shared with the rest of the repository are edited at the
@@ -204,10 +206,22 @@ export function generateService(options: NewServiceOptions): string[] {
   const events = read(root, eventsFile);
   if (events.includes(`/marquee/${name}/`) || new RegExp(`\\b${pascal(name)}Events\\b`).test(events))
     throw new GeneratorError(`${eventsFile} already has events of "${name}"`);
+  const accessFile = "proto/src/access.ts";
+  const access = read(root, accessFile);
+  if (
+    access.includes(`"marquee.${name}.v1.`) ||
+    new RegExp(`\\b${name.toUpperCase()}_ACCESS\\b`).test(access) ||
+    new RegExp(`^ {2}"?${name}"?: \\{`, "m").test(access)
+  )
+    throw new GeneratorError(`${accessFile} already has an access table or event rights of "${name}"`);
   const composeFile = "deploy/compose.yaml";
   const compose = read(root, composeFile);
   if (new RegExp(`^  ${name}:`, "m").test(compose))
     throw new GeneratorError(`${composeFile} already has a service "${name}"`);
+  const certificatesFile = "deploy/k8s/base/pki/certificates.yaml";
+  const certificates = read(root, certificatesFile);
+  if (certificates.includes(`spiffe://marquee/${name}"`))
+    throw new GeneratorError(`${certificatesFile} already has a certificate of "${name}"`);
 
   const used = usedPorts(root);
   const port = options.port ?? Math.max(50050, ...used.filter((p) => p < 51000)) + 1;
@@ -263,6 +277,35 @@ export function generateService(options: NewServiceOptions): string[] {
       `\nexport const ${Name}Events = {\n  itemCreated: define("${name}", "item_created", "ItemCreated", ${name}.ItemCreated),\n};\n`,
   });
 
+  // Who may call each RPC: the table (and its type's import, its ACCESS_TABLES entry) at the
+  // markers; the generated handlers bind the service with it. On NATS (EVENT_RIGHTS): it
+  // publishes its own context's events and reads no other stream.
+  let accessTables = beforeMarker(
+    access,
+    "// new-service: imports",
+    `import type { ${Name}ServiceService } from "../gen/marquee/${name}/v1/${name}_service.js";\n`,
+    accessFile,
+  );
+  accessTables = beforeMarker(
+    accessTables,
+    "// new-service: tables",
+    `${render(readFileSync(path.join(templates, "proto", "access.ts.tmpl"), "utf8"), values)}\n`,
+    accessFile,
+  );
+  accessTables = beforeMarker(
+    accessTables,
+    "// new-service: entries",
+    `  "marquee.${name}.v1.${Name}Service": ${NAME}_ACCESS,\n`,
+    accessFile,
+  );
+  accessTables = beforeMarker(
+    accessTables,
+    "// new-service: event rights",
+    `  ${name}: { publishes: "${name}", reads: [] },\n`,
+    accessFile,
+  );
+  edits.push({ file: accessFile, content: accessTables });
+
   // --- build: the root project references ------------------------------------------------------
   const tsconfig = JSON.parse(read(root, "tsconfig.json")) as { references: { path: string }[] };
   const lastService = tsconfig.references.map((r) => r.path).findLastIndex((p) => p.startsWith("services/"));
@@ -273,6 +316,16 @@ export function generateService(options: NewServiceOptions): string[] {
   edits.push({
     file: `deploy/k8s/base/apps/${name}.yaml`,
     content: render(readFileSync(path.join(templates, "deploy", "k8s-service.yaml.tmpl"), "utf8"), values),
+  });
+  // Its workload certificate (Secret <name>-tls, mounted as TLS_DIR by the Deployment).
+  edits.push({
+    file: certificatesFile,
+    content: beforeMarker(
+      certificates,
+      "# new-service: certificates",
+      render(readFileSync(path.join(templates, "deploy", "certificate.yaml.tmpl"), "utf8"), values),
+      certificatesFile,
+    ),
   });
   const devUrl =
     store === "postgres"
@@ -329,19 +382,25 @@ export function generateService(options: NewServiceOptions): string[] {
           env: `      MONGO_URL: mongodb://marquee:mongo-dev-password@mongo:27017/marquee_${name}?authSource=admin\n`,
           depends: `      mongo: { condition: service_healthy }\n`,
         };
+  // Its certificate from the one-shot `certs` (its own folder of the volume, as TLS_DIR), then the service.
+  const composeWithCertificate = beforeMarker(compose, "# new-service: certificates", `      - ${name}\n`, composeFile);
   edits.push({
     file: composeFile,
     content: beforeMarker(
-      compose,
+      composeWithCertificate,
       "# new-service: services",
       `  ${name}:\n` +
         `    <<: *process\n` +
         `    build:\n      <<: *build\n      args: { SERVICE: ${name} }\n` +
         `    image: marquee/${name}:\${MARQUEE_TAG:-dev}\n` +
-        `    environment:\n      <<: *service-env\n      GRPC_PORT: "${port}"\n      METRICS_PORT: "${port + 1000}"\n` +
+        `    environment:\n      <<: *service-env\n      TLS_DIR: /var/run/marquee/tls\n` +
+        `      GRPC_PORT: "${port}"\n      METRICS_PORT: "${port + 1000}"\n` +
         composeStore.env +
+        `    volumes:\n` +
+        `      - { type: volume, source: tls, target: /var/run/marquee/tls, read_only: true, volume: { subpath: ${name} } }\n` +
         `    ports:\n      - "127.0.0.1:${port}:${port}"\n` +
-        `    depends_on:\n${composeStore.depends}      nats: { condition: service_healthy }\n\n`,
+        `    depends_on:\n      certs: { condition: service_completed_successfully }\n` +
+        `${composeStore.depends}      nats: { condition: service_healthy }\n\n`,
       composeFile,
     ),
   });
@@ -388,7 +447,9 @@ export function generateService(options: NewServiceOptions): string[] {
     if (anchor?.index !== undefined) {
       const at = anchor.index + (anchor[1] ?? "").length;
       edits.push({ file: eslintFile, content: `${eslint.slice(0, at)}, "@marquee/${name}*"${eslint.slice(at)}` });
-    } else notes.push(`add "@marquee/${name}*" to the no-cross-service-import group in ${eslintFile}`);
+    } else if (!eslint.includes('subdirs("services")'))
+      // (A config that reads the services from the tree covers the new one by itself.)
+      notes.push(`add "@marquee/${name}*" to the no-cross-service-import group in ${eslintFile}`);
   }
 
   // --- write -----------------------------------------------------------------------------------
@@ -411,7 +472,9 @@ export function generateService(options: NewServiceOptions): string[] {
   log("next:");
   log("  npm run build                      # buf generate + tsc -b (the new contracts and service)");
   log(`  npx mocha 'services/${name}/dist/**/*.spec.js'   # its unit and integration tests`);
+  log("  npm run nats-authorization         # deploy/nats/authorization.conf: its NATS user (after the build)");
   log(`  scripts/up.sh                      # starts it with the others on 127.0.0.1:${port}`);
+  log(`  proto/src/access.ts                # ${NAME}_ACCESS: who may call it (bff-web and operator for now)`);
   for (const note of notes) log(`  ${note}`);
   return edits.map((edit) => edit.file);
 }

@@ -113,13 +113,10 @@ is_started() { # name
   return 1
 }
 
-healthy() { # name port: gRPC health for a service, GET /readyz for a BFF (HTTP)
-  if [[ "$1" == bff-* ]]; then
-    curl -fsS -m 2 -o /dev/null "http://127.0.0.1:$2/readyz" 2>/dev/null
-    return
-  fi
-  "$TOOLS_BIN/grpcurl" -plaintext -connect-timeout 1 -max-time 2 "127.0.0.1:$2" grpc.health.v1.Health/Check 2>/dev/null |
-    grep -q '"SERVING"'
+healthy() { # name port: GET /readyz, on a BFF's port or a service's metrics port (gRPC port + 1000)
+  local port="$2"
+  if [[ "$1" != bff-* ]]; then port=$(($2 + 1000)); fi
+  curl -fsS -m 2 -o /dev/null "http://127.0.0.1:$port/readyz" 2>/dev/null
 }
 
 start_service() { # name port
@@ -141,7 +138,7 @@ start_service() { # name port
   # setsid: its own session, so a Ctrl-C in this terminal reaches this script only, which then
   # stops the services with SIGTERM; with --detach they outlive the terminal. Without job control
   # setsid does not fork, so $! is the node process itself.
-  (cd "$REPO_ROOT" && exec setsid env LOG_LEVEL=info GRPC_PORT="$port" PORT="$port" node "$main" </dev/null >"$log" 2>&1) &
+  (cd "$REPO_ROOT" && exec setsid env LOG_LEVEL=info GRPC_PORT="$port" PORT="$port" TLS_DIR="$TLS_ROOT/$name" node "$main" </dev/null >"$log" 2>&1) &
   pid=$!
   echo "$pid" >"$(service_pid_file "$name")"
   STARTED+=("$name:$pid")
@@ -161,6 +158,7 @@ ensure_node
 ensure_node_deps
 ensure_tools
 build
+issue_certs operator nats "${SERVICES[@]%%:*}" # a service added to SERVICES gets its certificate too
 
 # --- 2. the infrastructure ------------------------------------------------------------------
 infra="$("$REPO_ROOT/scripts/infra.sh" up)" || die "scripts/infra.sh up failed (see above)"
@@ -176,7 +174,7 @@ done
 # --- 4. the demo data ---------------------------------------------------------------------------
 if is_started accounts; then
   say "seeding the demo data ..."
-  ACCOUNTS_ADDR="127.0.0.1:$(port_of accounts)" CATALOG_ADDR="127.0.0.1:$(port_of catalog)" \
+  TLS_DIR="$TLS_ROOT/operator" ACCOUNTS_ADDR="127.0.0.1:$(port_of accounts)" CATALOG_ADDR="127.0.0.1:$(port_of catalog)" \
     node "$REPO_ROOT/scripts/dist/seed.js" || die "the seed failed (see above); the services are being stopped"
 else
   say "accounts is not running: no demo data"
@@ -188,7 +186,7 @@ rel() { echo "${1#"$REPO_ROOT/"}"; }
   echo
   echo "Marquee is up ($((SECONDS - started_at)) s)."
   echo
-  printf '  %-12s %-40s %s\n' "SERVICE" "gRPC (plaintext, reflection, health)" "LOG"
+  printf '  %-12s %-40s %s\n' "SERVICE" "gRPC (mutual TLS, reflection, health)" "LOG"
   for entry in "${SERVICES[@]}"; do
     name="${entry%%:*}"
     if is_started "$name"; then
@@ -208,14 +206,14 @@ rel() { echo "${1#"$REPO_ROOT/"}"; }
   echo "  infra logs: $(rel "$LOG_DIR")/nats.log, $(rel "$LOG_DIR")/ferretdb.log, /var/log/postgresql/"
   echo
   accounts="127.0.0.1:$(port_of accounts)"
-  echo "Try (grpcurl is in .tools/bin):"
-  echo "  .tools/bin/grpcurl -plaintext $accounts list"
-  echo "  .tools/bin/grpcurl -plaintext $accounts grpc.health.v1.Health/Check"
-  echo "  .tools/bin/grpcurl -plaintext $accounts describe marquee.accounts.v1.AccountsService"
-  echo "  .tools/bin/grpcurl -plaintext -d '{\"email\": \"buyer@marquee.test\", \"password\": \"marquee-demo-password\"}' \\"
+  echo "Try (scripts/grpcurl.sh is grpcurl with the operator's certificate, $(rel "$TLS_ROOT")/operator):"
+  echo "  scripts/grpcurl.sh $accounts list"
+  echo "  scripts/grpcurl.sh $accounts grpc.health.v1.Health/Check"
+  echo "  scripts/grpcurl.sh $accounts describe marquee.accounts.v1.AccountsService"
+  echo "  scripts/grpcurl.sh -d '{\"email\": \"buyer@marquee.test\", \"password\": \"marquee-demo-password\"}' \\"
   echo "      $accounts marquee.accounts.v1.AccountsService/Authenticate"
   if is_started catalog; then
-    echo "  .tools/bin/grpcurl -plaintext -d '{\"text\": \"jazz\"}' 127.0.0.1:$(port_of catalog) marquee.catalog.v1.CatalogService/ListShows"
+    echo "  scripts/grpcurl.sh -d '{\"text\": \"jazz\"}' 127.0.0.1:$(port_of catalog) marquee.catalog.v1.CatalogService/ListShows"
   fi
   echo "  tail -f $(rel "$LOG_DIR")/accounts.log"
   echo

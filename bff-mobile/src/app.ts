@@ -23,8 +23,9 @@ const ROUTES: ((deps: MobileDeps) => Router)[] = [
   checkInRoutes,
 ];
 
-/** Signing in uses no token; an old one sent along is ignored. */
-const signsIn = (ctx: Context): boolean => ctx.method === "POST" && ctx.path === "/v1/session";
+/** Signing in, refreshing and logging out use no access token (the refresh token is the credential); one sent along is ignored. */
+const signsIn = (ctx: Context): boolean =>
+  ctx.method === "POST" && /^\/v1\/session(\/(refresh|logout))?$/.test(ctx.path);
 
 /**
  * bff-mobile's Koa app: the platform's HTTP defaults (request id, deadline, problem+json, security
@@ -37,6 +38,7 @@ export function createMobileApp(deps: MobileDeps): Koa {
     logger: deps.logger,
     requestTimeoutMs: deps.config.REQUEST_TIMEOUT_MS,
     bodyLimitBytes: deps.config.BODY_LIMIT_BYTES,
+    trustedProxies: deps.config.TRUSTED_PROXIES,
     middleware: [conditionalGet(), bearerAuth(deps.verifier, { ignore: signsIn })],
   });
   for (const routes of ROUTES) {

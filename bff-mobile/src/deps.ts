@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { TokenVerifier } from "@marquee/platform";
+import type { SignInLimits } from "@marquee/platform/sign-in-limits";
 import type { Clients } from "./clients.js";
 import type { MobileConfig } from "./config.js";
 
@@ -9,4 +10,6 @@ export interface MobileDeps {
   logger: Logger;
   clients: Clients;
   verifier: TokenVerifier;
+  /** Brakes on signing in, per client address and per account. */
+  signInLimits: SignInLimits;
 }

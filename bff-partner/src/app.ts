@@ -52,6 +52,7 @@ export function createPartnerApp(deps: PartnerDeps): Koa {
     logger: deps.logger,
     requestTimeoutMs: deps.config.REQUEST_TIMEOUT_MS,
     bodyLimitBytes: deps.config.BODY_LIMIT_BYTES,
+    trustedProxies: deps.config.TRUSTED_PROXIES,
   });
   const authenticated: Middleware[] = [requirePartner(deps.authenticator)];
   if (deps.limiter) authenticated.push(rateLimit(deps.limiter, deps.config.RATE_LIMITS));

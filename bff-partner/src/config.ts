@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { env } from "@marquee/platform";
+import { trustedProxiesSetting } from "@marquee/platform/http";
 import { parseRateLimits } from "./rate-limit/policies.js";
 
 const flag = (fallback: boolean) =>
@@ -20,6 +21,12 @@ export const partnerConfig = z
     WALLET_ADDR: env.address("127.0.0.1:50054"),
     ORDERS_ADDR: env.address("127.0.0.1:50055"),
     LOG_LEVEL: env.logLevel(),
+    /**
+     * Load balancers and ingress proxies in front of it, whose X-Forwarded-For / -Proto / -Host are
+     * believed (addresses, CIDR ranges, or loopback / linklocal / uniquelocal), comma-separated.
+     * Empty (default): nobody's; the client is the TCP peer.
+     */
+    TRUSTED_PROXIES: trustedProxiesSetting,
     /** Every request's deadline; the gRPC calls made for it never outlive it. */
     REQUEST_TIMEOUT_MS: env.milliseconds(10_000),
     /** Partner requests are small JSON documents; anything bigger is a 413. */

@@ -50,8 +50,14 @@ export async function servePartner(config: PartnerConfig, runtime: ServiceRuntim
     addresses,
     wakeDeliveries: () => worker.wake(),
   });
-  const { port } = await serveHttp(app, { port: config.PORT, logger, lifecycle, name: runtime.name });
-  await runtime.telemetry.serveMetrics(port, () => ({ ready: true, failing: [] }));
+  // /metrics on the operations port (METRICS_PORT, default PORT + 1000), never on the public one.
+  const { port } = await serveHttp(app, {
+    port: config.PORT,
+    logger,
+    lifecycle,
+    telemetry: runtime.telemetry,
+    name: runtime.name,
+  });
   return { port };
 }
 

@@ -1,7 +1,8 @@
 /* global document, window, fetch, EventSource, FormData, URLSearchParams, crypto */
 // Marquee's page: a small ES module, no framework, no build step. Data comes from bff-web's JSON
-// API on this origin; the session is an httpOnly cookie the page never sees. Writes echo the
-// readable CSRF cookie in X-CSRF-Token. Text from the API is only ever set as textContent.
+// API on this origin; the session is httpOnly cookies the page never sees (the server renews it
+// when its access token expires). Writes echo the readable CSRF cookie in X-CSRF-Token. Text
+// from the API is only ever set as textContent.
 
 const $ = (id) => document.getElementById(id);
 const STATUS_LABELS = {
@@ -28,7 +29,12 @@ class ApiError extends Error {
   }
 }
 
-async function api(path, { method = "GET", body, headers = {} } = {}) {
+// A request that raced another one renewing the session (on another server) is told to retry:
+// the other answer has brought the renewed cookies by then.
+const SESSION_RENEWED_CONCURRENTLY = "SESSION_RENEWED_CONCURRENTLY";
+
+async function api(path, options = {}, retried = false) {
+  const { method = "GET", body, headers = {} } = options;
   const init = { method, credentials: "same-origin", headers: { Accept: "application/json", ...headers } };
   if (method !== "GET") init.headers["X-CSRF-Token"] = csrfToken();
   if (body !== undefined) {
@@ -38,6 +44,10 @@ async function api(path, { method = "GET", body, headers = {} } = {}) {
   const response = await fetch(path, init);
   if (response.status === 204) return null;
   const data = await response.json().catch(() => ({}));
+  if (response.status === 401 && data.reason === SESSION_RENEWED_CONCURRENTLY && !retried) {
+    await new Promise((resolve) => window.setTimeout(resolve, 200));
+    return api(path, options, true);
+  }
   if (!response.ok) throw new ApiError({ status: response.status, ...data });
   return data;
 }
@@ -72,7 +82,8 @@ async function guarded(action) {
 // --- session ---------------------------------------------------------------------------------
 
 async function loadMe() {
-  // The readable CSRF cookie lives exactly as long as the session cookie: none, no session to ask about.
+  // The readable CSRF cookie lives as long as the session (its refresh token): none, no session to ask about.
+  // With one, /api/me answers even after the access token expired: the server renews the session.
   if (!csrfToken()) {
     await showSignedOut();
     return;

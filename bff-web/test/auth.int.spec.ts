@@ -35,7 +35,8 @@ describe("bff-web sessions, CSRF, CORS, ownership (real services)", function () 
 
   before(async () => {
     backends = await startBackends();
-    bff = await startBff(backends, { CORS_ORIGINS: ALLOWED_ORIGIN });
+    // The tests connect from 127.0.0.1, trusted here as a TLS-terminating proxy (X-Forwarded-Proto).
+    bff = await startBff(backends, { CORS_ORIGINS: ALLOWED_ORIGIN, TRUSTED_PROXIES: "127.0.0.1" });
     const organizer = await signUp(bff.url, "Olga");
     show = await publishShow(organizer.visitor, await organizationOf(organizer.visitor));
   });
@@ -56,17 +57,23 @@ describe("bff-web sessions, CSRF, CORS, ownership (real services)", function () 
       });
       assert.equal(reply.status, 201);
       assert.equal(reply.body.user.email, email);
-      const [session, csrf] = ["mq_session=", "mq_csrf="].map((name) =>
+      const [session, refresh, csrf] = ["mq_session=", "mq_refresh=", "mq_csrf="].map((name) =>
         visitor.lastSetCookies.find((line) => line.startsWith(name)),
       );
-      assert.ok(session && csrf, `cookies: ${visitor.lastSetCookies.join(" | ")}`);
+      assert.ok(session && refresh && csrf, `cookies: ${visitor.lastSetCookies.join(" | ")}`);
       assert.match(session, /; httponly/i);
       assert.match(session, /; samesite=strict/i);
       assert.match(session, /; path=\//i);
       assert.match(session, /; expires=/i);
       assert.doesNotMatch(session, /; secure/i, "not Secure over plain http");
+      assert.match(refresh, /; httponly/i);
+      assert.match(refresh, /; samesite=strict/i);
+      assert.match(refresh, /; path=\/api;/i, "only the API sees the refresh token");
+      const expiry = (line: string) => new Date(/expires=([^;]+)/i.exec(line)?.[1] ?? 0).getTime();
+      assert.ok(expiry(refresh) > expiry(session) + 86_400_000, "the session outlives its access token by far");
       assert.doesNotMatch(csrf, /; httponly/i, "the page's script reads the CSRF cookie");
       assert.match(csrf, /; samesite=strict/i);
+      assert.equal(expiry(csrf), expiry(refresh), "the CSRF token lives as long as the session");
       assert.equal(reply.body.csrfToken, visitor.cookies.get("mq_csrf"));
 
       const me = await visitor.get<{ user: { email: string; displayName: string }; csrfToken: string }>("/api/me");
@@ -90,26 +97,36 @@ describe("bff-web sessions, CSRF, CORS, ownership (real services)", function () 
       assert.equal((await visitor.get("/api/me")).status, 200);
     });
 
-    it("logs out: both cookies are cleared and the next private call is 401", async () => {
+    it("logs out: every session cookie is cleared and the next private call is 401", async () => {
       const { visitor } = await signUp(bff.url, "Max");
       const out = await visitor.delete("/api/session");
       assert.equal(out.status, 204);
-      assert.ok(visitor.lastSetCookies.some((l) => /^mq_session=;.*expires=Thu, 01 Jan 1970/i.test(l)));
-      assert.ok(visitor.lastSetCookies.some((l) => /^mq_csrf=;.*expires=Thu, 01 Jan 1970/i.test(l)));
+      for (const name of ["mq_session", "mq_refresh", "mq_csrf"]) {
+        const cleared = new RegExp(`^${name}=;.*expires=Thu, 01 Jan 1970`, "i");
+        assert.ok(
+          visitor.lastSetCookies.some((l) => cleared.test(l)),
+          `${name}: ${visitor.lastSetCookies.join(" | ")}`,
+        );
+      }
       assert.equal(visitor.cookies.size, 0);
       const me = await visitor.get("/api/me");
       assert.equal(me.status, 401);
     });
 
-    it("marks cookies Secure behind a TLS-terminating proxy (X-Forwarded-Proto: https) and with COOKIE_SECURE", async () => {
-      const visitor = new Visitor(bff.url);
-      await visitor.post(
-        "/api/users",
-        { email: `tls.${randomUUID()}@example.com`, displayName: "Tia", password: PASSWORD },
-        { headers: { "x-forwarded-proto": "https" } },
-      );
-      assert.ok(visitor.lastSetCookies.length === 2);
-      for (const line of visitor.lastSetCookies) assert.match(line, /; secure/i);
+    it("marks cookies Secure behind a trusted TLS-terminating proxy (X-Forwarded-Proto: https) and with COOKIE_SECURE", async () => {
+      const proxied = await startBff(backends, { TRUSTED_PROXIES: "127.0.0.1" });
+      try {
+        const visitor = new Visitor(proxied.url);
+        await visitor.post(
+          "/api/users",
+          { email: `tls.${randomUUID()}@example.com`, displayName: "Tia", password: PASSWORD },
+          { headers: { "x-forwarded-proto": "https" } },
+        );
+        assert.equal(visitor.lastSetCookies.length, 3);
+        for (const line of visitor.lastSetCookies) assert.match(line, /; secure/i);
+      } finally {
+        await proxied.stop();
+      }
 
       const secureBff = await startBff(backends, { COOKIE_SECURE: "true" });
       try {
@@ -139,10 +156,22 @@ describe("bff-web sessions, CSRF, CORS, ownership (real services)", function () 
       }
     });
 
+    it("renews a session whose access token cookie is bad, as long as its refresh token is good", async () => {
+      const { visitor } = await signUp(bff.url, "Ren");
+      const token = visitor.cookies.get("mq_session") ?? "";
+      const refresh = visitor.cookies.get("mq_refresh");
+      visitor.cookies.set("mq_session", `${token.slice(0, -4)}AAAA`);
+      const me = await visitor.get("/api/me");
+      assert.equal(me.status, 200, me.text);
+      assert.notEqual(visitor.cookies.get("mq_session"), `${token.slice(0, -4)}AAAA`, "a good access token again");
+      assert.notEqual(visitor.cookies.get("mq_refresh"), refresh, "the refresh token was rotated");
+    });
+
     it("treats a bad or tampered session cookie as no session: 401 on private routes (cookie cleared), public pages still work", async () => {
       const { visitor } = await signUp(bff.url, "Tom");
       const token = visitor.cookies.get("mq_session") ?? "";
       visitor.cookies.set("mq_session", `${token.slice(0, -4)}AAAA`);
+      visitor.cookies.delete("mq_refresh");
       const me = await visitor.get("/api/me");
       assert.equal(me.status, 401);
       assert.match(me.problem.detail, /session ended/);
@@ -218,19 +247,17 @@ describe("bff-web sessions, CSRF, CORS, ownership (real services)", function () 
       assert.equal(same.status, 201);
     });
 
-    it("renews the CSRF token with the session when an organization is created (new token, new role)", async () => {
+    it("keeps the session's CSRF token when an organization renews its access token (new role)", async () => {
       const founder = await signUp(bff.url, "Fin");
       const before = founder.visitor.cookies.get("mq_csrf");
+      const accessBefore = founder.visitor.cookies.get("mq_session");
       const created = await founder.visitor.post<{ csrfToken: string }>("/api/organizations", { name: "Fin's Club" });
       assert.equal(created.status, 201);
-      assert.notEqual(created.body.csrfToken, before);
-      assert.equal(created.body.csrfToken, founder.visitor.cookies.get("mq_csrf"));
-      const stale = await founder.visitor.post(
-        "/api/wallet/deposits",
-        { amountMinor: 100 },
-        { headers: { "x-csrf-token": before ?? "" } },
-      );
-      assert.equal(stale.status, 403);
+      assert.notEqual(founder.visitor.cookies.get("mq_session"), accessBefore, "a new access token, with the role");
+      assert.equal(created.body.csrfToken, before, "the CSRF token belongs to the session, not to one access token");
+      assert.equal(founder.visitor.cookies.get("mq_csrf"), before);
+      const write = await founder.visitor.post("/api/wallet/deposits", { amountMinor: 100 });
+      assert.equal(write.status, 201);
       const me = await founder.visitor.get<{ memberships: { role: string }[] }>("/api/me");
       assert.deepEqual(
         me.body.memberships.map((m) => m.role),

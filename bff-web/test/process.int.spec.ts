@@ -1,18 +1,22 @@
-import { describe, it } from "mocha";
+import { before, describe, it } from "mocha";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "@marquee/platform/testing/server-process";
+import { testTlsDir } from "@marquee/platform/testing/tls";
 import { waitFor } from "@marquee/platform/testing/wait";
 
 /** dist/src/main.js, from dist/test/. */
 const MAIN = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "src", "main.js");
 
+let tlsDir: string | undefined;
+
 function run(env: NodeJS.ProcessEnv) {
   const child = spawn(process.execPath, [MAIN], {
-    env: { PATH: process.env.PATH, ...env },
+    // Its certificate for calls to the services (the test CA's bff-web), unless a test says otherwise.
+    env: { PATH: process.env.PATH, TLS_DIR: tlsDir, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";
@@ -25,6 +29,10 @@ function run(env: NodeJS.ProcessEnv) {
 
 describe("bff-web as a process (dist/src/main.js)", function () {
   this.timeout(30_000);
+
+  before(async () => {
+    tlsDir = await testTlsDir("bff-web");
+  });
 
   it("refuses a bad configuration at once: exit 1, one message naming every bad variable, no stack trace", async () => {
     const proc = run({

@@ -28,8 +28,10 @@ export const ORDER_LIMITS = {
 export const DEPOSIT_MINOR = { min: 1, max: 10_000_000 } as const;
 
 /** The RPC name of a ts-proto service definition's method path "/<service>/<Rpc>". */
-type RpcOf<D> = { [K in keyof D]: D[K] extends { readonly path: `/${string}/${infer Rpc}` } ? Rpc : never }[keyof D];
-type ServiceOf<D> = {
+export type RpcOf<D> = {
+  [K in keyof D]: D[K] extends { readonly path: `/${string}/${infer Rpc}` } ? Rpc : never;
+}[keyof D];
+export type ServiceOf<D> = {
   [K in keyof D]: D[K] extends { readonly path: `/${infer Service}/${string}` } ? Service : never;
 }[keyof D];
 

@@ -1,5 +1,11 @@
-import { credentials } from "@grpc/grpc-js";
-import { bearer, createClient, DomainError, type PromiseClient } from "@marquee/platform";
+import {
+  bearer,
+  clientCredentials,
+  createClient,
+  DomainError,
+  processIdentity,
+  type PromiseClient,
+} from "@marquee/platform";
 import { HealthCheckResponse_ServingStatus, HealthClient } from "@marquee/platform/testing/health-client";
 import { AccountsServiceClient, Role } from "@marquee/proto/marquee/accounts/v1/accounts_service";
 import {
@@ -178,7 +184,7 @@ async function ensureOrganization(
 }
 
 async function catalogServing(address: string): Promise<boolean> {
-  const health = new HealthClient(address, credentials.createInsecure());
+  const health = new HealthClient(address, clientCredentials(processIdentity()));
   try {
     return await new Promise<boolean>((resolve) =>
       health.check({ service: "" }, { deadline: Date.now() + 2_000 }, (error, response) =>

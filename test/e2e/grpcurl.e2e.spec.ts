@@ -1,5 +1,6 @@
 import { describe, it, before, after } from "mocha";
 import assert from "node:assert/strict";
+import { grpcurlTls } from "@marquee/platform/testing/tls";
 import { grpcurl, BUILT, startSystem, type System } from "@marquee/system-testing";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -11,9 +12,12 @@ const referencedTypes = (description: string): string[] =>
 describe("grpcurl against the running system: reflection, health, error details", function () {
   this.timeout(60_000);
   let system: System;
+  /** The operator's certificate: the servers take no call without one from our CA. */
+  let tls: string[];
 
   before(async () => {
     system = await startSystem();
+    tls = await grpcurlTls("operator");
   });
 
   after(async () => {
@@ -30,7 +34,7 @@ describe("grpcurl against the running system: reflection, health, error details"
   for (const service of BUILT) {
     describe(service.name, () => {
       it(`list shows grpc.health.v1.Health and ${service.grpcService}`, async () => {
-        const run = await grpcurl("-plaintext", system.address(service.name), "list");
+        const run = await grpcurl(...tls, system.address(service.name), "list");
         assert.equal(run.code, 0, run.stderr);
         const listed = run.stdout.trim().split("\n");
         assert.ok(listed.includes("grpc.health.v1.Health"), run.stdout);
@@ -38,14 +42,14 @@ describe("grpcurl against the running system: reflection, health, error details"
       });
 
       it("grpc.health.v1.Health/Check says SERVING", async () => {
-        const run = await grpcurl("-plaintext", system.address(service.name), "grpc.health.v1.Health/Check");
+        const run = await grpcurl(...tls, system.address(service.name), "grpc.health.v1.Health/Check");
         assert.equal(run.code, 0, run.stderr);
         assert.deepEqual(JSON.parse(run.stdout), { status: "SERVING" });
       });
 
       it("describe resolves the service and every type it reaches, imports included", async () => {
         const address = system.address(service.name);
-        const run = await grpcurl("-plaintext", address, "describe", service.grpcService);
+        const run = await grpcurl(...tls, address, "describe", service.grpcService);
         assert.equal(run.code, 0, run.stderr);
         assert.match(run.stdout, new RegExp(`^service ${service.grpcService.split(".").at(-1)} \\{`, "m"));
         const seen = new Set<string>();
@@ -54,7 +58,7 @@ describe("grpcurl against the running system: reflection, health, error details"
         for (let type = queue.shift(); type !== undefined; type = queue.shift()) {
           if (seen.has(type)) continue;
           seen.add(type);
-          const described = await grpcurl("-plaintext", address, "describe", type);
+          const described = await grpcurl(...tls, address, "describe", type);
           assert.equal(described.code, 0, `describe ${type}: ${described.stderr}`);
           queue.push(...referencedTypes(described.stdout));
         }
@@ -72,7 +76,7 @@ describe("grpcurl against the running system: reflection, health, error details"
 
     it("bad fields: Code InvalidArgument with google.rpc.BadRequest naming each field", async () => {
       const run = await grpcurl(
-        "-plaintext",
+        ...tls,
         "-d",
         JSON.stringify({ email: "not-an-email", display_name: "", password: "short" }),
         system.address("accounts"),
@@ -90,7 +94,7 @@ describe("grpcurl against the running system: reflection, health, error details"
       const email = `grpcurl.${Date.now()}@example.com`;
       const password = "correct horse battery staple";
       const registered = await grpcurl(
-        "-plaintext",
+        ...tls,
         "-d",
         JSON.stringify({ email, display_name: "Grace", password }),
         system.address("accounts"),
@@ -106,7 +110,7 @@ describe("grpcurl against the running system: reflection, health, error details"
       assert.ok(Math.abs(Date.parse(user.createdAt) - Date.now()) < 60_000, user.createdAt);
 
       const authenticated = await grpcurl(
-        "-plaintext",
+        ...tls,
         "-d",
         JSON.stringify({ email, password }),
         system.address("accounts"),
@@ -116,7 +120,7 @@ describe("grpcurl against the running system: reflection, health, error details"
       const { accessToken } = JSON.parse(authenticated.stdout) as { accessToken: string };
 
       const fetched = await grpcurl(
-        "-plaintext",
+        ...tls,
         "-H",
         `authorization: Bearer ${accessToken}`,
         "-d",

@@ -8,17 +8,54 @@ import { copyFile, mkdir, mkdtemp, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { parseAllDocuments } from "yaml";
+import { parse, parseAllDocuments } from "yaml";
+import { TLS_FILES } from "@marquee/platform";
 import { repoRoot, toolPath } from "@marquee/platform/testing/binaries";
+import { STRANGER, testTlsRoot } from "@marquee/platform/testing/tls";
 import { waitFor } from "@marquee/platform/testing/wait";
 
 // `npm run new-service` in a copy of this repository (its tracked and new files; node_modules
 // linked from here, the workspaces linked to the copy's own folders): one service on PostgreSQL
 // and one on MongoDB are generated, built (buf generate + tsc -b), started by the copy's
-// whole-system harness (the generator added them to its process table) and called with grpcurl; their own generated tests run, their code passes lint and formatting, and
-// the deployment renders with them. A second run with a taken name changes nothing.
+// whole-system harness (the generator added them to its process table) and called with grpcurl
+// over mutual TLS, as their access tables (proto/src/access.ts) admit and refuse; their own
+// generated tests run, their code passes lint and formatting, and the deployment renders with
+// them (a certificate each, mounted as TLS_DIR). A second run with a taken name changes nothing.
 
 const run = promisify(execFile);
+
+/** What the test reads of a rendered Kubernetes object. */
+interface K8sObject {
+  kind: string;
+  metadata: { name: string; namespace?: string };
+  spec?: {
+    uris?: string[];
+    secretName?: string;
+    dnsNames?: string[];
+    template?: { spec?: { containers?: Container[]; volumes?: { name: string; secret?: { secretName?: string } }[] } };
+  };
+}
+
+interface Probe {
+  grpc?: unknown;
+  httpGet?: { path: string; port: string | number };
+}
+
+interface Container {
+  env?: { name: string; value?: string }[];
+  volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[];
+  startupProbe?: Probe;
+  readinessProbe?: Probe;
+  livenessProbe?: Probe;
+}
+
+/** What the test reads of a compose service. */
+interface ComposeService {
+  command?: string[];
+  environment?: Record<string, string>;
+  volumes?: { source?: string; target?: string; read_only?: boolean; volume?: { subpath?: string } }[];
+  depends_on?: Record<string, { condition?: string }>;
+}
 const root = repoRoot();
 
 interface Outcome {
@@ -69,6 +106,25 @@ async function copyRepository(to: string): Promise<void> {
   await symlink(path.join(root, ".tools"), path.join(to, ".tools"));
 }
 
+/** grpcurl's flags to call as `workload` with a certificate from the CA in `root`. */
+function grpcurlTlsFrom(root: string, workload: string): string[] {
+  const folder = path.join(root, workload);
+  assert.ok(existsSync(path.join(folder, TLS_FILES.cert)), `no certificate of ${workload} in ${root}`);
+  return [
+    "-cacert",
+    path.join(folder, TLS_FILES.ca),
+    "-cert",
+    path.join(folder, TLS_FILES.cert),
+    "-key",
+    path.join(folder, TLS_FILES.key),
+  ];
+}
+
+/** grpcurl's exit code for an RPC that ended with gRPC status `code`. */
+const grpcurlExit = (code: number): number => 64 + code;
+const INVALID_ARGUMENT = 3;
+const PERMISSION_DENIED = 7;
+
 const digest = (dir: string, files: string[]): string =>
   createHash("sha256")
     .update(
@@ -83,10 +139,12 @@ describe("npm run new-service: generate, build, start, call, test (in a copy of 
   const children: ChildProcess[] = [];
   const SHARED = [
     "proto/src/events.ts",
+    "proto/src/access.ts",
     "tsconfig.json",
     "package-lock.json",
     "deploy/compose.yaml",
     "deploy/k8s/base/kustomization.yaml",
+    "deploy/k8s/base/pki/certificates.yaml",
     "deploy/k8s/overlays/prod/kustomization.yaml",
     "scripts/up.sh",
     "packages/system-testing/src/process-table.ts",
@@ -124,6 +182,22 @@ describe("npm run new-service: generate, build, start, call, test (in a copy of 
     ])
       assert.ok(existsSync(path.join(dir, file)), file);
     assert.match(readFileSync(path.join(dir, "proto/src/events.ts"), "utf8"), /export const TicketsEvents = \{/);
+    // Who may call it: a table per service, its ACCESS_TABLES entry, its rights on NATS; bound by its handlers.
+    const access = readFileSync(path.join(dir, "proto/src/access.ts"), "utf8");
+    for (const name of ["tickets", "reviews"]) {
+      const Name = name.charAt(0).toUpperCase() + name.slice(1);
+      const NAME = name.toUpperCase();
+      assert.match(
+        access,
+        new RegExp(`^export const ${NAME}_ACCESS: AccessTable<typeof ${Name}ServiceService> = \\{`, "m"),
+      );
+      assert.match(access, new RegExp(`^ {2}"marquee\\.${name}\\.v1\\.${Name}Service": ${NAME}_ACCESS,$`, "m"));
+      assert.match(access, new RegExp(`^ {2}${name}: \\{ publishes: "${name}", reads: \\[\\] \\},$`, "m"));
+      assert.match(
+        readFileSync(path.join(dir, `services/${name}/src/adapters/grpc/handlers.ts`), "utf8"),
+        new RegExp(`bindService\\(${Name}ServiceService, ${NAME}_ACCESS, \\{`),
+      );
+    }
     assert.match(readFileSync(path.join(dir, "package-lock.json"), "utf8"), /"services\/tickets": \{/);
 
     const before = digest(dir, SHARED);
@@ -148,7 +222,7 @@ describe("npm run new-service: generate, build, start, call, test (in a copy of 
       assert.ok(existsSync(path.join(dir, "services", name, "dist/src/main.js")));
   });
 
-  it("the harness starts each on its own store and NATS; grpcurl lists it (reflection) and the sample RPC writes", async () => {
+  it("the harness starts each on its own store and NATS; grpcurl (mutual TLS) lists it and the sample RPC writes, for the callers its access table lists only", async () => {
     assert.match(
       readFileSync(path.join(dir, "packages/system-testing/src/process-table.ts"), "utf8"),
       /\{ name: "tickets", protocol: "grpc", .*store: "postgres".*\n.*\{ name: "reviews", protocol: "grpc", .*store: "mongo"/,
@@ -158,7 +232,12 @@ describe("npm run new-service: generate, build, start, call, test (in a copy of 
     const harness = spawn(
       process.execPath,
       [path.join(dir, "packages/system-testing/dist/src/bin/start-system.js"), "tickets", "reviews"],
-      { cwd: dir, env: { ...process.env, LOG_LEVEL: "info" }, stdio: ["ignore", "pipe", "pipe"] },
+      {
+        cwd: dir,
+        // Its processes get certificates from this test's CA, so this test's clients are trusted.
+        env: { ...process.env, LOG_LEVEL: "info", MARQUEE_TEST_TLS_ROOT: await testTlsRoot() },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
     );
     children.push(harness);
     let output = "";
@@ -174,24 +253,24 @@ describe("npm run new-service: generate, build, start, call, test (in a copy of 
     );
     assert.deepEqual(Object.keys(addresses).sort(), ["reviews", "tickets"]);
     const grpcurl = toolPath("grpcurl");
+    // The operator's certificate from the CA the harness shares with this test, as a person at grpcurl.
+    const tls = await testTlsRoot();
+    const operator = grpcurlTlsFrom(tls, "operator");
     for (const [name, address] of Object.entries(addresses)) {
       const Name = name.charAt(0).toUpperCase() + name.slice(1);
-      const list = await ok(grpcurl, ["-plaintext", address, "list"], dir);
+      const createItem = `marquee.${name}.v1.${Name}Service/CreateItem`;
+      const list = await ok(grpcurl, [...operator, address, "list"], dir);
       assert.match(list, new RegExp(`^marquee\\.${name}\\.v1\\.${Name}Service$`, "m"));
       assert.match(list, /^grpc\.health\.v1\.Health$/m);
       const created = JSON.parse(
-        await ok(
-          grpcurl,
-          ["-plaintext", "-d", '{"name": "  first  "}', address, `marquee.${name}.v1.${Name}Service/CreateItem`],
-          dir,
-        ),
+        await ok(grpcurl, [...operator, "-d", '{"name": "  first  "}', address, createItem], dir),
       ) as { item: { itemId: string; name: string } };
       assert.equal(created.item.name, "first");
       const read = JSON.parse(
         await ok(
           grpcurl,
           [
-            "-plaintext",
+            ...operator,
             "-d",
             JSON.stringify({ item_id: created.item.itemId }),
             address,
@@ -201,13 +280,38 @@ describe("npm run new-service: generate, build, start, call, test (in a copy of 
         ),
       ) as { item: { itemId: string } };
       assert.equal(read.item.itemId, created.item.itemId);
-      const invalid = await exec(
+      const invalid = await exec(grpcurl, [...operator, "-d", '{"name": ""}', address, createItem], dir);
+      assert.equal(
+        invalid.code,
+        grpcurlExit(INVALID_ARGUMENT),
+        `InvalidArgument expected:\n${invalid.stdout}${invalid.stderr}`,
+      );
+      // That the ItemCreated event reaches JetStream is what the generated integration tests check (next).
+
+      // Its access table: bff-web may create as well; the same call with a certificate of a
+      // workload the table does not list is refused before the handler, and without a client
+      // certificate there is no connection at all.
+      await ok(grpcurl, [...grpcurlTlsFrom(tls, "bff-web"), "-d", '{"name": "by bff-web"}', address, createItem], dir);
+      for (const workload of ["bff-partner", STRANGER]) {
+        const refused = await exec(
+          grpcurl,
+          [...grpcurlTlsFrom(tls, workload), "-d", '{"name": "  first  "}', address, createItem],
+          dir,
+        );
+        assert.equal(
+          refused.code,
+          grpcurlExit(PERMISSION_DENIED),
+          `${workload}: PermissionDenied expected:\n${refused.stdout}${refused.stderr}`,
+        );
+        assert.match(refused.stderr, new RegExp(`${workload} may not call CreateItem`));
+      }
+      const anonymous = await exec(
         grpcurl,
-        ["-plaintext", "-d", '{"name": ""}', address, `marquee.${name}.v1.${Name}Service/CreateItem`],
+        ["-cacert", path.join(tls, "operator", TLS_FILES.ca), "-d", '{"name": "  first  "}', address, createItem],
         dir,
       );
-      assert.equal(invalid.code, 64 + 3, `InvalidArgument expected:\n${invalid.stdout}${invalid.stderr}`);
-      // That the ItemCreated event reaches JetStream is what the generated integration tests check (next).
+      assert.notEqual(anonymous.code, 0, `no client certificate, yet:\n${anonymous.stdout}`);
+      assert.match(anonymous.stderr, /certificate|handshake|tls|EOF|connection/i);
     }
     // Exit 0 only if both services stopped cleanly on SIGTERM (exit code 0).
     harness.kill("SIGTERM");
@@ -215,21 +319,26 @@ describe("npm run new-service: generate, build, start, call, test (in a copy of 
     assert.equal(code, 0, output);
   });
 
-  it("their generated unit and integration tests pass", async () => {
+  it("their generated unit and integration tests pass (their access rules included)", async () => {
+    // As .mocharc.js runs them: the copy's root hooks give the test process the operator's
+    // certificate from its own test CA (not this process's TLS_DIR).
     const outcome = await exec(
       "npx",
       [
         "mocha",
         "--no-config",
+        "--require",
+        path.join(dir, "packages/platform/dist/src/testing/mocha-hooks.js"),
         "--timeout",
         "60000",
         "services/tickets/dist/**/*.spec.js",
         "services/reviews/dist/**/*.spec.js",
       ],
       dir,
+      { TLS_DIR: undefined },
     );
     assert.equal(outcome.code, 0, outcome.stdout + outcome.stderr);
-    assert.match(outcome.stdout, /\b10 passing\b/);
+    assert.match(outcome.stdout, /\b12 passing\b/);
   });
 
   it("the generated code is lint-clean and formatted", async () => {
@@ -242,23 +351,31 @@ describe("npm run new-service: generate, build, start, call, test (in a copy of 
         "services/tickets",
         "services/reviews",
         "proto/src/events.ts",
+        "proto/src/access.ts",
         "packages/system-testing/src/process-table.ts",
       ],
       dir,
     );
     await ok(
       "npx",
-      ["prettier", "--check", "services/tickets", "services/reviews", "proto/src/events.ts", "deploy", "tsconfig.json"],
+      [
+        "prettier",
+        "--check",
+        "services/tickets",
+        "services/reviews",
+        "proto/src/events.ts",
+        "proto/src/access.ts",
+        "deploy",
+        "tsconfig.json",
+      ],
       dir,
     );
   });
 
-  it("the deployment renders with them: both overlays and the compose file", async () => {
+  it("the deployment renders with them: both overlays (a certificate each, mounted as TLS_DIR; HTTP probes) and the compose file", async () => {
     for (const overlay of ["dev", "prod"]) {
       const rendered = await ok("kubectl", ["kustomize", path.join(dir, "deploy/k8s/overlays", overlay)], dir);
-      const objects = parseAllDocuments(rendered).map(
-        (doc) => doc.toJS() as { kind: string; metadata: { name: string } },
-      );
+      const objects = parseAllDocuments(rendered).map((doc) => doc.toJS() as K8sObject);
       for (const name of ["tickets", "reviews"]) {
         for (const kind of ["Deployment", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget", "NetworkPolicy"])
           assert.ok(
@@ -269,11 +386,44 @@ describe("npm run new-service: generate, build, start, call, test (in a copy of 
           objects.some((o) => o.kind === "Secret" && o.metadata.name.startsWith(`${name}-database-`)),
           `${overlay}: Secret`,
         );
+        const certificate = objects.find((o) => o.kind === "Certificate" && o.metadata.name === name);
+        assert.deepEqual(certificate?.spec?.uris, [`spiffe://marquee/${name}`], `${overlay}: Certificate ${name}`);
+        assert.equal(certificate?.spec?.secretName, `${name}-tls`);
+        assert.ok(
+          certificate?.spec?.dnsNames?.includes(`${name}.${certificate.metadata.namespace}.svc`),
+          `${overlay}: ${name}'s certificate names its Service in the overlay's namespace`,
+        );
+        const pod = objects.find((o) => o.kind === "Deployment" && o.metadata.name === name)?.spec?.template?.spec;
+        const container = pod?.containers?.[0];
+        const tlsDir = container?.env?.find((e) => e.name === "TLS_DIR")?.value;
+        const volume = pod?.volumes?.find((v) => v.secret?.secretName === `${name}-tls`);
+        assert.ok(tlsDir && volume, `${overlay}: ${name} has no TLS_DIR or does not mount Secret ${name}-tls`);
+        assert.ok(
+          container?.volumeMounts?.some((m) => m.name === volume.name && m.mountPath === tlsDir && m.readOnly),
+          `${overlay}: ${name} mounts ${name}-tls read-only at TLS_DIR`,
+        );
+        for (const probe of ["startupProbe", "readinessProbe", "livenessProbe"] as const) {
+          assert.equal(container?.[probe]?.grpc, undefined, `${overlay}: ${name} ${probe} speaks gRPC`);
+          assert.equal(container?.[probe]?.httpGet?.port, "metrics", `${overlay}: ${name} ${probe}`);
+        }
       }
     }
     const compose = readFileSync(path.join(dir, "deploy/compose.yaml"), "utf8");
     assert.match(compose, /^ {2}tickets:\n/m);
     assert.match(compose, /^ {2}reviews:\n/m);
+    const services = (parse(compose, { merge: true }) as { services: Record<string, ComposeService> }).services;
+    for (const name of ["tickets", "reviews"]) {
+      assert.ok(services.certs?.command?.includes(name), `compose: certs issues no certificate for ${name}`);
+      const service = services[name];
+      const tlsDir = service?.environment?.TLS_DIR;
+      assert.ok(
+        service?.volumes?.some(
+          (v) => v.source === "tls" && v.target === tlsDir && v.read_only && v.volume?.subpath === name,
+        ),
+        `compose: ${name} mounts its own folder of certs' volume read-only at TLS_DIR`,
+      );
+      assert.equal(service?.depends_on?.certs?.condition, "service_completed_successfully");
+    }
     assert.match(
       readFileSync(path.join(dir, "deploy/k8s/base/databases/postgres-init.sql"), "utf8"),
       /CREATE DATABASE marquee_tickets OWNER tickets/,

@@ -12,14 +12,14 @@ import { BUILT, startSystem, type System } from "@marquee/system-testing";
 
 const catalogBuilt = BUILT.some((service) => service.name === "catalog");
 
-/** `node scripts/dist/seed.js` as scripts/up.sh runs it. */
+/** `node scripts/dist/seed.js` as scripts/up.sh runs it: with the operator's certificate. */
 function seedCli(env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
   const cli = path.join(repoRoot(), "scripts", "dist", "seed.js");
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [cli],
-      { env: { PATH: process.env.PATH, ...env }, timeout: 30_000 },
+      { env: { PATH: process.env.PATH, TLS_DIR: process.env.TLS_DIR, ...env }, timeout: 30_000 },
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? -1) : 0, stdout, stderr }),
     );
   });

@@ -3,6 +3,7 @@ import { serveHttp } from "@marquee/platform/http";
 import { Lifecycle } from "@marquee/platform/lifecycle";
 import { backendsOf, startSystem, type System } from "@marquee/system-testing";
 import { createMobileApp } from "../../src/app.js";
+import { SignInLimits, signInLimitSettings } from "@marquee/platform/sign-in-limits";
 import { createClients } from "../../src/clients.js";
 import { mobileConfig } from "../../src/config.js";
 
@@ -26,6 +27,8 @@ export async function startBff(backends: Backends, env: Record<string, string> =
     INVENTORY_ADDR: backends.address("inventory"),
     ORDERS_ADDR: backends.address("orders"),
     LOG_LEVEL: process.env.BFF_LOG_LEVEL ?? "silent",
+    // Every test's app signs in from 127.0.0.1: the per-address limit is tested on its own.
+    SIGN_IN_ADDRESS_LIMIT: "100000",
     ...env,
     PORT: "0",
   });
@@ -34,7 +37,10 @@ export async function startBff(backends: Backends, env: Record<string, string> =
   const { clients, close } = createClients(config);
   lifecycle.onShutdown("gRPC clients", close);
   const verifier = new TokenVerifier(keysFromAccounts(config.ACCOUNTS_ADDR));
-  const app = createMobileApp({ config, logger, clients, verifier });
+  const signInLimits = SignInLimits.create(signInLimitSettings(config), logger);
+  lifecycle.onShutdown("Redis", () => signInLimits.close());
+  await signInLimits.ready();
+  const app = createMobileApp({ config, logger, clients, verifier, signInLimits });
   const { port } = await serveHttp(app, { port: 0, host: "127.0.0.1", logger, lifecycle, name: "bff-mobile" });
   return { url: `http://127.0.0.1:${port}`, stop: () => lifecycle.shutdown("test over") };
 }

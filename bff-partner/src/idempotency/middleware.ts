@@ -2,7 +2,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import type { Context, Middleware } from "koa";
 import type { Logger } from "pino";
 import { asDomainError, DomainError } from "@marquee/platform";
-import { sendProblem } from "@marquee/platform/http";
+import { idempotencyKeyReused, isShownToClients, sendProblem } from "@marquee/platform/http";
 import { partnerOf } from "../auth/require-partner.js";
 import { fingerprintOf, idempotencyKeyOf, REPLAYED_HEADER } from "./key.js";
 import type { Claim, IdempotencyStore, StoredResponse } from "./store.js";
@@ -25,8 +25,8 @@ export interface IdempotencyOptions {
  * repeat with `Idempotent-Replayed: true`, without running it again. The same key with a
  * different method, path or body is a 422. A repeat arriving while the first is still running
  * waits for its answer (up to `waitMs`), then gets a 409 with Retry-After. Answers not kept:
- * 5xx (nothing may have happened: a retry must be able to run) and 400 (so the corrected
- * request can reuse the key).
+ * 5xx (nothing may have happened: a retry must be able to run), 400 (so the corrected request
+ * can reuse the key), and errors the client is not shown as they are (a failure on our side).
  */
 export function idempotency(options: IdempotencyOptions): Middleware {
   return async (ctx, next) => {
@@ -38,13 +38,7 @@ export function idempotency(options: IdempotencyOptions): Middleware {
     const claim = await claimWithin(options.waitMs, () => store.claim(partnerId, key, fingerprint));
     switch (claim.outcome) {
       case "mismatch":
-        return sendProblem(ctx, {
-          status: 422,
-          type: "idempotency-key-reused",
-          title: "Idempotency-Key reused",
-          detail: "this Idempotency-Key was used for a different request (method, path or body); use a new key",
-          reason: "IDEMPOTENCY_KEY_REUSED",
-        });
+        return sendProblem(ctx, idempotencyKeyReused().problem);
       case "in_progress":
         ctx.set("Retry-After", "1");
         return sendProblem(ctx, {
@@ -111,7 +105,7 @@ async function runAndRecord(
   } catch (error) {
     const domain = asDomainError(error);
     await record(
-      domain && kept(domain.httpStatus)
+      domain && isShownToClients(domain) && kept(domain.httpStatus)
         ? {
             status: domain.httpStatus,
             error: {

@@ -32,10 +32,17 @@ function signingDocs(config: PartnerDeps["config"]): string {
   return `Each event is POSTed as JSON with \`Marquee-Signature: t=<unix seconds>,v1=<hex>\`, where v1 is HMAC-SHA256 with the endpoint's secret over \`<t>.<raw body>\`; refuse signatures whose t is more than ${REPLAY_WINDOW_SECONDS / 60} minutes away from your clock. Answer 2xx within ${config.WEBHOOK_TIMEOUT_MS / 1000} s; anything else (or no answer) is retried with exponential backoff and jitter, ${config.WEBHOOK_MAX_ATTEMPTS} attempts over up to ${hours.toFixed(1)} hours. Events may arrive more than once and out of order: deduplicate on the body's \`id\`.`;
 }
 
-/** The delivery log pages on the last listed delivery: [created at, id]. */
+/**
+ * The delivery log pages on the last listed delivery: [created at, id]. Both go into SQL as
+ * timestamptz and uuid, so only what PostgreSQL reads back is a cursor: an ISO 8601 UTC time (as
+ * toISOString writes it, years 0001-9999) and a UUID; anything else is a 400, never a failed query.
+ */
 const deliveryCursor = pageTokenCodec({
   json: z
-    .tuple([z.string().refine((at) => !Number.isNaN(Date.parse(at))), z.string().regex(/^[0-9a-f-]{36}$/)])
+    .tuple([
+      z.iso.datetime().refine((at) => !Number.isNaN(Date.parse(at)) && !at.startsWith("0000")),
+      z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/),
+    ])
     .transform(([createdAt, id]): DeliveryCursor => ({ createdAt, id })),
   toJson: (cursor) => [cursor.createdAt, cursor.id],
   field: "cursor",

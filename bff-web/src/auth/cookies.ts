@@ -2,8 +2,13 @@ import type { Context } from "koa";
 
 /** httpOnly: the access token is never readable by scripts. */
 export const SESSION_COOKIE = "mq_session";
+/** httpOnly, and sent only to the API: the refresh token that renews the access token. */
+export const REFRESH_COOKIE = "mq_refresh";
 /** Readable by the page's script, which echoes it in X-CSRF-Token (double submit). */
 export const CSRF_COOKIE = "mq_csrf";
+
+/** Only the API reads the refresh token (any API request may renew the session); the page's files never see it. */
+const REFRESH_PATH = "/api";
 
 export interface CookiePolicy {
   /** COOKIE_SECURE: Secure even when the request looks like plain http (TLS ended before a proxy that says nothing). */
@@ -11,26 +16,20 @@ export interface CookiePolicy {
 }
 
 /**
- * SameSite=Strict for both cookies: the page is a static shell whose data comes from same-origin
+ * SameSite=Strict for every cookie: the page is a static shell whose data comes from same-origin
  * fetches, so a link from another site still opens it and its first API call carries the session.
- * Nothing here needs the cookie on a cross-site navigation, which is what Lax would add.
+ * Nothing here needs the cookies on a cross-site navigation, which is what Lax would add.
  */
 const SAME_SITE = "strict";
 
-export function setSessionCookies(
-  ctx: Context,
-  policy: CookiePolicy,
-  session: { accessToken: string; expiresAt: Date; csrfToken: string },
-): void {
-  const common = { ...cookieBase(ctx, policy), expires: session.expiresAt };
-  ctx.cookies.set(SESSION_COOKIE, session.accessToken, { ...common, httpOnly: true });
-  ctx.cookies.set(CSRF_COOKIE, session.csrfToken, { ...common, httpOnly: false });
-}
-
-export function clearSessionCookies(ctx: Context, policy: CookiePolicy): void {
-  const gone = { ...cookieBase(ctx, policy), expires: new Date(0) };
-  ctx.cookies.set(SESSION_COOKIE, "", { ...gone, httpOnly: true });
-  ctx.cookies.set(CSRF_COOKIE, "", { ...gone, httpOnly: false });
+/** What accounts hands out at sign-in and at every refresh. */
+export interface SessionTokens {
+  accessToken: string;
+  expiresAt: Date;
+  /** Absent when only the access token was renewed (a new role), the refresh token unchanged. */
+  refreshToken?: string | undefined;
+  /** When the refresh token expires: the session cookies live that long. */
+  refreshTokenExpiresAt?: Date | undefined;
 }
 
 function cookieBase(ctx: Context, policy: CookiePolicy) {
@@ -41,25 +40,49 @@ function cookieBase(ctx: Context, policy: CookiePolicy) {
   return { path: "/", sameSite: SAME_SITE, secure, overwrite: true } as const;
 }
 
-/** Opens and closes the browser's session: the two cookies, always set and cleared together. */
+/**
+ * The browser's session as three cookies: the access token (expires with it), the refresh token
+ * (expires with it, sent to /api only) and the readable CSRF token (lives as long as the session,
+ * since it is bound to the session, not to one access token).
+ */
 export class SessionCookies {
-  constructor(
-    readonly policy: CookiePolicy,
-    private readonly csrf: { tokenFor(accessToken: string): string },
-  ) {}
+  constructor(readonly policy: CookiePolicy) {}
 
-  /** Sets the cookies for a token accounts just issued; returns the session's CSRF token. */
-  open(ctx: Context, accessToken: string, expiresAt: Date): string {
-    const csrfToken = this.csrf.tokenFor(accessToken);
-    setSessionCookies(ctx, this.policy, { accessToken, expiresAt, csrfToken });
-    return csrfToken;
+  /** Writes the tokens accounts just issued, and the session's CSRF token. */
+  write(ctx: Context, tokens: SessionTokens, csrfToken: string): void {
+    const base = cookieBase(ctx, this.policy);
+    ctx.cookies.set(SESSION_COOKIE, tokens.accessToken, { ...base, expires: tokens.expiresAt, httpOnly: true });
+    if (tokens.refreshToken && tokens.refreshTokenExpiresAt) {
+      ctx.cookies.set(REFRESH_COOKIE, tokens.refreshToken, {
+        ...base,
+        path: REFRESH_PATH,
+        expires: tokens.refreshTokenExpiresAt,
+        httpOnly: true,
+      });
+    }
+    // Only the access token renewed (same session, same CSRF token): the CSRF cookie keeps its
+    // lifetime, the session's. A token of no known session gets a CSRF token of its own.
+    const expires = tokens.refreshTokenExpiresAt ?? (csrfToken !== this.csrfToken(ctx) ? tokens.expiresAt : undefined);
+    if (expires) ctx.cookies.set(CSRF_COOKIE, csrfToken, { ...base, expires, httpOnly: false });
   }
 
-  close(ctx: Context): void {
-    clearSessionCookies(ctx, this.policy);
+  /** Clears every session cookie (log-out, or a session that ended). */
+  clear(ctx: Context): void {
+    const base = { ...cookieBase(ctx, this.policy), expires: new Date(0) };
+    ctx.cookies.set(SESSION_COOKIE, "", { ...base, httpOnly: true });
+    ctx.cookies.set(REFRESH_COOKIE, "", { ...base, path: REFRESH_PATH, httpOnly: true });
+    ctx.cookies.set(CSRF_COOKIE, "", { ...base, httpOnly: false });
   }
 
-  csrfTokenFor(accessToken: string): string {
-    return this.csrf.tokenFor(accessToken);
+  accessToken(ctx: Context): string | undefined {
+    return ctx.cookies.get(SESSION_COOKIE) || undefined;
+  }
+
+  refreshToken(ctx: Context): string | undefined {
+    return ctx.cookies.get(REFRESH_COOKIE) || undefined;
+  }
+
+  csrfToken(ctx: Context): string | undefined {
+    return ctx.cookies.get(CSRF_COOKIE) || undefined;
   }
 }

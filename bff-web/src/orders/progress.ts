@@ -1,6 +1,7 @@
 import { setTimeout as delay } from "node:timers/promises";
 import type { Logger } from "pino";
 import { asDomainError, currentContext, runWithContext } from "@marquee/platform";
+import { isShownToClients } from "@marquee/platform/http";
 import type { Order } from "@marquee/proto/marquee/orders/v1/orders_service";
 import type { EventStream } from "../http/sse.js";
 import { orderView, SETTLED } from "../views/order.js";
@@ -102,7 +103,12 @@ async function readOnce(read: OrderReader, logger: Logger): Promise<ReadOutcome>
     return { order: await withDeadline(READ_TIMEOUT_MS, read) };
   } catch (error) {
     const domain = asDomainError(error);
-    if (domain && ["not_found", "unauthenticated", "permission_denied"].includes(domain.kind)) {
+    // Gone for good, in words the browser may read (a refused workload is not: retried and logged).
+    if (
+      domain &&
+      isShownToClients(domain) &&
+      ["not_found", "unauthenticated", "permission_denied"].includes(domain.kind)
+    ) {
       return { problem: { status: domain.kind, detail: domain.message } };
     }
     logger.debug({ err: error }, "order read failed; trying again at the next turn");

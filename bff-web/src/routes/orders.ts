@@ -9,6 +9,7 @@ import { OrderStatus } from "@marquee/proto/marquee/query/v1/query_service";
 import { requireSession } from "../auth/session.js";
 import type { WebDeps } from "../deps.js";
 import { bodyOf } from "../http/body.js";
+import { idempotent } from "../http/idempotency.js";
 import { cursor, id, idempotencyKey, pageSize } from "../http/schemas.js";
 import { streamOrderProgress } from "../orders/progress.js";
 import { orderView } from "../views/order.js";
@@ -60,7 +61,14 @@ export function orderRoutes(deps: WebDeps): Router {
     requireSession(ctx);
     const input = parseRequest(placeOrder, bodyOf(ctx));
     const key = parseRequest(headers, ctx.headers)["idempotency-key"] ?? randomUUID();
-    const order = must((await orders.placeOrder({ ...input, idempotencyKey: key })).order);
+    // A repeated key answers the first order; one that was for another show, tier or quantity is a 422.
+    const placed = await idempotent(
+      orders.placeOrder({ ...input, idempotencyKey: key }),
+      ({ order }) =>
+        order !== undefined &&
+        (order.showId !== input.showId || order.tierId !== input.tierId || order.quantity !== input.quantity),
+    );
+    const order = must(placed.order);
     ctx.status = 202;
     ctx.set("Location", `/api/orders/${order.orderId}`);
     ctx.body = { order: orderView(order), events: `/api/orders/${order.orderId}/events` };

@@ -1,8 +1,7 @@
 import Router from "@koa/router";
 import { z } from "zod";
 import { parseRequest } from "@marquee/platform/http";
-import { requireSession } from "../auth/session.js";
-import { expiryOf } from "../auth/token-expiry.js";
+import { openSession, requireSession } from "../auth/session.js";
 import type { WebDeps } from "../deps.js";
 import { bodyOf } from "../http/body.js";
 import { organizationView } from "../views/account.js";
@@ -17,8 +16,8 @@ export function organizationRoutes(deps: WebDeps): Router {
     requireSession(ctx);
     const { name } = parseRequest(createOrganization, bodyOf(ctx));
     const { organization, accessToken } = await deps.clients.accounts.createOrganization({ name });
-    // The new token carries the organizer role; it replaces the session (and so its CSRF token).
-    const csrfToken = deps.cookies.open(ctx, accessToken, expiryOf(accessToken, new Date(Date.now() + 900_000)));
+    // The new token carries the organizer role, in the same session (so the same CSRF token).
+    const csrfToken = openSession(ctx, deps, { accessToken });
     ctx.status = 201;
     ctx.body = { organization: organizationView(organization), csrfToken };
   });

@@ -1,8 +1,8 @@
 import Router from "@koa/router";
+import type { Context } from "koa";
 import { z } from "zod";
 import { parseRequest } from "@marquee/platform/http";
-import { requireSession } from "../auth/session.js";
-import { expiryOf } from "../auth/token-expiry.js";
+import { currentRefreshToken, openSession, requireSession } from "../auth/session.js";
 import type { WebDeps } from "../deps.js";
 import { bodyOf } from "../http/body.js";
 import { membershipView, userView } from "../views/account.js";
@@ -18,43 +18,70 @@ const logIn = z.object({
   password: z.string().min(1, "is required").max(200),
 });
 
-/** Sign up, log in, log out, and who am I. The session is an httpOnly cookie holding the access token. */
+/**
+ * Sign up, log in, log out, and who am I. The session is three cookies (cookies.ts): the access
+ * token, the refresh token that renews it (sessions middleware), and the CSRF token. Signing in
+ * and up are limited per client address and per account (packages/platform/src/sign-in-limits.ts): 429 with
+ * Retry-After, the same whether or not the email has an account.
+ */
 export function sessionRoutes(deps: WebDeps): Router {
   const { accounts } = deps.clients;
   const router = new Router();
 
+  /** Signing in again on a browser that has a session ends that one (best effort: it may have ended). */
+  const endPrevious = async (ctx: Context) => {
+    const previous = deps.cookies.refreshToken(ctx);
+    if (previous) await accounts.endSession({ refreshToken: previous }).catch(() => undefined);
+  };
+
   router.post("/api/users", async (ctx) => {
     const input = parseRequest(signUp, bodyOf(ctx));
-    await accounts.registerUser(input);
-    const { accessToken, expiresAt, user } = await accounts.authenticate({
-      email: input.email,
-      password: input.password,
-    });
-    const csrfToken = deps.cookies.open(ctx, accessToken, expiresAt ?? expiryOf(accessToken, new Date()));
+    const signedIn = await deps.signInLimits.attempt(
+      { address: ctx.ip, email: input.email, kind: "sign-up" },
+      async () => {
+        await accounts.registerUser(input);
+        return accounts.authenticate({ email: input.email, password: input.password });
+      },
+    );
+    await endPrevious(ctx);
+    const csrfToken = openSession(ctx, deps, signedIn);
     ctx.status = 201;
     ctx.set("Location", "/api/me");
-    ctx.body = { user: userView(user), csrfToken };
+    ctx.set("Cache-Control", "no-store");
+    ctx.body = { user: userView(signedIn.user), csrfToken };
   });
 
   router.post("/api/session", async (ctx) => {
     const input = parseRequest(logIn, bodyOf(ctx));
-    const { accessToken, expiresAt, user } = await accounts.authenticate(input);
-    const csrfToken = deps.cookies.open(ctx, accessToken, expiresAt ?? expiryOf(accessToken, new Date()));
-    ctx.body = { user: userView(user), csrfToken };
+    const signedIn = await deps.signInLimits.attempt({ address: ctx.ip, email: input.email, kind: "sign-in" }, () =>
+      accounts.authenticate(input),
+    );
+    await endPrevious(ctx);
+    const csrfToken = openSession(ctx, deps, signedIn);
+    ctx.set("Cache-Control", "no-store");
+    ctx.body = { user: userView(signedIn.user), csrfToken };
   });
 
-  router.delete("/api/session", (ctx) => {
-    deps.cookies.close(ctx);
+  /**
+   * Log-out: the session is revoked at accounts (every refresh token of it), then the cookies are
+   * cleared. When accounts cannot be reached the cookies are kept and the answer is 503, so the
+   * log-out can be tried again rather than leave a live session behind.
+   */
+  router.delete("/api/session", async (ctx) => {
+    const refreshToken = currentRefreshToken(ctx, deps.cookies);
+    if (refreshToken) await accounts.endSession({ refreshToken });
+    deps.cookies.clear(ctx);
     ctx.status = 204;
   });
 
   router.get("/api/me", async (ctx) => {
     const session = requireSession(ctx);
     const { user, memberships } = await accounts.getUser({ userId: session.principal.userId });
+    ctx.set("Cache-Control", "no-store");
     ctx.body = {
       user: userView(user),
       memberships: memberships.map(membershipView),
-      csrfToken: deps.cookies.csrfTokenFor(session.accessToken),
+      csrfToken: deps.csrf.tokenFor(session),
     };
   });
 

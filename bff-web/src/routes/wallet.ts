@@ -7,6 +7,7 @@ import { DEPOSIT_MINOR, PAGE_SIZE } from "@marquee/proto/facts";
 import { requireSession } from "../auth/session.js";
 import type { WebDeps } from "../deps.js";
 import { bodyOf } from "../http/body.js";
+import { idempotent } from "../http/idempotency.js";
 import { cursor, idempotencyKey, pageSize } from "../http/schemas.js";
 import { statementEntryView } from "../views/account.js";
 import { moneyView } from "../views/money.js";
@@ -33,13 +34,15 @@ export function walletRoutes(deps: WebDeps): Router {
   router.post("/api/wallet/deposits", async (ctx) => {
     const { principal } = requireSession(ctx);
     const { amountMinor, currency } = parseRequest(deposit, bodyOf(ctx));
-    // A retried request with the same key deposits once.
+    // A retried request with the same key deposits once; the key with another amount is a 422 (wallet compares).
     const key = parseRequest(headers, ctx.headers)["idempotency-key"] ?? randomUUID();
-    const result = await wallet.deposit({
-      accountId: principal.userId,
-      amount: { amountMinor, currency },
-      idempotencyKey: key,
-    });
+    const result = await idempotent(
+      wallet.deposit({
+        accountId: principal.userId,
+        amount: { amountMinor, currency },
+        idempotencyKey: key,
+      }),
+    );
     ctx.status = 201;
     ctx.body = { transactionId: result.transactionId, balance: moneyView(result.balance) };
   });

@@ -64,6 +64,8 @@ export class TokenVerifier {
 
   /** A user or a partner client, whoever the token names; UNAUTHENTICATED if absent or bad. */
   async requirePrincipal(authorization = currentContext()?.authorization): Promise<Principal> {
+    const context = currentContext();
+    if (context?.principal && context.authorization === authorization) return context.principal;
     const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? "")?.[1];
     if (!token) throw unauthenticated();
     return this.verify(token);

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { Context, Span } from "@opentelemetry/api";
+import type { Principal } from "./auth.js";
 
 /** What one inbound request carries to everything it calls, without threading it through. */
 export interface RequestContext {
@@ -17,6 +18,8 @@ export interface RequestContext {
   otelContext?: Context;
   /** The end user's `authorization` metadata, forwarded to services called on their behalf. */
   authorization?: string;
+  /** Whom `authorization` names, once verified (by the call's access rule, or the first check). */
+  principal?: Principal;
   correlationId?: string;
 }
 

@@ -1,5 +1,4 @@
 import {
-  credentials,
   InterceptingCall,
   Metadata,
   type CallOptions,
@@ -14,6 +13,7 @@ import { ROOT_CONTEXT } from "@opentelemetry/api";
 import { currentContext } from "./context.js";
 import { type DomainError, fromServiceError } from "./errors.js";
 import { METADATA_KEYS } from "./grpc-server.js";
+import { clientCredentials, processIdentity, type TransportIdentity } from "./identity.js";
 import { grpcClientRecorder, splitMethodPath } from "./telemetry/metrics.js";
 import { formatTraceparent, SpanKind, SpanStatusCode, startSpan } from "./telemetry/tracing.js";
 
@@ -23,6 +23,13 @@ export interface ClientOptions {
   /** RPC names (as in the .proto, e.g. "GetUser") safe to retry on UNAVAILABLE. */
   idempotentMethods?: string[];
   maxMessageBytes?: number;
+  /** The certificate the channel presents (default: this process's, from TLS_DIR). */
+  identity?: TransportIdentity;
+  /**
+   * The workload the server's certificate must name (its DNS name): by default the service's
+   * own, "accounts" for marquee.accounts.v1.AccountsService, whatever address it is reached at.
+   */
+  serverWorkload?: string;
 }
 
 export interface CallSettings {
@@ -54,9 +61,10 @@ export type ClientConstructor<C> = {
 };
 
 /**
- * A client for one service: every call carries a deadline (the inbound call's remaining
- * time, capped by defaultTimeoutMs), the request id and the end user's token of the inbound
- * call, and runs in a CLIENT span (a child of the current span) whose traceparent it sends;
+ * A client for one service over mutual TLS (this process's certificate, or options.identity):
+ * every call carries a deadline (the inbound call's remaining time, capped by defaultTimeoutMs),
+ * the request id and the end user's token of the inbound call, and runs in a CLIENT span (a
+ * child of the current span) whose traceparent it sends;
  * idempotent methods retry on UNAVAILABLE with backoff (gRPC retry policy in the channel's
  * service config, under the one span); errors come back as DomainError with their kind.
  * Calls are counted in grpc_client_handled_total / grpc_client_handling_seconds.
@@ -66,13 +74,15 @@ export function createClient<C extends Client>(
   address: string,
   options: ClientOptions = {},
 ): { raw: C; call: PromiseClient<C>; close(): void } {
-  const raw = new Constructor(address, credentials.createInsecure(), channelOptions(Constructor, options));
+  const identity = options.identity ?? processIdentity();
+  const raw = new Constructor(address, clientCredentials(identity), channelOptions(Constructor, options));
   return { raw, call: promisify(raw), close: () => raw.close() };
 }
 
 function channelOptions<C>(Constructor: ClientConstructor<C>, options: ClientOptions): ChannelOptions {
   const maxMessageBytes = options.maxMessageBytes ?? 4 * 1024 * 1024;
   const serviceName = serviceNameOf(Constructor);
+  const serverWorkload = options.serverWorkload ?? serviceName.split(".")[1] ?? "";
   const serviceConfig = {
     methodConfig: [
       {
@@ -90,6 +100,9 @@ function channelOptions<C>(Constructor: ClientConstructor<C>, options: ClientOpt
   return {
     "grpc.max_receive_message_length": maxMessageBytes,
     "grpc.max_send_message_length": maxMessageBytes,
+    // The server proves it is that workload, not merely something at that address (and TLS gets
+    // a host name, never an IP address, as its server name).
+    "grpc.ssl_target_name_override": serverWorkload,
     "grpc.keepalive_time_ms": 60_000,
     "grpc.keepalive_timeout_ms": 20_000,
     "grpc.service_config": JSON.stringify(serviceConfig),

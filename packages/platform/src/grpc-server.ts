@@ -2,7 +2,6 @@ import { randomUUID } from "node:crypto";
 import { once } from "node:events";
 import {
   Server,
-  ServerCredentials,
   type Metadata,
   type MethodDefinition,
   type sendUnaryData,
@@ -14,8 +13,11 @@ import {
 import { ReflectionService } from "@grpc/reflection";
 import type { Logger } from "pino";
 import { fileDescriptors } from "@marquee/proto";
+import type { AccessRule, AccessTable } from "@marquee/proto/access";
+import type { TokenVerifier } from "./auth.js";
 import { runWithContext, type RequestContext } from "./context.js";
-import { asDomainError, toServiceError } from "./errors.js";
+import { asDomainError, permissionDenied, toServiceError, unauthenticated } from "./errors.js";
+import { callerWorkload, serverCredentials, type TransportIdentity } from "./identity.js";
 import { HealthMonitor, type HealthCheck } from "./health.js";
 import { grpcServerRecorder, splitMethodPath, type CallRecorder } from "./telemetry/metrics.js";
 import {
@@ -54,15 +56,22 @@ export interface ServiceBinding {
   name: string;
   definition: ServiceDefinition;
   handlers: Record<string, UnaryHandler<unknown, unknown> | StreamHandler<unknown, unknown>>;
+  /** Who may call each RPC, by its .proto name (@marquee/proto/access). */
+  access: Readonly<Record<string, AccessRule>>;
 }
 
-export function bindService<D extends ServiceDefinition>(definition: D, handlers: ServiceHandlers<D>): ServiceBinding {
+export function bindService<D extends ServiceDefinition>(
+  definition: D,
+  access: AccessTable<D>,
+  handlers: ServiceHandlers<D>,
+): ServiceBinding {
   const first = Object.values(definition)[0];
   if (!first) throw new Error("service definition has no methods");
   return {
     name: first.path.split("/")[1] ?? "",
     definition,
     handlers: handlers as unknown as ServiceBinding["handlers"],
+    access: access as Readonly<Record<string, AccessRule>>,
   };
 }
 
@@ -71,6 +80,10 @@ export interface GrpcServerOptions {
   host?: string;
   port: number;
   services: ServiceBinding[];
+  /** The server's certificate; clients must present one from the same CA. */
+  identity: TransportIdentity;
+  /** Verifies end users' tokens for the RPCs whose rule acts for one (required if any does). */
+  verifier?: TokenVerifier | undefined;
   healthChecks: HealthCheck[];
   healthIntervalMs?: number;
   maxMessageBytes?: number;
@@ -99,7 +112,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
     "grpc.keepalive_permit_without_calls": 1,
   });
   for (const service of options.services) {
-    server.addService(service.definition, wrapHandlers(service, options.logger));
+    server.addService(service.definition, wrapHandlers(service, options.logger, options.verifier));
   }
   const health = new HealthMonitor(
     options.services.map((s) => s.name),
@@ -111,7 +124,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
 
   const port = await new Promise<number>((resolve, reject) => {
     const address = `${options.host ?? "0.0.0.0"}:${options.port}`;
-    server.bindAsync(address, ServerCredentials.createInsecure(), (error, bound) =>
+    server.bindAsync(address, serverCredentials(options.identity), (error, bound) =>
       error ? reject(error) : resolve(bound),
     );
   });
@@ -145,17 +158,55 @@ function reflectionFor(serviceNames: string[]): ReflectionService {
   return new ReflectionService(definition, { services: [...serviceNames, "grpc.health.v1.Health"] });
 }
 
-function wrapHandlers(service: ServiceBinding, logger: Logger): UntypedServiceImplementation {
+function wrapHandlers(
+  service: ServiceBinding,
+  logger: Logger,
+  verifier: TokenVerifier | undefined,
+): UntypedServiceImplementation {
   const implementation: UntypedServiceImplementation = {};
   for (const [name, method] of Object.entries(service.definition)) {
     const handler = service.handlers[name];
     if (!handler) throw new Error(`${service.name}: no handler for ${name}`);
-    const observed = new ObservedMethod(method.path, logger);
+    const rpc = method.path.split("/")[2] ?? "";
+    const rule = service.access[rpc];
+    if (!rule) throw new Error(`${service.name}: no access rule for ${rpc}`);
+    const observed = new ObservedMethod(method.path, logger, admission(rpc, rule, verifier));
     implementation[name] = method.responseStream
       ? serveStream(observed, handler as StreamHandler<unknown, unknown>)
       : serveUnary(observed, handler as UnaryHandler<unknown, unknown>);
   }
   return implementation;
+}
+
+/**
+ * Checks a call against its access rule before the handler sees it: the client certificate's
+ * workload must be listed (PERMISSION_DENIED), and the end user's token the rule needs is verified
+ * (UNAUTHENTICATED), its principal kept in the request context for the handler. Synchronous (and
+ * undefined) when the rule needs no token.
+ */
+type Admission = (call: ServerCall) => Promise<void> | undefined;
+
+function admission(rpc: string, rule: AccessRule, verifier: TokenVerifier | undefined): Admission {
+  if (rule.acting !== "workload" && !verifier)
+    throw new Error(`${rpc} acts for end users: the server needs a verifier`);
+  const verify = {
+    workload: undefined,
+    user: (authorization: string | undefined) => verifier?.requireUser(authorization),
+    principal: (authorization: string | undefined) => verifier?.requirePrincipal(authorization),
+    optional: (authorization: string | undefined) => verifier?.optionalUser(authorization),
+  }[rule.acting];
+  return (call) => {
+    const caller = call.peer;
+    if (!caller) throw unauthenticated("the client certificate names no spiffe://marquee/ workload");
+    if (!rule.callers.includes(caller as AccessRule["callers"][number])) {
+      throw permissionDenied(`${caller} may not call ${rpc}`);
+    }
+    if (!verify) return undefined;
+    const context = call.context;
+    return Promise.resolve(verify(context.authorization)).then((principal) => {
+      if (principal) context.principal = principal;
+    });
+  };
 }
 
 /**
@@ -172,6 +223,7 @@ class ObservedMethod {
   constructor(
     readonly path: string,
     readonly logger: Logger,
+    readonly admit: Admission,
   ) {
     this.spanName = path.slice(1);
     [this.service, this.method] = splitMethodPath(path);
@@ -243,6 +295,11 @@ class ServerCall implements CallContext {
     return this.call.metadata;
   }
 
+  /** The workload its verified client certificate names. */
+  get peer(): string | undefined {
+    return callerWorkload(this.call);
+  }
+
   get signal(): AbortSignal {
     if (!this.abort) {
       const abort = new AbortController();
@@ -270,9 +327,10 @@ function serveUnary(observed: ObservedMethod, handler: UnaryHandler<unknown, unk
     runWithContext(serverCall.context, () => {
       let answer: Promise<unknown>;
       try {
-        answer = handler(call.request, serverCall);
+        const admitted = observed.admit(serverCall);
+        answer = admitted ? admitted.then(() => handler(call.request, serverCall)) : handler(call.request, serverCall);
       } catch (error) {
-        answer = Promise.reject(error); // a handler that is not async and threw at once
+        answer = Promise.reject(error); // refused, or a handler that is not async and threw at once
       }
       answer.then(
         (response) => {
@@ -297,6 +355,7 @@ function serveStream(observed: ObservedMethod, handler: StreamHandler<unknown, u
     // grpc-js wants this function to return void; the stream's errors are caught below and sent as its status.
     void runWithContext(serverCall.context, async () => {
       try {
+        await observed.admit(serverCall);
         for await (const message of handler(call.request, serverCall)) {
           if (serverCall.cancelled) {
             serverCall.finished = true;

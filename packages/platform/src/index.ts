@@ -9,6 +9,7 @@ export * from "./health.js";
 export * from "./lifecycle.js";
 export * from "./grpc-server.js";
 export * from "./grpc-client.js";
+export * from "./identity.js";
 export * from "./auth.js";
 export * from "./service.js";
 export * from "./service-definition.js";

@@ -10,6 +10,8 @@ import {
 } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import { EventHeaders, type IncomingEvent, type OutgoingEvent } from "./events.js";
+import { processIdentity, type TransportIdentity } from "./identity.js";
+import { inboxPrefixOf } from "./nats-authorization.js";
 
 export type { NatsConnection } from "@nats-io/transport-node";
 
@@ -18,12 +20,26 @@ export interface NatsOptions {
   logger: Logger;
   /** Keep trying when the server is down at start-up instead of failing (default false). */
   waitOnFirstConnect?: boolean;
+  /** The certificate it connects with, which names its NATS user (default: this process's, TLS_DIR). */
+  identity?: TransportIdentity;
 }
 
-/** A connection that reconnects forever and logs every change of state. */
+/** How a workload connects: its certificate over TLS (its NATS user), replies on its own inbox prefix. */
+export function natsTls(identity: TransportIdentity): {
+  tls: { ca: string; cert: string; key: string };
+  inboxPrefix: string;
+} {
+  return {
+    tls: { ca: identity.ca.toString(), cert: identity.cert.toString(), key: identity.key.toString() },
+    inboxPrefix: inboxPrefixOf(identity.workload),
+  };
+}
+
+/** A connection as this workload's NATS user that reconnects forever and logs every change of state. */
 export async function connectNats(url: string, options: NatsOptions): Promise<NatsConnection> {
   const nc = await connect({
     servers: url,
+    ...natsTls(options.identity ?? processIdentity()),
     name: options.name,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 250,
@@ -59,6 +75,11 @@ export interface StreamSpec {
   subjects: string[];
   maxAgeMs?: number;
   replicas?: number;
+  /**
+   * Bring an existing stream to this configuration (its owner: the context's own service), or
+   * only create it when missing (a reader, or the shared dead letters' stream). Default true.
+   */
+  converge?: boolean;
 }
 
 /** The window in which JetStream drops a message whose Nats-Msg-Id it has already stored. */
@@ -83,7 +104,7 @@ export async function ensureStreams(jsm: JetStreamManager, streams: StreamSpec[]
       },
     );
     if (exists) {
-      await jsm.streams.update(spec.name, config);
+      if (spec.converge ?? true) await jsm.streams.update(spec.name, config);
       continue;
     }
     try {
@@ -91,7 +112,7 @@ export async function ensureStreams(jsm: JetStreamManager, streams: StreamSpec[]
     } catch (error) {
       // Another process created it first, with a different configuration: converge on ours.
       if (!(error instanceof JetStreamApiError && error.code === STREAM_NAME_IN_USE)) throw error;
-      await jsm.streams.update(spec.name, config);
+      if (spec.converge ?? true) await jsm.streams.update(spec.name, config);
     }
   }
 }

@@ -64,9 +64,24 @@ export function pageTokenCodec<S extends z.ZodType>(spec: PageTokenSpec<S>): Pag
   };
 }
 
-/** Epoch milliseconds in a token, read back as a valid Date. */
+/** Years 0001 to 9999: what every store reads (PostgreSQL's timestamptz refuses years before 4713 BC). */
+const EARLIEST_MS = new Date("0001-01-01T00:00:00.000Z").getTime();
+const LATEST_MS = new Date("9999-12-31T23:59:59.999Z").getTime();
+
+/** An ISO date-time in a token, kept as the string, in years 0001-9999 like epochMillis. */
+export const isoInstant = z.iso.datetime().refine((value) => {
+  const millis = Date.parse(value);
+  return millis >= EARLIEST_MS && millis <= LATEST_MS;
+});
+
+/**
+ * Epoch milliseconds in a token, read back as a valid Date in years 0001-9999: a forged time out
+ * of that range is a bad token (INVALID_ARGUMENT), never a query the database fails.
+ */
 export const epochMillis = z
   .int()
+  .min(EARLIEST_MS)
+  .max(LATEST_MS)
   .transform((millis) => new Date(millis))
   .refine((date) => !Number.isNaN(date.getTime()));
 

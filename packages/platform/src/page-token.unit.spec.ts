@@ -33,6 +33,8 @@ describe("page tokens", () => {
     "a wrong type inside": forged(["1", cursor.id]),
     "an id that is not one": forged([1, "x"]),
     "a time out of range": forged([1e300, cursor.id]),
+    "a time no database stores (year -271821)": forged([-8_640_000_000_000_000, cursor.id]),
+    "a time past year 9999": forged([253_402_300_800_000, cursor.id]),
     "an extra element": forged([1, cursor.id, 2]),
     "a flipped character": byStart.encode(cursor).replace(/^./, (c) => (c === "W" ? "X" : "W")),
     "too long": "A".repeat(1_001),

@@ -3,7 +3,15 @@ import assert from "node:assert/strict";
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import Router from "@koa/router";
-import { DomainError, fromServiceError, invalidArgument, overloaded, toServiceError } from "./errors.js";
+import { Metadata, status as GrpcStatus, type ServiceError } from "@grpc/grpc-js";
+import {
+  DomainError,
+  fromServiceError,
+  invalidArgument,
+  overloaded,
+  permissionDenied,
+  toServiceError,
+} from "./errors.js";
 import { createHttpApp, HttpProblem, problemOf, sendProblem, type ProblemBody } from "./http.js";
 import { createLogger } from "./logger.js";
 
@@ -36,6 +44,41 @@ describe("problem+json", () => {
     });
     router.get("/boom", () => {
       throw new Error("secret stack");
+    });
+    // What a gRPC client raises: grpc-js's own failures, and the callee's access check.
+    const grpcError = (code: GrpcStatus, details: string): ServiceError =>
+      Object.assign(new Error(`${code} ${GrpcStatus[code]}: ${details}`), { code, details, metadata: new Metadata() });
+    router.get("/down", () => {
+      throw grpcError(
+        GrpcStatus.UNAVAILABLE,
+        "No connection established. Last error: connect ECONNREFUSED 127.0.0.1:50054 (2025-01-01T00:00:00.000Z)",
+      );
+    });
+    router.get("/slow", () => {
+      throw grpcError(
+        GrpcStatus.DEADLINE_EXCEEDED,
+        "Deadline exceeded after 0.800s,LB pick: 0.001s,remote_addr=127.0.0.1:50052",
+      );
+    });
+    router.get("/refused-workload", () => {
+      throw grpcError(GrpcStatus.PERMISSION_DENIED, "orders may not call GetBalance");
+    });
+    router.get("/no-certificate", () => {
+      throw grpcError(GrpcStatus.UNAUTHENTICATED, "the client certificate names no spiffe://marquee/ workload");
+    });
+    router.get("/not-yours", () => {
+      throw fromServiceError({
+        ...toServiceError(permissionDenied("only organizers of the organization see its sales")),
+        message: "",
+        name: "Error",
+      } as ServiceError);
+    });
+    router.get("/bad-token", () => {
+      throw fromServiceError({
+        ...toServiceError(invalidArgument([{ field: "page_token", description: "is not a page token of this list" }])),
+        message: "",
+        name: "Error",
+      } as ServiceError);
     });
     app.use(router.routes()).use(router.allowedMethods());
     server = app.listen(0, "127.0.0.1");
@@ -104,9 +147,39 @@ describe("problem+json", () => {
   it("never shows an unexpected error's message (500), and answers 404 for no route", async () => {
     const boom = await problem("/boom");
     assert.equal(boom.response.status, 500);
-    assert.equal(boom.body.detail, "internal error");
+    assert.equal(boom.body.detail, "internal error (request id req-1)");
     const missing = await problem("/nothing");
     assert.equal(missing.response.status, 404);
+  });
+
+  it("never shows a gRPC failure's details or an address: a generic detail with the request id instead", async () => {
+    const leaks =
+      /127\.0\.0\.1|5005\d|ECONNREFUSED|grpc|connection|remote_addr|may not call|GetBalance|orders|spiffe|certificate/i;
+    const statusNames = /UNAVAILABLE|DEADLINE_EXCEEDED|PERMISSION_DENIED|UNAUTHENTICATED/;
+    for (const [path, status, type] of [
+      ["/down", 503, "unavailable"],
+      ["/slow", 504, "deadline-exceeded"],
+      // A workload the callee refuses is our wiring's fault, not the client's: 500, not 403 or 401.
+      ["/refused-workload", 500, "internal"],
+      ["/no-certificate", 500, "internal"],
+    ] as const) {
+      const { response, body } = await problem(path);
+      assert.equal(response.status, status, path);
+      assert.equal(body.type, `https://marquee.example/problems/${type}`, path);
+      assert.match(body.detail, /\(request id req-1\)$/, path);
+      const text = JSON.stringify({ ...body, instance: undefined }); // the path is the test's own
+      assert.doesNotMatch(text, leaks, `${path}: ${text}`);
+      assert.doesNotMatch(text, statusNames, `${path}: ${text}`);
+    }
+  });
+
+  it("keeps a service's answer about the request as it is: its message, reason and the fields at fault", async () => {
+    const notYours = await problem("/not-yours");
+    assert.equal(notYours.response.status, 403);
+    assert.equal(notYours.body.detail, "only organizers of the organization see its sales");
+    const badToken = await problem("/bad-token");
+    assert.equal(badToken.response.status, 400);
+    assert.deepEqual(badToken.body.errors, [{ field: "page_token", description: "is not a page token of this list" }]);
   });
 
   it("writes RESOURCE_EXHAUSTED as 429 with Retry-After in whole seconds, rounded up", async () => {

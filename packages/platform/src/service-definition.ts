@@ -88,7 +88,8 @@ export async function startServiceDefinition<Config extends ServiceSettings, Sto
   const parts = { ...wiring, ...(await definition.compose(wiring)) };
   for (const schedule of present(definition.schedules?.(parts))) startSchedule(runtime, schedule);
   for (const consumer of present(definition.consumers?.(parts))) await subscribe(runtime, consumer);
-  const server = await serveGrpc(runtime, { port: config.GRPC_PORT, services: definition.grpc(parts) });
+  const verifier = "verifier" in parts && parts.verifier instanceof TokenVerifier ? parts.verifier : undefined;
+  const server = await serveGrpc(runtime, { port: config.GRPC_PORT, services: definition.grpc(parts), verifier });
   return { runtime, server };
 }
 

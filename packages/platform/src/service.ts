@@ -10,6 +10,8 @@ import {
   type EventBatchHandler,
   type RunningConsumer,
 } from "./consumer.js";
+import type { TokenVerifier } from "./auth.js";
+import { processIdentity } from "./identity.js";
 import { startGrpcServer, type RunningGrpcServer, type ServiceBinding } from "./grpc-server.js";
 import type { HealthCheck } from "./health.js";
 import { Lifecycle } from "./lifecycle.js";
@@ -67,6 +69,7 @@ export interface RuntimeOptions {
 }
 
 export async function startRuntime(options: RuntimeOptions): Promise<ServiceRuntime> {
+  processIdentity(); // no certificate, no start: read before anything connects
   const logger = createLogger(options.name, options.logLevel);
   const lifecycle = new Lifecycle(logger);
   lifecycle.installSignalHandlers();
@@ -78,7 +81,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<ServiceRunt
   };
   const nats = await connectNats(options.natsUrl, { name: options.name, logger });
   lifecycle.onShutdown("nats", () => nats.drain());
-  await ensureStreams(await jetstreamManager(nats), eventStreamsOf(options.namespace, options.contexts));
+  const streams = eventStreamsOf(options.namespace, options.contexts).map((stream) => ({
+    ...stream,
+    converge: stream.name === streamOf(options.namespace, options.name).name,
+  }));
+  await ensureStreams(await jetstreamManager(nats), streams);
   const publisher = tracedPublisher(new JetStreamPublisher(jetstream(nats)));
   const healthChecks: HealthCheck[] = [
     {
@@ -104,6 +111,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<ServiceRunt
 export interface ServeOptions {
   port: number;
   services: ServiceBinding[];
+  /** Verifies end users' tokens for the RPCs that act for one. */
+  verifier?: TokenVerifier | undefined;
 }
 
 /**
@@ -119,6 +128,8 @@ export async function serveGrpc(runtime: ServiceRuntime, options: ServeOptions):
     logger: runtime.logger,
     port: options.port,
     services: options.services,
+    identity: processIdentity(),
+    verifier: options.verifier,
     healthChecks: runtime.healthChecks,
   });
   runtime.lifecycle.onShutdown("grpc server", () => server.shutdown());

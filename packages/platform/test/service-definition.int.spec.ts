@@ -15,6 +15,7 @@ import { toolPath } from "../src/testing/binaries.js";
 import { startNatsServer, type NatsServer } from "../src/testing/nats-server.js";
 import { createTestDatabase, type TestDatabase } from "../src/testing/postgres.js";
 import { startService, type ServiceProcess } from "../src/testing/service-process.js";
+import { grpcurlTls, testIdentity } from "../src/testing/tls.js";
 import { waitFor } from "../src/testing/wait.js";
 import { testEvent, uniqueNamespace } from "./support.js";
 
@@ -52,7 +53,7 @@ describe("a declared service (runService): config, runtime, store, schedules, co
   };
 
   before(async () => {
-    nats = await startNatsServer();
+    nats = await startNatsServer({ namespaces: [namespace], extraRights: { tally: { reads: ["orders"] } } });
     nc = await connectNats(nats.url, { name: "service-definition-test", logger: createLogger("test", "silent") });
     db = await createTestDatabase("tally");
     tally = await startService({
@@ -78,7 +79,11 @@ describe("a declared service (runService): config, runtime, store, schedules, co
 
   it("serves health and reflection, listing its service", async () => {
     assert.equal(await tally.health(), "SERVING");
-    const { stdout } = await promisify(execFile)(toolPath("grpcurl"), ["-plaintext", tally.address, "list"]);
+    const { stdout } = await promisify(execFile)(toolPath("grpcurl"), [
+      ...(await grpcurlTls("operator")),
+      tally.address,
+      "list",
+    ]);
     assert.deepEqual(stdout.trim().split("\n").sort(), [
       "grpc.health.v1.Health",
       "marquee.accounts.v1.AccountsService",
@@ -95,7 +100,10 @@ describe("a declared service (runService): config, runtime, store, schedules, co
   it("feeds its consumer the events of its contexts; its RPC reads what the consumer stored, on the read pool", async () => {
     const orderId = randomUUID();
     await new JetStreamPublisher(jetstream(nc)).publish(testEvent(namespace, orderId, "placed"));
-    const client = createClient(AccountsServiceClient, tally.address);
+    const client = createClient(AccountsServiceClient, tally.address, {
+      identity: await testIdentity("operator"),
+      serverWorkload: "tally",
+    });
     try {
       const { jwks } = await waitFor(
         async () => {

@@ -18,7 +18,9 @@ import { tracedPublisher } from "../src/telemetry/messaging.js";
 import { startMetricsServer } from "../src/telemetry/metrics-server.js";
 import { registry } from "../src/telemetry/metrics.js";
 import { formatTraceparent, inSpan, SpanKind, useTracerProviderForTests } from "../src/telemetry/tracing.js";
+import { admitting } from "../src/testing/access.js";
 import { startNatsServer, type NatsServer } from "../src/testing/nats-server.js";
+import { issuedIdentity, testIdentity } from "../src/testing/tls.js";
 import { waitFor } from "../src/testing/wait.js";
 import { recordingLogger, uniqueNamespace } from "./support.js";
 
@@ -65,14 +67,17 @@ describe("telemetry (real servers)", function () {
         logger,
         host: "127.0.0.1",
         port: 0,
-        services: [bindService(AccountsServiceService, handlers(overrides))],
+        services: [
+          bindService(AccountsServiceService, admitting(AccountsServiceService, "operator"), handlers(overrides)),
+        ],
+        identity: await testIdentity("accounts"),
         healthChecks: [],
       });
       servers.push(server);
       return `127.0.0.1:${server.port}`;
     };
     const client = (address: string) => {
-      const created = createClient(AccountsServiceClient, address);
+      const created = createClient(AccountsServiceClient, address, { identity: issuedIdentity("operator") });
       clients.push(created);
       return created.call;
     };

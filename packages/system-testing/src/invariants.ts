@@ -1,7 +1,9 @@
+import type { NatsConnection } from "@nats-io/transport-node";
 import assert from "node:assert/strict";
+import { connectAs } from "@marquee/platform/testing/nats-client";
 import pg from "pg";
 import { jetstreamManager } from "@nats-io/jetstream";
-import { connect } from "@nats-io/transport-node";
+
 import { streamOf } from "@marquee/platform";
 import { streamEvents } from "@marquee/platform/testing/streams";
 import { waitFor } from "@marquee/platform/testing/wait";
@@ -94,8 +96,8 @@ export async function assertPurchaseInvariants(
 }
 
 /** Runs `fn` with a NATS connection of its own to the system's server. */
-async function withNats<T>(system: System, fn: (nc: Awaited<ReturnType<typeof connect>>) => Promise<T>): Promise<T> {
-  const nc = await connect({ servers: system.nats.url });
+async function withNats<T>(system: System, fn: (nc: NatsConnection) => Promise<T>): Promise<T> {
+  const nc = await connectAs(system.nats.url);
   try {
     return await fn(nc);
   } finally {

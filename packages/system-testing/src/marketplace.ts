@@ -1,3 +1,4 @@
+import { issuedIdentity } from "@marquee/platform/testing/tls";
 import { randomUUID } from "node:crypto";
 import { setTimeout as delay } from "node:timers/promises";
 import { bearer, createClient, DomainError, type ErrorKind } from "@marquee/platform";
@@ -73,11 +74,16 @@ const TERMINAL = new Set([
 const RETRIED = new Set<ErrorKind>(["resource_exhausted", "unavailable", "deadline_exceeded"]);
 
 export function marketplace(system: Pick<System, "address">) {
-  const accounts = createClient(AccountsServiceClient, system.address("accounts")).call;
-  const catalog = createClient(CatalogServiceClient, system.address("catalog")).call;
-  const inventory = createClient(InventoryServiceClient, system.address("inventory")).call;
-  const wallet = createClient(WalletServiceClient, system.address("wallet")).call;
-  const orders = createClient(OrdersServiceClient, system.address("orders"), { defaultTimeoutMs: 15_000 }).call;
+  // Users reach the services through a front door; the operator's certificate is admitted at each.
+  const identity = issuedIdentity("operator");
+  const accounts = createClient(AccountsServiceClient, system.address("accounts"), { identity }).call;
+  const catalog = createClient(CatalogServiceClient, system.address("catalog"), { identity }).call;
+  const inventory = createClient(InventoryServiceClient, system.address("inventory"), { identity }).call;
+  const wallet = createClient(WalletServiceClient, system.address("wallet"), { identity }).call;
+  const orders = createClient(OrdersServiceClient, system.address("orders"), {
+    defaultTimeoutMs: 15_000,
+    identity,
+  }).call;
 
   const signIn = async (email: string): Promise<string> =>
     (await accounts.authenticate({ email, password: PASSWORD })).accessToken;

@@ -1,7 +1,8 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { credentials } from "@grpc/grpc-js";
+import { clientCredentials } from "@marquee/platform/identity";
 import { toolPath } from "@marquee/platform/testing/binaries";
 import { HealthCheckResponse_ServingStatus, HealthClient } from "@marquee/platform/testing/health-client";
+import { testIdentity } from "@marquee/platform/testing/tls";
 import { waitFor } from "@marquee/platform/testing/wait";
 import { mainOf } from "./process-table.js";
 
@@ -59,7 +60,7 @@ export async function within<T>(ms: number, what: string, promise: Promise<T>): 
 
 /** Waits until the gRPC server at `address` reports SERVING for the whole server (""). */
 export async function waitServing(address: string, service: NodeProcess, timeoutMs = 20_000): Promise<void> {
-  const health = new HealthClient(address, credentials.createInsecure());
+  const health = new HealthClient(address, clientCredentials(await testIdentity("operator")));
   try {
     await waitFor(
       async () => {

@@ -3,6 +3,7 @@ import { startNatsServer, type NatsServer } from "@marquee/platform/testing/nats
 import { createTestDatabase, type TestDatabase } from "@marquee/platform/testing/postgres";
 import { startService, type ServiceProcess } from "@marquee/platform/testing/service-process";
 import { startTcpProxy, type TcpProxy } from "@marquee/platform/testing/tcp-proxy";
+import { testTlsDir } from "@marquee/platform/testing/tls";
 import { BUILT, mainOf, PROCESSES, recipeOf, type ProcessRecipe } from "./process-table.js";
 
 /** A process the harness started, with the environment it was given (without its port). */
@@ -131,7 +132,7 @@ export async function startSystem(
 
   /** What the table says `recipe` needs, made real for this run; `own` wins. */
   const environmentOf = async (recipe: ProcessRecipe, own: NodeJS.ProcessEnv): Promise<NodeJS.ProcessEnv> => {
-    const env: NodeJS.ProcessEnv = { EVENT_NAMESPACE, ...recipe.env };
+    const env: NodeJS.ProcessEnv = { EVENT_NAMESPACE, TLS_DIR: await testTlsDir(recipe.name), ...recipe.env };
     if (recipe.nats && nats) env.NATS_URL = nats.url;
     for (const callee of recipe.calls) env[`${callee.toUpperCase()}_ADDR`] = address(callee);
     if (recipe.store === "postgres" && own.DATABASE_URL === undefined) env.DATABASE_URL = await postgres(recipe.name);
@@ -162,7 +163,7 @@ export async function startSystem(
   };
 
   try {
-    nats = await startNatsServer();
+    nats = await startNatsServer({ namespaces: [options.env?.EVENT_NAMESPACE ?? EVENT_NAMESPACE] });
     const pending = [...recipes];
     while (pending.length > 0) {
       // A process starts once every callee it has in this system is up.

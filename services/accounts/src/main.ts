@@ -10,5 +10,6 @@ runService({
   contexts: ["accounts"],
   store: postgres(new URL("../../migrations", import.meta.url)),
   compose: accountsParts,
+  schedules: ({ purgeEndedSessions }) => [{ name: "ended sessions", intervalMs: 3_600_000, batch: purgeEndedSessions }],
   grpc: ({ deps, verifier }) => [accountsService(deps, verifier)],
 });

@@ -1,6 +1,8 @@
 import { describe, it, before, after } from "mocha";
+import { connectAs } from "@marquee/platform/testing/nats-client";
+import { permittedClient } from "@marquee/platform/testing/permitted-client";
 import assert from "node:assert/strict";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import type { NatsConnection } from "@nats-io/transport-node";
 import { createLocalJWKSet, jwtVerify } from "jose";
 import { bearer, createClient, DomainError, type ErrorKind } from "@marquee/platform";
 import { createTestDatabase, type TestDatabase } from "@marquee/platform/testing/postgres";
@@ -47,14 +49,14 @@ describe("accounts over gRPC (real PostgreSQL, NATS)", function () {
   }
 
   before(async () => {
-    nats = await startNatsServer();
+    nats = await startNatsServer({ namespaces: ["t"] });
     db = await createTestDatabase("accounts_test");
     service = await startService({
       name: "accounts",
       env: { DATABASE_URL: db.url, NATS_URL: nats.url, EVENT_NAMESPACE: "t" },
     });
-    accounts = createClient(AccountsServiceClient, service.address).call;
-    nc = await connect({ servers: nats.url });
+    accounts = permittedClient(AccountsServiceClient, service.address).call;
+    nc = await connectAs(nats.url);
   });
 
   after(async () => {

@@ -1,7 +1,8 @@
 import { describe, it, before, after, beforeEach } from "mocha";
+import { connectAs } from "@marquee/platform/testing/nats-client";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { connect } from "@nats-io/transport-node";
+
 import { deadLetterStreamOf, streamOf, type IncomingEvent } from "@marquee/platform";
 import { waitFor } from "@marquee/platform/testing/wait";
 import { ShowCreated, ShowPublished, ShowUpdated } from "@marquee/proto/marquee/catalog/events/v1/events";
@@ -89,7 +90,7 @@ describe("catalog writes over gRPC (real FerretDB, NATS)", function () {
   });
 
   it("creates its context's stream and the stream of the dead letters at start", async () => {
-    const nc = await connect({ servers: h.nats.url });
+    const nc = await connectAs(h.nats.url);
     try {
       for (const stream of [streamOf(NAMESPACE, "catalog"), deadLetterStreamOf(NAMESPACE)]) {
         const answer = await nc.request(`$JS.API.STREAM.INFO.${stream.name}`);

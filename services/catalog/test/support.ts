@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
-import { Server, ServerCredentials, type sendUnaryData } from "@grpc/grpc-js";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { connectAs } from "@marquee/platform/testing/nats-client";
+import { Server, type sendUnaryData } from "@grpc/grpc-js";
+import type { NatsConnection } from "@nats-io/transport-node";
 import {
   bearer,
   createClient,
   DomainError,
+  serverCredentials,
   TOKEN,
   type CallSettings,
   type ErrorKind,
@@ -14,6 +16,7 @@ import { startFerretDb, type FerretDb } from "@marquee/platform/testing/ferretdb
 import { startNatsServer, type NatsServer } from "@marquee/platform/testing/nats-server";
 import { startService, type ServiceProcess } from "@marquee/platform/testing/service-process";
 import { streamEvents } from "@marquee/platform/testing/streams";
+import { testIdentity } from "@marquee/platform/testing/tls";
 import {
   AccountsServiceService,
   type GetSigningKeysResponse,
@@ -47,13 +50,14 @@ export const as = (token: string): CallSettings => ({ metadata: bearer(token) })
 
 /** What accounts serves to token verifiers (GetSigningKeys), and nothing else. */
 async function serveSigningKeys(tokens: TestTokens): Promise<{ address: string; stop(): Promise<void> }> {
+  const identity = await testIdentity("accounts");
   const server = new Server();
   server.addService(AccountsServiceService, {
     getSigningKeys: (_call: unknown, callback: sendUnaryData<GetSigningKeysResponse>) =>
       callback(null, { jwks: [JSON.stringify(tokens.publicJwk)], issuer: TOKEN.issuer }),
   });
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (error, bound) =>
+    server.bindAsync("127.0.0.1:0", serverCredentials(identity), (error, bound) =>
       error ? reject(error) : resolve(bound),
     ),
   );
@@ -80,7 +84,11 @@ export interface CatalogHarness {
 
 export async function startCatalog(): Promise<CatalogHarness> {
   const tokens = await TestTokens.create();
-  const [ferret, nats, keys] = await Promise.all([startFerretDb(), startNatsServer(), serveSigningKeys(tokens)]);
+  const [ferret, nats, keys] = await Promise.all([
+    startFerretDb(),
+    startNatsServer({ namespaces: [NAMESPACE] }),
+    serveSigningKeys(tokens),
+  ]);
   const service = await startService({
     name: "catalog",
     env: {
@@ -94,7 +102,7 @@ export async function startCatalog(): Promise<CatalogHarness> {
     },
   });
   const client = createClient(CatalogServiceClient, service.address);
-  const nc: NatsConnection = await connect({ servers: nats.url });
+  const nc: NatsConnection = await connectAs(nats.url);
   return {
     catalog: client.call,
     tokens,

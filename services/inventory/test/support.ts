@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
+import { connectAs } from "@marquee/platform/testing/nats-client";
+import { permittedClient } from "@marquee/platform/testing/permitted-client";
 import { randomUUID } from "node:crypto";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import type { NatsConnection } from "@nats-io/transport-node";
 import pg from "pg";
 import {
   createClient,
@@ -38,9 +40,9 @@ export interface Harness {
 }
 
 export async function startHarness(env: NodeJS.ProcessEnv = {}): Promise<Harness> {
-  const nats = await startNatsServer();
+  const nats = await startNatsServer({ namespaces: [NAMESPACE] });
   const db = await createTestDatabase("inventory_test");
-  const nc = await connect({ servers: nats.url });
+  const nc = await connectAs(nats.url);
   await ensureStreams(
     await jetstreamManager(nc),
     ["inventory", "catalog", "orders"].map((context) => streamOf(NAMESPACE, context)),
@@ -49,7 +51,7 @@ export async function startHarness(env: NodeJS.ProcessEnv = {}): Promise<Harness
     name: "inventory",
     env: { DATABASE_URL: db.url, NATS_URL: nats.url, EVENT_NAMESPACE: NAMESPACE, ...env },
   });
-  const client = createClient(InventoryServiceClient, service.address);
+  const client = permittedClient(InventoryServiceClient, service.address);
   const sql = new pg.Pool({ connectionString: db.url, max: 2 });
   return {
     nats,

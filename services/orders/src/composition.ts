@@ -14,6 +14,8 @@ import { backfillSalesFacts, PostgresSalesReports } from "./adapters/event-store
 import { purchaseSagaRunners } from "./adapters/saga/purchase-saga-runners.js";
 import { randomTicketCodes } from "./adapters/security/random-ticket-codes.js";
 import { JwsTicketSigner } from "./adapters/security/ticket-signer.js";
+import { sagaBacklogSchedule } from "./adapters/telemetry/saga-backlog.js";
+import { reportPurchaseGivenUp } from "./adapters/telemetry/saga-failures.js";
 import { withSagaOutcomeMetrics } from "./adapters/telemetry/saga-outcomes.js";
 import type { OrdersConfig } from "./config.js";
 
@@ -41,7 +43,9 @@ export async function ordersParts({ config, runtime, pool, readPool }: OrdersWir
       pollIntervalMs: 500,
       maxBackoffMs: config.SAGA_MAX_BACKOFF_MS,
       leaseMs: config.SAGA_LEASE_MS,
+      bounds: { maxAttempts: config.SAGA_MAX_ATTEMPTS, deadlineMs: config.SAGA_DEADLINE_MS },
     },
+    givenUp: (failure) => reportPurchaseGivenUp(runtime.logger, failure),
   });
   // The report reads the replica when there is one. Not a health check: with the replica down
   // only the report fails (UNAVAILABLE); orders keep being taken.
@@ -76,13 +80,14 @@ export async function ordersParts({ config, runtime, pool, readPool }: OrdersWir
 
 type OrdersParts = OrdersWiring & Awaited<ReturnType<typeof ordersParts>>;
 
-export const ordersSchedules = ({ config, deps, salesReports }: OrdersParts): Schedule[] => [
+export const ordersSchedules = ({ config, deps, salesReports, pool }: OrdersParts): Schedule[] => [
   { name: "refresh sales report", intervalMs: config.SALES_REPORT_REFRESH_MS, run: () => salesReports.refresh() },
   {
     name: "complete orders",
     intervalMs: config.COMPLETION_INTERVAL_MS,
     run: () => completeFinishedOrders(deps, config.COMPLETE_AFTER_MS),
   },
+  sagaBacklogSchedule(pool),
 ];
 
 /** Inventory's tier availability reports, and choreography's saga consumers (none in orchestration). */

@@ -20,6 +20,14 @@ export const ordersConfig = z.object({
    */
   SAGA_LEASE_MS: env.milliseconds(30_000),
   /**
+   * A purchase that cannot finish within SAGA_MAX_ATTEMPTS runs of its saga (orchestration) or
+   * SAGA_DEADLINE_MS since it was placed (both modes) is given up: REJECTED with reason
+   * SAGA_FAILED, its compensations run (and retried until done), counted in
+   * marquee_purchase_sagas_failed_total and logged. The deadline is below inventory's hold (15 min).
+   */
+  SAGA_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1_000).default(30),
+  SAGA_DEADLINE_MS: env.milliseconds(600_000),
+  /**
    * Load shedding: purchases in flight in this process (placed, no outcome yet) at most; beyond,
    * PlaceOrder answers RESOURCE_EXHAUSTED with a retry delay between ADMISSION_RETRY_AFTER_MS
    * and twice that, at random (turned-away buyers come back spread out, not in one wave).

@@ -1,10 +1,11 @@
 import { describe, it, before, after } from "mocha";
+import { connectAs } from "@marquee/platform/testing/nats-client";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { jetstream } from "@nats-io/jetstream";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import type { NatsConnection } from "@nats-io/transport-node";
 import mongoose from "mongoose";
 import { bearer } from "@marquee/platform";
 import { eventHeaders } from "@marquee/platform/nats";
@@ -60,7 +61,7 @@ describe("query service: projections — redelivery, rebuild while serving, stat
 
   before(async () => {
     h = await startQuerySystem();
-    nc = await connect({ servers: h.system.nats.url });
+    nc = await connectAs(h.system.nats.url);
     show = await h.market.publishShow(50, 1_000);
     buyers = [await h.market.signUp("Ann"), await h.market.signUp("Bob")];
     partner = await partnerOf(h.market);

@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
+import { connectAs } from "@marquee/platform/testing/nats-client";
+import { permittedClient } from "@marquee/platform/testing/permitted-client";
 import { randomUUID } from "node:crypto";
 import { jetstream } from "@nats-io/jetstream";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import type { NatsConnection } from "@nats-io/transport-node";
 import pg from "pg";
 import { createClient, DomainError, newEvent, type ErrorKind, type EventType } from "@marquee/platform";
 import { JetStreamPublisher } from "@marquee/platform/nats";
@@ -35,7 +37,7 @@ export interface WalletSystem {
 }
 
 export async function startWalletSystem(env: NodeJS.ProcessEnv = {}): Promise<WalletSystem> {
-  const nats: NatsServer = await startNatsServer();
+  const nats: NatsServer = await startNatsServer({ namespaces: [NAMESPACE] });
   const databases: TestDatabase[] = [];
   const processes: ServiceProcess[] = [];
   const accountsDb = await createTestDatabase("wallet_accounts_test");
@@ -59,10 +61,10 @@ export async function startWalletSystem(env: NodeJS.ProcessEnv = {}): Promise<Wa
   });
   processes.push(walletProcess);
   const accounts = createClient(AccountsServiceClient, accountsProcess.address).call;
-  const wallet = createClient(WalletServiceClient, walletProcess.address).call;
+  const wallet = permittedClient(WalletServiceClient, walletProcess.address).call;
   const sql = new pg.Pool({ connectionString: walletDb.url, max: 4 });
   // The wallet started first, so the streams it reads and writes exist already.
-  const nc = await connect({ servers: nats.url });
+  const nc = await connectAs(nats.url);
   const publisher = new JetStreamPublisher(jetstream(nc));
   let users = 0;
 

@@ -1,6 +1,6 @@
 import type { Context, Middleware, Next } from "koa";
 import { runWithContext, type RequestContext } from "../context.js";
-import { FastCounter, FastHistogram, registry, type FastCounterSeries, type FastHistogramSeries } from "./metrics.js";
+import { FastCounter, FastHistogram, type FastCounterSeries, type FastHistogramSeries } from "./metrics.js";
 import { currentTelemetry } from "./setup.js";
 import { endSpan, formatTraceparent, remoteParent, SpanKind, SpanStatusCode, startSpan } from "./tracing.js";
 
@@ -17,7 +17,7 @@ const seconds = FastHistogram.define(
 function routeOf(ctx: Context): string {
   const matched = (ctx as Context & { _matchedRoute?: unknown })._matchedRoute;
   if (typeof matched === "string") return matched;
-  if (ctx.path === "/livez" || ctx.path === "/readyz" || ctx.path === "/metrics") return ctx.path;
+  if (ctx.path === "/livez" || ctx.path === "/readyz") return ctx.path;
   return "unmatched";
 }
 
@@ -56,18 +56,14 @@ export function httpMetricsMiddleware(): Middleware {
 }
 
 /**
- * `GET /metrics` (Prometheus) and `GET /livez` (the event loop is responsive, as for gRPC
- * services) on a BFF's own port, answered before the request context, spans and routes. The
- * app's later /readyz handler still answers readiness. An ingress should not route /metrics.
+ * `GET /livez` (the event loop is responsive, as for gRPC services) on a BFF's public port,
+ * answered before the request context, spans and routes; the app's later /readyz handler answers
+ * readiness. `/metrics` is not served here: it is on the operations port beside it (METRICS_PORT,
+ * `serveHttp`'s `telemetry`), which no ingress routes.
  */
-export function operationsEndpoints(): Middleware {
+export function livenessEndpoint(): Middleware {
   return async (ctx: Context, next: Next) => {
     if (ctx.method !== "GET" && ctx.method !== "HEAD") return next();
-    if (ctx.path === "/metrics") {
-      ctx.type = registry.contentType;
-      ctx.body = await registry.metrics();
-      return;
-    }
     const liveness = ctx.path === "/livez" ? currentTelemetry()?.liveness.state : undefined;
     if (!liveness) return next();
     ctx.status = liveness.live ? 200 : 503;

@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
-import { credentials } from "@grpc/grpc-js";
+import { clientCredentials } from "../identity.js";
 import { HealthClient, HealthCheckResponse_ServingStatus } from "./health-client.js";
 import { repoRoot } from "./binaries.js";
 import { freePort } from "./server-process.js";
+import { testIdentity, testTlsDir } from "./tls.js";
 import { waitFor } from "./wait.js";
 
 /** One of our processes (a gRPC service or a BFF), started from its compiled main.js, as a test controls it. */
@@ -43,6 +44,8 @@ export interface ServiceSpec {
   readyTimeoutMs?: number;
   /** "grpc" (default): port in GRPC_PORT, ready once gRPC health says SERVING; "http" (a BFF): PORT, /livez. */
   protocol?: "grpc" | "http";
+  /** The certificate it runs with (default: the test CA's for `name`), as the workload it names. */
+  workload?: string;
 }
 
 export async function startService(spec: ServiceSpec): Promise<ServiceProcess> {
@@ -50,7 +53,8 @@ export async function startService(spec: ServiceSpec): Promise<ServiceProcess> {
   const address = `127.0.0.1:${port}`;
   const main = spec.main ?? path.join(repoRoot(), "services", spec.name, "dist", "src", "main.js");
   const http = spec.protocol === "http";
-  const health = http ? undefined : new HealthClient(address, credentials.createInsecure());
+  const tlsDir = spec.env.TLS_DIR ?? (await testTlsDir(spec.workload ?? spec.name));
+  const health = http ? undefined : new HealthClient(address, clientCredentials(await testIdentity("operator")));
   let child: ChildProcess | undefined;
   let exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> = Promise.resolve({
     code: null,
@@ -77,6 +81,7 @@ export async function startService(spec: ServiceSpec): Promise<ServiceProcess> {
     const env = {
       ...process.env,
       LOG_LEVEL: "info",
+      TLS_DIR: tlsDir,
       ...spec.env,
       ...extraEnv,
       [http ? "PORT" : "GRPC_PORT"]: String(port),

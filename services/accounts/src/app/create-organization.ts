@@ -2,11 +2,15 @@ import { notFound } from "@marquee/platform";
 import { rolesByOrganization, type Organization } from "../domain/organization.js";
 import type { AccountsDeps } from "./ports.js";
 
-/** The caller founds the organization as its first organizer and gets a token that says so. */
+/**
+ * The caller founds the organization as its first organizer and gets a token that says so, of
+ * the same session as the token they called with (`sessionId`, its `sid` claim) when it had one.
+ */
 export async function createOrganization(
   deps: AccountsDeps,
   callerId: string,
   name: string,
+  sessionId?: string,
 ): Promise<{ organization: Organization; accessToken: string }> {
   if (!(await deps.store.findUser(callerId))) throw notFound("user");
   const organization: Organization = {
@@ -18,6 +22,6 @@ export async function createOrganization(
   const founder = { organizationId: organization.organizationId, userId: callerId, role: "organizer" as const };
   await deps.store.insertOrganization(organization, founder, [deps.events.organizationCreated(organization)]);
   const roles = rolesByOrganization(await deps.store.membershipsOf(callerId));
-  const { token } = await deps.tokens.issue(callerId, roles);
+  const { token } = await deps.tokens.issue(callerId, roles, sessionId);
   return { organization, accessToken: token };
 }

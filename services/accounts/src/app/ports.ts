@@ -1,6 +1,7 @@
 import type { OutgoingEvent } from "@marquee/platform";
 import type { Membership, Organization, OrganizationRole } from "../domain/organization.js";
 import type { PartnerApiKey, PartnerClient } from "../domain/partner.js";
+import type { RefreshTokenState, SessionPolicy } from "../domain/session.js";
 import type { User, UserWithCredentials } from "../domain/user.js";
 
 /** The accounts database. Every write that changes state takes the events it publishes (outbox). */
@@ -26,6 +27,45 @@ export interface AccountsStore {
   revokeApiKey(keyId: string, at: Date): Promise<PartnerApiKey | undefined>;
 }
 
+/** A refresh token to store: only its hash. */
+export interface NewRefreshToken {
+  tokenHash: Buffer;
+  issuedAt: Date;
+  expiresAt: Date;
+}
+
+/** Sessions and their refresh tokens (the accounts database). */
+export interface SessionStore {
+  /** A new session with its first refresh token. */
+  startSession(
+    session: { sessionId: string; userId: string; startedAt: Date; expiresAt: Date },
+    first: NewRefreshToken,
+  ): Promise<void>;
+  /**
+   * Spends `tokenHash` and stores its successor in one statement: only an unspent, unexpired
+   * token of a live session is spent, so of two concurrent calls with one token at most one gets
+   * an answer. The successor expires at `next.expiresAt` or at its session's end, the earlier.
+   * Undefined when nothing was spent.
+   */
+  rotate(
+    tokenHash: Buffer,
+    next: NewRefreshToken,
+  ): Promise<{ sessionId: string; userId: string; expiresAt: Date } | undefined>;
+  findRefreshToken(tokenHash: Buffer): Promise<RefreshTokenState | undefined>;
+  /** Revokes the session (every token of it); false when it was revoked already. */
+  revokeSession(sessionId: string, at: Date, reason: "logout" | "reuse"): Promise<boolean>;
+  /** Revokes the session `tokenHash` belongs to, spent or not; false when there is none live. */
+  revokeSessionOf(tokenHash: Buffer, at: Date): Promise<boolean>;
+  /** Deletes up to `limit` sessions that ended before `before`; true while more are left. */
+  purgeEnded(before: Date, limit: number): Promise<boolean>;
+}
+
+/** Refresh tokens: random and long enough that a fast hash at rest is enough (like API keys). */
+export interface SessionSecrets {
+  generate(): string;
+  hash(token: string): Buffer;
+}
+
 export interface PasswordHasher {
   hash(password: string): Promise<string>;
   /** With no hash (unknown user) it still spends the same time, and answers false. */
@@ -39,7 +79,12 @@ export interface ApiKeySecrets {
 }
 
 export interface TokenIssuer {
-  issue(userId: string, roles: Record<string, OrganizationRole[]>): Promise<{ token: string; expiresAt: Date }>;
+  /** A user's access token; with `sessionId`, its `sid` claim names the session it belongs to. */
+  issue(
+    userId: string,
+    roles: Record<string, OrganizationRole[]>,
+    sessionId?: string,
+  ): Promise<{ token: string; expiresAt: Date }>;
   /** A short-lived token whose subject is a partner client. */
   issueForPartner(partnerClientId: string): Promise<{ token: string; expiresAt: Date }>;
   /** Public JWKs (JSON) of every key whose tokens may still be valid. */
@@ -63,6 +108,9 @@ export interface IdGenerator {
 
 export interface AccountsDeps {
   store: AccountsStore;
+  sessions: SessionStore;
+  sessionSecrets: SessionSecrets;
+  sessionPolicy: SessionPolicy;
   passwords: PasswordHasher;
   apiKeySecrets: ApiKeySecrets;
   tokens: TokenIssuer;

@@ -1,5 +1,5 @@
 import { overloaded } from "@marquee/platform";
-import { placeOrder as decidePlaceOrder, soldOut } from "../domain/decisions.js";
+import { assertSamePlacement, placeOrder as decidePlaceOrder, soldOut } from "../domain/decisions.js";
 import { fold, type OrderState } from "../domain/order.js";
 import { actorOf } from "./ownership.js";
 import { DuplicateOrder, type Caller, type OrdersDeps } from "./ports.js";
@@ -14,7 +14,8 @@ export interface PlaceOrderInput {
 
 /**
  * Records OrderPlaced; the saga (either mode) takes it from there. Same key, same order: the
- * append fails on the buyer's (buyer, key) pair, and the first order is returned instead. A tier
+ * append fails on the buyer's (buyer, key) pair, and the first order is returned instead (the same
+ * key with another request: FAILED_PRECONDITION IDEMPOTENCY_KEY_REUSED). A tier
  * inventory reported sold out is answered at once (FAILED_PRECONDITION, OUT_OF_STOCK), even when
  * the door is full: nothing is recorded and no saga starts.
  */
@@ -39,7 +40,7 @@ export async function placeOrder(deps: OrdersDeps, caller: Caller, input: PlaceO
     });
   } catch (error) {
     deps.admission.release(orderId);
-    if (error instanceof DuplicateOrder) return loadExisting(deps, error.existingOrderId);
+    if (error instanceof DuplicateOrder) return loadRepeated(deps, error.existingOrderId, input);
     throw error;
   }
   if (!written) {
@@ -55,12 +56,14 @@ export async function placeOrder(deps: OrdersDeps, caller: Caller, input: PlaceO
 /** Sold out, unless this key placed an order before the tier sold out: then that order. */
 async function answerSoldOut(deps: OrdersDeps, caller: Caller, input: PlaceOrderInput): Promise<OrderState> {
   const earlier = await deps.store.findByIdempotencyKey(caller.id, input.idempotencyKey);
-  if (earlier) return loadExisting(deps, earlier);
+  if (earlier) return loadRepeated(deps, earlier, input);
   throw soldOut(input);
 }
 
-async function loadExisting(deps: OrdersDeps, orderId: string): Promise<OrderState> {
+/** The order an earlier PlaceOrder with this key placed, if this is the same request again. */
+async function loadRepeated(deps: OrdersDeps, orderId: string, input: PlaceOrderInput): Promise<OrderState> {
   const state = await deps.store.load(orderId);
   if (!state) throw new Error(`order ${orderId} vanished`);
+  assertSamePlacement(state, input);
   return state;
 }

@@ -1,6 +1,8 @@
 import type { IncomingEvent } from "@marquee/platform";
 import type { SeatHold } from "../domain/decisions.js";
 import type { Money, OrderEvent, OrderState } from "../domain/order.js";
+import type { PurchaseStep } from "../domain/purchase-saga.js";
+import type { SagaFailureCause } from "../domain/saga-bounds.js";
 
 /** Who is calling: a signed-in user, or a partner client (partner API). */
 export interface Caller {
@@ -30,7 +32,10 @@ export interface AppendOptions {
   inbox?: string;
   /** Orchestration: store a saga with the events, leased to this process when it runs it at once. */
   scheduleSaga?: SagaSchedule | undefined;
-  /** Orchestration: the saga of this kind is over; its row is deleted with these events. */
+  /**
+   * Orchestration: the saga of this kind is over; its row is deleted with these events. (Events
+   * that end a pending order also delete its choreography deadline, whatever the options.)
+   */
   completeSaga?: SagaKind;
   /** The state the events were decided on (saves the store a re-read of the stream). */
   previous?: OrderState;
@@ -50,12 +55,19 @@ export interface TierAvailabilityReport extends TierRef {
   sequence: number;
 }
 
-export type SagaKind = "purchase" | "cancel";
+/**
+ * purchase: the orchestrator's steps; cancel: a cancellation's compensations; compensate: the
+ * compensations of a purchase given up (never given up themselves); deadline: choreography's
+ * timer, which gives a purchase up when it is still pending at SAGA_DEADLINE_MS.
+ */
+export type SagaKind = "purchase" | "cancel" | "compensate" | "deadline";
 
 export interface SagaSchedule {
   kind: SagaKind;
   /** The saga starts in this process right after the commit; others may take it over after this long. */
   leaseMs?: number;
+  /** Not leased: the saga is due this long after the commit (a deadline), not at once. */
+  dueInMs?: number;
 }
 
 /**
@@ -69,6 +81,20 @@ export interface PurchaseSagaRunner {
   sagaFor(trigger: "placed" | "cancelled"): SagaSchedule | undefined;
   /** After that transaction committed: run the saga now (leased to this process) or at the next poll. */
   started(schedule: SagaSchedule | undefined, order: OrderState): void;
+}
+
+/** A purchase its saga gave up (REJECTED SAGA_FAILED), as operators hear of it: a metric and a log line. */
+export interface PurchaseGivenUp {
+  orderId: string;
+  mode: "orchestration" | "choreography";
+  cause: SagaFailureCause;
+  /** The step the saga could not get past (what it was waiting for, in choreography). */
+  step: PurchaseStep;
+  /** Runs of the saga (orchestration); choreography's retries happen in the other services. */
+  attempts: number | undefined;
+  elapsedMs: number;
+  /** The last failure (orchestration). */
+  error?: unknown;
 }
 
 /** How a saga's run ended: the order's state, and whether its last append also ended the saga (deleted its row). */

@@ -29,6 +29,29 @@ export function soldOut(tier: { showId: string; tierId: string }): RuleBroken {
   );
 }
 
+/**
+ * A PlaceOrder repeated with the key of an earlier one must be that same request (show, tier,
+ * quantity, attendee names as placed): anything else is a client reusing a key by mistake.
+ */
+export function assertSamePlacement(
+  earlier: Pick<OrderState, "showId" | "tierId" | "quantity" | "attendeeNames">,
+  repeat: { showId: string; tierId: string; quantity: number; attendeeNames: readonly string[] },
+): void {
+  const same =
+    earlier.showId === repeat.showId &&
+    earlier.tierId === repeat.tierId &&
+    earlier.quantity === repeat.quantity &&
+    earlier.attendeeNames.length === repeat.attendeeNames.length &&
+    earlier.attendeeNames.every((name, index) => name === repeat.attendeeNames[index]);
+  if (!same) {
+    throw new RuleBroken(
+      "failed_precondition",
+      "IDEMPOTENCY_KEY_REUSED",
+      "this idempotency key was already used for a different order; use a new key",
+    );
+  }
+}
+
 export interface SeatHold {
   unitPrice: Money;
   total: Money;

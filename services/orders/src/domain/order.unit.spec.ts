@@ -1,6 +1,16 @@
 import { describe, it } from "mocha";
 import assert from "node:assert/strict";
-import { cancel, checkIn, confirm, editAttendees, holdSeats, placeOrder, recordPayment, reject } from "./decisions.js";
+import {
+  assertSamePlacement,
+  cancel,
+  checkIn,
+  confirm,
+  editAttendees,
+  holdSeats,
+  placeOrder,
+  recordPayment,
+  reject,
+} from "./decisions.js";
 import { evolve, fold, type OrderEvent, type OrderState } from "./order.js";
 import { nextPurchaseStep } from "./purchase-saga.js";
 import { RuleBroken } from "./rules.js";
@@ -184,5 +194,32 @@ describe("ticket codes", () => {
     const code = ticketCode(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]));
     assert.match(code, /^[0-9A-HJKMNP-TV-Z]{12}$/);
     assert.equal(normalizeTicketCode(` ${code.slice(0, 4).toLowerCase()}-${code.slice(4)} `), code);
+  });
+});
+
+describe("assertSamePlacement: a PlaceOrder repeated with an earlier key", () => {
+  const earlier = { showId: "s", tierId: "t", quantity: 2, attendeeNames: ["Ada", "Grace"] };
+
+  it("passes for the same request", () => {
+    assert.doesNotThrow(() => assertSamePlacement(earlier, { ...earlier, attendeeNames: ["Ada", "Grace"] }));
+  });
+
+  it("is IDEMPOTENCY_KEY_REUSED for another show, tier, quantity or attendee names", () => {
+    for (const repeat of [
+      { ...earlier, showId: "other" },
+      { ...earlier, tierId: "other" },
+      { ...earlier, quantity: 3 },
+      { ...earlier, attendeeNames: ["Ada"] },
+      { ...earlier, attendeeNames: ["Grace", "Ada"] },
+    ]) {
+      assert.throws(
+        () => assertSamePlacement(earlier, repeat),
+        (error: unknown) =>
+          error instanceof RuleBroken &&
+          error.kind === "failed_precondition" &&
+          error.reason === "IDEMPOTENCY_KEY_REUSED",
+        JSON.stringify(repeat),
+      );
+    }
   });
 });

@@ -16,6 +16,8 @@ export const RejectionReason = {
   notOnSale: "NOT_ON_SALE",
   insufficientFunds: "INSUFFICIENT_FUNDS",
   holdExpired: "HOLD_EXPIRED",
+  /** The purchase could not finish within its bounds (a step's callee kept failing): given up, compensated. */
+  sagaFailed: "SAGA_FAILED",
 } as const;
 
 /** What a saga step learned, as the events it makes on a given state of the order. */

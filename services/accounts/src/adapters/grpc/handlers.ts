@@ -1,27 +1,35 @@
-import { bindService, validate, type ServiceBinding, type TokenVerifier } from "@marquee/platform";
+import { bindService, currentContext, validate, type ServiceBinding, type TokenVerifier } from "@marquee/platform";
+import { ACCOUNTS_ACCESS } from "@marquee/proto/access";
 import { AccountsServiceService } from "@marquee/proto/marquee/accounts/v1/accounts_service";
 import { addMember } from "../../app/add-member.js";
 import { authenticate } from "../../app/authenticate.js";
 import { createOrganization } from "../../app/create-organization.js";
 import { createPartnerApiKey } from "../../app/create-partner-api-key.js";
 import { createPartnerClient } from "../../app/create-partner-client.js";
+import { endSession } from "../../app/end-session.js";
 import { getOrganization } from "../../app/get-organization.js";
 import { getUser } from "../../app/get-user.js";
 import type { AccountsDeps } from "../../app/ports.js";
+import { refreshSession } from "../../app/refresh-session.js";
 import { registerUser } from "../../app/register-user.js";
+import type { SessionGrant } from "../../app/start-session.js";
 import { revokePartnerApiKey } from "../../app/revoke-partner-api-key.js";
 import { verifyApiKey } from "../../app/verify-api-key.js";
+import { sessionIdOf } from "../session-claim.js";
 import { keyToProto, membershipToProto, roleFromProto } from "./mapping.js";
 import { schemas } from "./schemas.js";
 
 /** gRPC edge of accounts: authenticate the caller, validate the request, run the use case, map the answer. */
 export function accountsService(deps: AccountsDeps, verifier: TokenVerifier): ServiceBinding {
   const caller = async () => (await verifier.requireUser()).userId;
-  return bindService(AccountsServiceService, {
+  return bindService(AccountsServiceService, ACCOUNTS_ACCESS, {
     registerUser: async (request) => ({ user: await registerUser(deps, validate(schemas.registerUser, request)) }),
-    authenticate: async (request) => {
-      const { token, expiresAt, user } = await authenticate(deps, validate(schemas.authenticate, request));
-      return { accessToken: token, expiresAt, user };
+    authenticate: async (request) => grantToProto(await authenticate(deps, validate(schemas.authenticate, request))),
+    refreshSession: async (request) =>
+      grantToProto(await refreshSession(deps, validate(schemas.refreshSession, request).refreshToken)),
+    endSession: async (request) => {
+      await endSession(deps, validate(schemas.endSession, request).refreshToken);
+      return {};
     },
     getUser: async (request) => {
       const callerId = await caller();
@@ -31,7 +39,8 @@ export function accountsService(deps: AccountsDeps, verifier: TokenVerifier): Se
     getSigningKeys: async () => ({ jwks: await deps.tokens.publicKeys(), issuer: "marquee-accounts" }),
     createOrganization: async (request) => {
       const callerId = await caller();
-      return createOrganization(deps, callerId, validate(schemas.createOrganization, request).name);
+      const { name } = validate(schemas.createOrganization, request);
+      return createOrganization(deps, callerId, name, sessionIdOf(currentContext()?.authorization));
     },
     getOrganization: async (request) => ({
       organization: await getOrganization(deps, validate(schemas.getOrganization, request).organizationId),
@@ -69,3 +78,12 @@ export function accountsService(deps: AccountsDeps, verifier: TokenVerifier): Se
     },
   });
 }
+
+const grantToProto = (grant: SessionGrant) => ({
+  accessToken: grant.accessToken,
+  expiresAt: grant.expiresAt,
+  user: grant.user,
+  refreshToken: grant.refreshToken,
+  refreshTokenExpiresAt: grant.refreshTokenExpiresAt,
+  sessionId: grant.sessionId,
+});

@@ -30,4 +30,6 @@ export const schemas = {
   createPartnerApiKey: z.object({ partnerClientId: z.uuid() }),
   revokePartnerApiKey: z.object({ keyId: z.uuid() }),
   verifyApiKey: z.object({ apiKey: z.string().min(1).max(200) }),
+  refreshSession: z.object({ refreshToken: z.string().min(1).max(200) }),
+  endSession: z.object({ refreshToken: z.string().min(1).max(200) }),
 };

@@ -3,6 +3,7 @@ import { TOKEN } from "@marquee/platform";
 import type { PostgresKeyring } from "@marquee/platform/keyring";
 import type { OrganizationRole } from "../../domain/organization.js";
 import type { Clock, TokenIssuer } from "../../app/ports.js";
+import { SESSION_CLAIM } from "../session-claim.js";
 
 /** Partner tokens are minted per API request batch by the partner API; keep them short. */
 const PARTNER_TOKEN_SECONDS = 300;
@@ -15,8 +16,9 @@ export class JoseTokens implements TokenIssuer {
     private readonly ttlSeconds: number,
   ) {}
 
-  issue(userId: string, roles: Record<string, OrganizationRole[]>) {
-    return this.sign(userId, { [TOKEN.rolesClaim]: roles }, this.ttlSeconds);
+  issue(userId: string, roles: Record<string, OrganizationRole[]>, sessionId?: string) {
+    const session = sessionId ? { [SESSION_CLAIM]: sessionId } : {};
+    return this.sign(userId, { [TOKEN.rolesClaim]: roles, ...session }, this.ttlSeconds);
   }
 
   issueForPartner(partnerClientId: string) {

@@ -1,4 +1,5 @@
 import { bindService, validate, type ServiceBinding, type TokenVerifier } from "@marquee/platform";
+import { CATALOG_ACCESS } from "@marquee/proto/access";
 import { CatalogServiceService } from "@marquee/proto/marquee/catalog/v1/catalog_service";
 import { createShow } from "../../app/create-show.js";
 import { getShow } from "../../app/get-show.js";
@@ -12,7 +13,7 @@ import { schemas } from "./schemas.js";
 
 /** gRPC edge of the catalog: authenticate the caller, validate the request, run the use case, map the answer. */
 export function catalogService(deps: CatalogDeps, verifier: TokenVerifier): ServiceBinding {
-  return bindService(CatalogServiceService, {
+  return bindService(CatalogServiceService, CATALOG_ACCESS, {
     createShow: async (request) => {
       const caller = await verifier.requireUser();
       const { organizationId, ...draft } = validate(schemas.createShow, request);

@@ -1,4 +1,5 @@
 import { bindService, validate, type ServiceBinding } from "@marquee/platform";
+import { INVENTORY_ACCESS } from "@marquee/proto/access";
 import { InventoryServiceService } from "@marquee/proto/marquee/inventory/v1/inventory_service";
 import { confirmSeats, holdExpired } from "../../app/confirm-seats.js";
 import { getAvailability } from "../../app/get-availability.js";
@@ -16,7 +17,7 @@ import { schemas } from "./schemas.js";
  * and query for GetAvailability).
  */
 export function inventoryService(deps: InventoryDeps): ServiceBinding {
-  return bindService(InventoryServiceService, {
+  return bindService(InventoryServiceService, INVENTORY_ACCESS, {
     reserveSeats: async (request) =>
       reservationToProto(await reserveSeats(deps, validate(schemas.reserveSeats, request))),
     releaseSeats: async (request) => {

@@ -1,6 +1,6 @@
 import type { Pool } from "pg";
 import { z } from "zod";
-import { newEvent, pageTokenCodec, type OutgoingEvent } from "@marquee/platform";
+import { isoInstant, newEvent, pageTokenCodec, type OutgoingEvent } from "@marquee/platform";
 import { putNewest } from "@marquee/platform/bounded-map";
 import { recordInInbox } from "@marquee/platform/inbox";
 import { isUniqueViolation } from "@marquee/platform/postgres";
@@ -291,7 +291,7 @@ export class PostgresOrderStore implements OrderStore, OrderEventLog {
     );
     for (const event of events) writeLookups(statement, state, event, when);
     writeSalesFacts(statement, events, state, outgoing, when);
-    this.writeSaga(statement, orderId, options, outgoing[0]?.traceparent, when);
+    this.writeSaga(statement, orderId, options, outgoing[0]?.traceparent, when, endsPurchase(events));
     this.writeSnapshotIfDue(statement, state, expectedVersion, when);
     writeToOutbox(statement, outgoing, when);
     return { statement, state };
@@ -303,18 +303,19 @@ export class PostgresOrderStore implements OrderStore, OrderEventLog {
     options: AppendOptions,
     traceparent: string | undefined,
     when: string | undefined,
+    purchaseEnded: boolean,
   ): void {
     const schedule = options.scheduleSaga;
     if (schedule) {
       // Leased: this process runs it right after the commit; the row is there for anyone else
-      // to take over once the lease is up (this process died).
+      // to take over once the lease is up (this process died). A deadline is due later.
       const leased = schedule.leaseMs !== undefined;
       statement.with(
         "saga_scheduled",
         `INSERT INTO sagas (order_id, kind, traceparent, attempts, next_attempt_at)
          SELECT ${statement.param(orderId, "uuid")}, ${statement.param(schedule.kind, "text")},
                 ${statement.param(traceparent ?? null, "text")}, ${leased ? 1 : 0},
-                now() + make_interval(secs => ${statement.param((schedule.leaseMs ?? 0) / 1000, "float8")})
+                now() + make_interval(secs => ${statement.param((schedule.leaseMs ?? schedule.dueInMs ?? 0) / 1000, "float8")})
          ${where(when)} ON CONFLICT DO NOTHING`,
       );
     }
@@ -323,6 +324,13 @@ export class PostgresOrderStore implements OrderStore, OrderEventLog {
         "saga_completed",
         `DELETE FROM sagas WHERE order_id = ${statement.param(orderId, "uuid")}
             AND kind = ${statement.param(options.completeSaga, "text")}${and(when)}`,
+      );
+    }
+    if (purchaseEnded && options.completeSaga !== "deadline") {
+      // Choreography: the purchase ended (whoever recorded it), so its deadline has nothing left to watch.
+      statement.with(
+        "deadline_ended",
+        `DELETE FROM sagas WHERE order_id = ${statement.param(orderId, "uuid")} AND kind = 'deadline'${and(when)}`,
       );
     }
   }
@@ -359,6 +367,10 @@ export class PostgresOrderStore implements OrderStore, OrderEventLog {
     return new ConcurrencyConflict(`conflict on ${pgError.constraint ?? "a unique key"}`, { cause: error });
   }
 }
+
+/** Whether these events end the purchase (it was pending: only a pending order is confirmed or rejected). */
+const endsPurchase = (events: OrderEvent[]): boolean =>
+  events.some((event) => event.type === "OrderConfirmed" || event.type === "OrderRejected");
 
 /** What the append answers: whether it wrote its events (false: the inbox had the causing event already). */
 const WRITTEN = "SELECT EXISTS (SELECT 1 FROM appended) AS written";
@@ -446,7 +458,7 @@ function toStoredEvent(row: EventRow): StoredEvent {
 
 /** A buyer's orders page on (placed_at, order id), newest first. */
 const orderPageToken = pageTokenCodec({
-  json: z.tuple([z.iso.datetime(), z.uuid()]).transform(([placedAt, orderId]) => ({ placedAt, orderId })),
+  json: z.tuple([isoInstant, z.uuid()]).transform(([placedAt, orderId]) => ({ placedAt, orderId })),
   toJson: (cursor) => [cursor.placedAt, cursor.orderId],
   description: "not a page_token from a previous response",
 });

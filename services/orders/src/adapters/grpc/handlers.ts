@@ -1,4 +1,5 @@
 import { bindService, validate, type ServiceBinding, type TokenVerifier } from "@marquee/platform";
+import { ORDERS_ACCESS } from "@marquee/proto/access";
 import { OrdersServiceService, type ReadEventsResponse } from "@marquee/proto/marquee/orders/v1/orders_service";
 import { cancelOrder } from "../../app/cancel-order.js";
 import { checkInTicket } from "../../app/check-in-ticket.js";
@@ -48,7 +49,7 @@ export function ordersService(
   };
   const order = async (state: Parameters<typeof orderToProto>[0]) => ({ order: await orderToProto(state, signer) });
 
-  return bindService(OrdersServiceService, {
+  return bindService(OrdersServiceService, ORDERS_ACCESS, {
     placeOrder: async (request) => {
       const who = await caller();
       return order(await placeOrder(deps, who, validate(schemas.placeOrder, request)));

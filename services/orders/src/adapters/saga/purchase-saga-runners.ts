@@ -1,11 +1,19 @@
 import { currentContext, type ServiceRuntime, type Subscription } from "@marquee/platform";
 import type { Pool } from "@marquee/platform/postgres";
-import type { OrdersDeps, PurchaseSagaRunner, SagaKind, SagaRun } from "../../app/ports.js";
+import type { OrdersDeps, PurchaseGivenUp, PurchaseSagaRunner, SagaKind, SagaRun } from "../../app/ports.js";
+import {
+  giveUpChoreographedPurchase,
+  giveUpOrchestratedPurchase,
+  type GivenUp,
+} from "../../app/purchase-saga/give-up-purchase.js";
 import { runCancelSaga } from "../../app/purchase-saga/run-cancel-saga.js";
+import { runCompensateSaga } from "../../app/purchase-saga/run-compensate-saga.js";
 import { runPurchaseSaga } from "../../app/purchase-saga/run-purchase-saga.js";
 import type { OrderState } from "../../domain/order.js";
+import { nextPurchaseStep } from "../../domain/purchase-saga.js";
+import type { SagaFailureCause } from "../../domain/saga-bounds.js";
 import { sagaSubscriptions } from "./choreography-consumers.js";
-import { SagaWorker, type SagaWorkerSettings } from "./saga-worker.js";
+import { SagaWorker, type LeasedSaga, type SagaWorkerSettings } from "./saga-worker.js";
 
 /**
  * A runner as the composition holds it: the app sees the port; start() begins the work once the
@@ -19,24 +27,42 @@ export interface PurchaseSagaSurroundings {
   runtime: ServiceRuntime;
   pool: Pool;
   worker: SagaWorkerSettings;
+  /** Tells operators of a purchase given up (the composition counts and logs it). */
+  givenUp: (failure: PurchaseGivenUp) => void;
 }
 
 type Saga = (deps: OrdersDeps, orderId: string, known?: OrderState) => Promise<Pick<SagaRun, "ended">>;
 
-const SAGAS: Record<SagaKind, Saga> = {
+const ORCHESTRATED: Partial<Record<SagaKind, Saga>> = {
   purchase: runPurchaseSaga,
   cancel: (deps, orderId) => runCancelSaga(deps, orderId),
+  compensate: (deps, orderId) => runCompensateSaga(deps, orderId),
+};
+
+const sagaOf = (sagas: Partial<Record<SagaKind, Saga>>, kind: SagaKind, mode: string): Saga => {
+  const saga = sagas[kind];
+  if (!saga) throw new Error(`no ${kind} saga runs in ${mode} (SAGA_MODE changed with sagas in flight?)`);
+  return saga;
 };
 
 /**
  * Orchestration: orders' saga worker runs the stored sagas (steps and compensations over gRPC).
  * A purchase starts in this process right after PlaceOrder commits (its row is stored leased, and
  * the order's state is in hand: no claim, no read); a cancellation waits for the worker's poll,
- * woken at once.
+ * woken at once. A purchase past its bounds is given up: rejected SAGA_FAILED with its
+ * compensation saga stored in the same append, which this process then runs at once (leased).
  */
-function orchestration({ runtime, pool, worker: settings }: PurchaseSagaSurroundings): PurchaseSagaAdapter {
+function orchestration({ runtime, pool, worker: settings, givenUp }: PurchaseSagaSurroundings): PurchaseSagaAdapter {
   let worker: SagaWorker | undefined;
   let deps: OrdersDeps | undefined;
+  const giveUp = (wired: OrdersDeps) => async (saga: LeasedSaga, cause: SagaFailureCause, error: unknown) => {
+    const compensation = { kind: "compensate" as const, leaseMs: settings.leaseMs };
+    const given = await giveUpOrchestratedPurchase(wired, saga.orderId, compensation);
+    if (!given.failed) return { ended: false };
+    givenUp(failureOf("orchestration", given, cause, saga.attempt, error));
+    worker?.run({ ...saga, kind: "compensate", attempt: 1, startedAt: new Date() });
+    return { ended: true };
+  };
   return {
     sagaFor: (trigger) => (trigger === "placed" ? { kind: "purchase", leaseMs: settings.leaseMs } : { kind: "cancel" }),
     started: (schedule, order) => {
@@ -44,13 +70,20 @@ function orchestration({ runtime, pool, worker: settings }: PurchaseSagaSurround
       if (schedule.leaseMs === undefined) return worker.wake();
       const known = deps;
       const traceparent = currentContext()?.traceparent ?? null; // the saga's span joins the placing call's trace
-      worker.run({ orderId: order.orderId, kind: schedule.kind, attempt: 1, traceparent }, (kind, orderId) =>
-        SAGAS[kind](known, orderId, order),
+      worker.run(
+        { orderId: order.orderId, kind: schedule.kind, attempt: 1, startedAt: order.placedAt, traceparent },
+        (kind, orderId) => sagaOf(ORCHESTRATED, kind, "orchestration")(known, orderId, order),
       );
     },
     start: (wired) => {
       deps = wired;
-      worker = new SagaWorker(pool, (kind, orderId) => SAGAS[kind](wired, orderId), runtime.logger, settings);
+      worker = new SagaWorker(
+        pool,
+        (kind, orderId) => sagaOf(ORCHESTRATED, kind, "orchestration")(wired, orderId),
+        runtime.logger,
+        settings,
+        giveUp(wired),
+      );
       worker.start();
       runtime.lifecycle.onShutdown("saga worker", () => worker?.stop());
       return [];
@@ -58,12 +91,52 @@ function orchestration({ runtime, pool, worker: settings }: PurchaseSagaSurround
   };
 }
 
-/** Choreography: nothing is stored; orders' consumers record inventory's and the wallet's answers. */
-function choreography(): PurchaseSagaAdapter {
+/**
+ * Choreography: nothing is orchestrated; orders' consumers record inventory's and the wallet's
+ * answers. A purchase is stored with a deadline (a saga row of kind deadline, due at
+ * SAGA_DEADLINE_MS; the append that ends the purchase deletes it): a purchase still pending then
+ * is given up, and its rejection drives the compensations in inventory and the wallet.
+ */
+function choreography({ runtime, pool, worker: settings, givenUp }: PurchaseSagaSurroundings): PurchaseSagaAdapter {
+  const deadline = { kind: "deadline" as const, dueInMs: settings.bounds.deadlineMs };
   return {
-    sagaFor: () => undefined,
+    sagaFor: (trigger) => (trigger === "placed" ? deadline : undefined),
     started: () => undefined,
-    start: (deps) => sagaSubscriptions(deps),
+    start: (deps) => {
+      const expire: Saga = async (wired, orderId) => {
+        const given = await giveUpChoreographedPurchase(wired, orderId);
+        if (given.failed) givenUp(failureOf("choreography", given, "deadline", undefined, undefined));
+        return { ended: given.failed };
+      };
+      const worker = new SagaWorker(
+        pool,
+        (kind, orderId) => sagaOf({ deadline: expire }, kind, "choreography")(deps, orderId),
+        runtime.logger,
+        settings,
+      );
+      worker.start();
+      runtime.lifecycle.onShutdown("saga worker", () => worker.stop());
+      return sagaSubscriptions(deps);
+    },
+  };
+}
+
+/** What operators hear of a purchase given up: where it was stuck, how many runs, how long since it was placed. */
+function failureOf(
+  mode: PurchaseGivenUp["mode"],
+  { before }: GivenUp,
+  cause: SagaFailureCause,
+  attempts: number | undefined,
+  error: unknown,
+): PurchaseGivenUp {
+  return {
+    orderId: before.orderId,
+    mode,
+    cause,
+    step: nextPurchaseStep(before),
+    attempts,
+    elapsedMs: Date.now() - before.placedAt.getTime(),
+    error,
   };
 }
 

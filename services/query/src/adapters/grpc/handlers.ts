@@ -1,4 +1,5 @@
 import { bindService, validate, type Principal, type ServiceBinding, type TokenVerifier } from "@marquee/platform";
+import { QUERY_ACCESS } from "@marquee/proto/access";
 import { QueryServiceService } from "@marquee/proto/marquee/query/v1/query_service";
 import { getMyOrder } from "../../app/get-my-order.js";
 import { getProjectionStatus } from "../../app/get-projection-status.js";
@@ -42,7 +43,7 @@ export function queryService(
   const user = async () => callerOf(await verifier.requireUser());
   const anyone = async () => callerOf(await verifier.requirePrincipal());
 
-  return bindService(QueryServiceService, {
+  return bindService(QueryServiceService, QUERY_ACCESS, {
     listMyOrders: async (request) => {
       const caller = await user();
       const page = await listMyOrders(deps, caller, validate(schemas.listMyOrders, request));

@@ -1,4 +1,5 @@
 import { bindService, validate, type ServiceBinding, type TokenVerifier } from "@marquee/platform";
+import { WALLET_ACCESS } from "@marquee/proto/access";
 import { WalletServiceService } from "@marquee/proto/marquee/wallet/v1/wallet_service";
 import { chargeForOrder } from "../../app/charge-for-order.js";
 import { deposit } from "../../app/deposit.js";
@@ -14,13 +15,12 @@ import { schemas } from "../request-schemas.js";
 export function walletService(deps: WalletDeps, verifier: TokenVerifier): ServiceBinding {
   // A wallet belongs to a user or a partner client: the token's subject either way.
   const caller = async () => (await verifier.requirePrincipal()).userId;
-  return bindService(WalletServiceService, {
+  return bindService(WalletServiceService, WALLET_ACCESS, {
     deposit: async (request) => {
       const depositor = await caller();
       return deposit(deps, depositor, validate(schemas.deposit, request));
     },
-    // ChargeForOrder and RefundOrder take no token: only the orders saga calls them, and the
-    // NetworkPolicies in deploy/ let nothing else reach the wallet's port.
+    // ChargeForOrder and RefundOrder take no token: only the orders saga may call them (WALLET_ACCESS).
     chargeForOrder: async (request) =>
       chargeToProto(await chargeForOrder(deps, validate(schemas.chargeForOrder, request))),
     refundOrder: async (request) => refundOrder(deps, validate(schemas.refundOrder, request)),

@@ -1,0 +1,121 @@
+import { EVENT_RIGHTS, type EventRights } from "@marquee/proto/access";
+import { deadLetterStreamOf, streamOf } from "./events.js";
+import { spiffeIdOf } from "./identity.js";
+
+/**
+ * NATS users for the workloads, one per certificate (nats-server maps a verified client
+ * certificate's URI, spiffe://marquee/<workload>, to the user of that name: `verify_and_map`).
+ * A workload publishes only its own context's events (and dead letters, if it consumes), reads
+ * only the streams it consumes, converges only its own stream's configuration, and receives
+ * replies only on its own inbox prefix. Nobody but the operator deletes or purges anything.
+ */
+export interface NatsUser {
+  user: string;
+  permissions: {
+    publish: { allow: string[]; deny?: string[] };
+    subscribe: { allow: string[] };
+  };
+}
+
+/** Replies (JetStream acks, pulled messages) come to `<prefix>.…`; connectNats uses it. */
+export const inboxPrefixOf = (workload: string): string => `_INBOX_${workload.replace(/[^A-Za-z0-9_-]/g, "_")}`;
+
+const NEVER = ["$JS.API.STREAM.DELETE.>", "$JS.API.STREAM.PURGE.>", "$JS.API.STREAM.MSG.DELETE.>"];
+
+export function natsUserOf(namespace: string, workload: string, rights: EventRights): NatsUser {
+  const reads = rights.reads.map((context) => streamOf(namespace, context).name);
+  const own = rights.publishes ? [streamOf(namespace, rights.publishes).name] : [];
+  // Every process makes sure the streams it touches exist (ensureStreams); only the owner converges one.
+  const touched = [...new Set([...own, ...reads, deadLetterStreamOf(namespace).name])];
+  const allow = [
+    "$JS.API.INFO",
+    ...(rights.publishes ? [`${namespace}.${rights.publishes}.>`] : []),
+    ...(reads.length > 0 ? [`${namespace}.deadletter.>`] : []),
+    ...touched.flatMap((stream) => [`$JS.API.STREAM.INFO.${stream}`, `$JS.API.STREAM.CREATE.${stream}`]),
+    ...own.map((stream) => `$JS.API.STREAM.UPDATE.${stream}`),
+    ...reads.flatMap((stream) => [
+      `$JS.API.CONSUMER.CREATE.${stream}`,
+      `$JS.API.CONSUMER.CREATE.${stream}.>`,
+      `$JS.API.CONSUMER.DURABLE.CREATE.${stream}.>`,
+      `$JS.API.CONSUMER.INFO.${stream}.>`,
+      `$JS.API.CONSUMER.MSG.NEXT.${stream}.>`,
+      `$JS.API.STREAM.MSG.GET.${stream}`,
+      `$JS.ACK.${stream}.>`,
+      ...(rights.deletesConsumers ? [`$JS.API.CONSUMER.DELETE.${stream}.>`] : []),
+    ]),
+  ];
+  return {
+    user: spiffeIdOf(workload),
+    permissions: { publish: { allow, deny: NEVER }, subscribe: { allow: [`${inboxPrefixOf(workload)}.>`] } },
+  };
+}
+
+/** Every workload that connects to NATS, and the operator (everything: people and the test harness). */
+export function natsUsers(
+  namespaces: readonly string[],
+  rights: Readonly<Record<string, EventRights>> = EVENT_RIGHTS,
+): NatsUser[] {
+  const users = new Map<string, NatsUser>();
+  for (const [workload, workloadRights] of Object.entries(rights)) {
+    const perNamespace = namespaces.map((namespace) => natsUserOf(namespace, workload, workloadRights));
+    users.set(workload, {
+      user: spiffeIdOf(workload),
+      permissions: {
+        publish: {
+          allow: [...new Set(perNamespace.flatMap((user) => user.permissions.publish.allow))],
+          deny: NEVER,
+        },
+        subscribe: { allow: [`${inboxPrefixOf(workload)}.>`] },
+      },
+    });
+  }
+  const operator: NatsUser = {
+    user: spiffeIdOf("operator"),
+    permissions: { publish: { allow: [">"] }, subscribe: { allow: [">"] } },
+  };
+  return [...users.values(), operator];
+}
+
+export interface NatsServerSettings {
+  host: string;
+  port: number;
+  /** The monitoring port (/healthz, /varz, /jsz), if any. */
+  httpPort?: number;
+  storeDir: string;
+  /** The server's certificate, key and the CA whose client certificates it verifies. */
+  tls: { cert: string; key: string; ca: string };
+  namespaces: readonly string[];
+  rights?: Readonly<Record<string, EventRights>>;
+  serverName?: string;
+}
+
+/**
+ * A nats-server configuration with TLS required, client certificates verified and mapped to
+ * users, and the users' permissions (JSON: the nats-server config format is a superset of it).
+ */
+export function natsServerConfig(settings: NatsServerSettings): string {
+  const config = {
+    ...(settings.serverName ? { server_name: settings.serverName } : {}),
+    host: settings.host,
+    port: settings.port,
+    ...(settings.httpPort !== undefined ? { http_port: settings.httpPort } : {}),
+    jetstream: { store_dir: settings.storeDir },
+    tls: {
+      cert_file: settings.tls.cert,
+      key_file: settings.tls.key,
+      ca_file: settings.tls.ca,
+      verify_and_map: true,
+      timeout: 2,
+    },
+    authorization: { users: natsUsers(settings.namespaces, settings.rights) },
+  };
+  return `${JSON.stringify(config, null, 2)}\n`;
+}
+
+/** Just the `authorization` block, for a hand-written nats-server config to `include` (deploy/nats). */
+export function natsAuthorizationBlock(
+  namespaces: readonly string[],
+  rights?: Readonly<Record<string, EventRights>>,
+): string {
+  return `authorization: ${JSON.stringify({ users: natsUsers(namespaces, rights) }, null, 2)}\n`;
+}
