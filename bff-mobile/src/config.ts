@@ -1,8 +1,7 @@
 import { z } from "zod";
 import { env } from "@marquee/platform";
 import { trustedProxiesSetting } from "@marquee/platform/http";
-
-const count = (fallback: number, max: number) => z.coerce.number().int().min(1).max(max).default(fallback);
+import { signInLimitConfig } from "@marquee/platform/sign-in-limits";
 
 export const mobileConfig = z.object({
   PORT: env.port(8081),
@@ -30,21 +29,7 @@ export const mobileConfig = z.object({
   COMPOSE_DEADLINE_MS: env.milliseconds(800),
   /** How long apps and caches may reuse GET /v1/ticket-keys without asking again (Cache-Control max-age). */
   TICKET_KEYS_MAX_AGE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(3_600),
-  /** Sign-in attempts per client address per window (a successful sign-in is not counted). */
-  SIGN_IN_ADDRESS_LIMIT: count(20, 100_000),
-  SIGN_IN_ADDRESS_WINDOW_SECONDS: count(60, 86_400),
-  /** Failed sign-ins per account (email) per window, whoever tries; past it, 429 for a window. */
-  SIGN_IN_ACCOUNT_LIMIT: count(5, 1_000),
-  SIGN_IN_ACCOUNT_WINDOW_SECONDS: count(900, 86_400),
-  /** Optional: with it, the sign-in limits hold across every bff-mobile instance using this Redis. */
-  REDIS_URL: z
-    .string()
-    .optional()
-    .refine((value) => !value || (URL.canParse(value) && ["redis:", "rediss:"].includes(new URL(value).protocol)), {
-      message: "must be a URL (redis: or rediss:)",
-    }),
-  /** Prefix of this deployment's keys in Redis. */
-  REDIS_KEY_PREFIX: z.string().min(1).max(100).default("marquee:mobile"),
+  ...signInLimitConfig("marquee:mobile"),
 });
 
 export type MobileConfig = z.output<typeof mobileConfig>;

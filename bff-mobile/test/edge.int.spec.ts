@@ -4,6 +4,7 @@ import { randomUUID } from "node:crypto";
 import { freePort } from "@marquee/platform/testing/server-process";
 import { waitFor } from "@marquee/platform/testing/wait";
 import {
+  accessLogLine,
   backendsOf,
   marketplace,
   startSystem,
@@ -14,19 +15,6 @@ import {
 } from "@marquee/system-testing";
 import { encodeCursor } from "../src/http/pagination.js";
 import { client, type Client, type Reply } from "./support/http.js";
-
-function logLines(output: string): Record<string, unknown>[] {
-  return output
-    .split("\n")
-    .filter((line) => line.startsWith("{"))
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
-}
-
-function accessLineOf(process: { output(): string }, requestId: string): Record<string, unknown> {
-  const line = logLines(process.output()).find((l) => l.msg === "request" && l.requestId === requestId);
-  assert.ok(line, `no access log line for ${requestId}`);
-  return line;
-}
 
 function assertProblem(reply: Reply, status: number): Record<string, unknown> {
   assert.equal(reply.status, status, reply.text);
@@ -96,7 +84,7 @@ describe("bff-mobile at the edge: operations port, trusted proxies, error bodies
           headers: { "x-request-id": requestId, "x-forwarded-for": "6.6.6.6, 203.0.113.9" },
         });
         assert.equal(reply.status, 200);
-        assert.equal(accessLineOf(process, requestId).ip, expected, process.address);
+        assert.equal(accessLogLine(process, requestId).ip, expected, process.address);
       }
     } finally {
       await trusting.stop();

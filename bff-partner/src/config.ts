@@ -40,14 +40,8 @@ export const partnerConfig = z
     NATS_URL: env.url("nats://127.0.0.1:4222", ["nats:"]),
     EVENT_NAMESPACE: env.eventNamespace(),
     /** Optional: with it, the rate limits hold across every bff-partner instance using this Redis. */
-    REDIS_URL: z
-      .string()
-      .optional()
-      .refine((value) => !value || (URL.canParse(value) && ["redis:", "rediss:"].includes(new URL(value).protocol)), {
-        message: "must be a URL (redis: or rediss:)",
-      }),
-    /** Prefix of this deployment's keys in Redis. */
-    REDIS_KEY_PREFIX: z.string().min(1).max(100).default("marquee:partner"),
+    REDIS_URL: env.redisUrl(),
+    REDIS_KEY_PREFIX: env.redisKeyPrefix("marquee:partner"),
 
     /**
      * How long a verified API key is trusted before accounts is asked again (at most 5 s, so a

@@ -1,4 +1,5 @@
 import { describe, it, before, after } from "mocha";
+import { accessLogLine } from "@marquee/system-testing";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { serviceCursor } from "@marquee/platform";
@@ -7,19 +8,6 @@ import { freePort } from "@marquee/platform/testing/server-process";
 import { waitFor } from "@marquee/platform/testing/wait";
 import type { Partner } from "@marquee/system-testing";
 import { startFixture, startPartner, type Fixture, type PartnerProcess } from "./support/fixture.js";
-
-function logLines(output: string): Record<string, unknown>[] {
-  return output
-    .split("\n")
-    .filter((line) => line.startsWith("{"))
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
-}
-
-function accessLineOf(process: { output(): string }, requestId: string): Record<string, unknown> {
-  const line = logLines(process.output()).find((l) => l.msg === "request" && l.requestId === requestId);
-  assert.ok(line, `no access log line for ${requestId}`);
-  return line;
-}
 
 interface Answer {
   status: number;
@@ -113,7 +101,7 @@ describe("bff-partner at the edge: operations port, trusted proxies, error bodie
           process.url,
         );
         assert.equal(answer.status, 200, answer.text);
-        assert.equal(accessLineOf(process, requestId).ip, expected, process.url);
+        assert.equal(accessLogLine(process, requestId).ip, expected, process.url);
       }
     } finally {
       await trusting?.stop();

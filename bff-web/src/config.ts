@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { env } from "@marquee/platform";
 import { trustedProxiesSetting } from "@marquee/platform/http";
+import { signInLimitConfig } from "@marquee/platform/sign-in-limits";
 
 const flag = (fallback: boolean) =>
   z
@@ -20,8 +21,6 @@ const origins = z
   .refine((list) => list.every((origin) => URL.canParse(origin) && new URL(origin).origin === origin), {
     message: "must be comma-separated origins such as https://app.example (scheme://host[:port], no path)",
   });
-
-const count = (fallback: number, max: number) => z.coerce.number().int().min(1).max(max).default(fallback);
 
 export const webConfig = z.object({
   PORT: env.port(8080),
@@ -65,21 +64,7 @@ export const webConfig = z.object({
   ORDER_EVENTS_POLL_MS: env.milliseconds(200),
   /** Comment lines that keep an idle event stream open through proxies. */
   ORDER_EVENTS_KEEPALIVE_MS: env.milliseconds(15_000),
-  /** Sign-in and sign-up attempts per client address per window (a successful sign-in is not counted). */
-  SIGN_IN_ADDRESS_LIMIT: count(20, 100_000),
-  SIGN_IN_ADDRESS_WINDOW_SECONDS: count(60, 86_400),
-  /** Failed sign-ins per account (email) per window, whoever tries; past it, 429 for a window. */
-  SIGN_IN_ACCOUNT_LIMIT: count(5, 1_000),
-  SIGN_IN_ACCOUNT_WINDOW_SECONDS: count(900, 86_400),
-  /** Optional: with it, the sign-in limits hold across every bff-web instance using this Redis. */
-  REDIS_URL: z
-    .string()
-    .optional()
-    .refine((value) => !value || (URL.canParse(value) && ["redis:", "rediss:"].includes(new URL(value).protocol)), {
-      message: "must be a URL (redis: or rediss:)",
-    }),
-  /** Prefix of this deployment's keys in Redis. */
-  REDIS_KEY_PREFIX: z.string().min(1).max(100).default("marquee:web"),
+  ...signInLimitConfig("marquee:web"),
 });
 
 export type WebConfig = z.output<typeof webConfig>;

@@ -6,25 +6,18 @@ import type { ProblemBody } from "@marquee/platform/http";
 import { freePort } from "@marquee/platform/testing/server-process";
 import { waitFor } from "@marquee/platform/testing/wait";
 import { testTlsDir } from "@marquee/platform/testing/tls";
-import { backendsOf, startSystem, type StartedProcess, type System } from "@marquee/system-testing";
+import {
+  accessLogLine,
+  logLines,
+  backendsOf,
+  startSystem,
+  type StartedProcess,
+  type System,
+} from "@marquee/system-testing";
 import { fund, organizationOf, publishShow, type PublishedShow } from "./support/seed.js";
 import { signUp, Visitor, type Reply, type SignedUp } from "./support/visitor.js";
 
 /** The JSON log lines a process wrote so far. */
-function logLines(output: string): Record<string, unknown>[] {
-  return output
-    .split("\n")
-    .filter((line) => line.startsWith("{"))
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
-}
-
-/** The access log line (debug) of the request sent with X-Request-Id `requestId`. */
-function accessLineOf(process: { output(): string }, requestId: string): Record<string, unknown> {
-  const line = logLines(process.output()).find((l) => l.msg === "request" && l.requestId === requestId);
-  assert.ok(line, `no access log line for ${requestId}`);
-  return line;
-}
-
 function assertProblem(reply: Reply<unknown>, status: number): ProblemBody {
   assert.equal(reply.status, status, reply.text);
   assert.equal(reply.headers.get("content-type"), "application/problem+json");
@@ -151,7 +144,7 @@ describe("bff-web at the edge: operations port, trusted proxies, error bodies, c
         const requestId = `xff-${randomUUID()}`;
         const answer = await get(process, "/readyz", { "x-request-id": requestId, "x-forwarded-for": forwardedFor });
         assert.equal(answer.status, 200);
-        assert.equal(accessLineOf(process, requestId).ip, expected, `${process.address}`);
+        assert.equal(accessLogLine(process, requestId).ip, expected, `${process.address}`);
       }
     });
 

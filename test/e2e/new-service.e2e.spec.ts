@@ -11,7 +11,7 @@ import { promisify } from "node:util";
 import { parse, parseAllDocuments } from "yaml";
 import { TLS_FILES } from "@marquee/platform";
 import { repoRoot, toolPath } from "@marquee/platform/testing/binaries";
-import { STRANGER, testTlsRoot } from "@marquee/platform/testing/tls";
+import { grpcurlTls, STRANGER, testTlsRoot } from "@marquee/platform/testing/tls";
 import { waitFor } from "@marquee/platform/testing/wait";
 
 // `npm run new-service` in a copy of this repository (its tracked and new files; node_modules
@@ -104,20 +104,6 @@ async function copyRepository(to: string): Promise<void> {
     await symlink(path.relative(path.dirname(link), path.join(to, path.dirname(manifest))), link);
   }
   await symlink(path.join(root, ".tools"), path.join(to, ".tools"));
-}
-
-/** grpcurl's flags to call as `workload` with a certificate from the CA in `root`. */
-function grpcurlTlsFrom(root: string, workload: string): string[] {
-  const folder = path.join(root, workload);
-  assert.ok(existsSync(path.join(folder, TLS_FILES.cert)), `no certificate of ${workload} in ${root}`);
-  return [
-    "-cacert",
-    path.join(folder, TLS_FILES.ca),
-    "-cert",
-    path.join(folder, TLS_FILES.cert),
-    "-key",
-    path.join(folder, TLS_FILES.key),
-  ];
 }
 
 /** grpcurl's exit code for an RPC that ended with gRPC status `code`. */
@@ -254,8 +240,7 @@ describe("npm run new-service: generate, build, start, call, test (in a copy of 
     assert.deepEqual(Object.keys(addresses).sort(), ["reviews", "tickets"]);
     const grpcurl = toolPath("grpcurl");
     // The operator's certificate from the CA the harness shares with this test, as a person at grpcurl.
-    const tls = await testTlsRoot();
-    const operator = grpcurlTlsFrom(tls, "operator");
+    const operator = await grpcurlTls("operator");
     for (const [name, address] of Object.entries(addresses)) {
       const Name = name.charAt(0).toUpperCase() + name.slice(1);
       const createItem = `marquee.${name}.v1.${Name}Service/CreateItem`;
@@ -291,11 +276,11 @@ describe("npm run new-service: generate, build, start, call, test (in a copy of 
       // Its access table: bff-web may create as well; the same call with a certificate of a
       // workload the table does not list is refused before the handler, and without a client
       // certificate there is no connection at all.
-      await ok(grpcurl, [...grpcurlTlsFrom(tls, "bff-web"), "-d", '{"name": "by bff-web"}', address, createItem], dir);
+      await ok(grpcurl, [...(await grpcurlTls("bff-web")), "-d", '{"name": "by bff-web"}', address, createItem], dir);
       for (const workload of ["bff-partner", STRANGER]) {
         const refused = await exec(
           grpcurl,
-          [...grpcurlTlsFrom(tls, workload), "-d", '{"name": "  first  "}', address, createItem],
+          [...(await grpcurlTls(workload)), "-d", '{"name": "  first  "}', address, createItem],
           dir,
         );
         assert.equal(
@@ -307,7 +292,14 @@ describe("npm run new-service: generate, build, start, call, test (in a copy of 
       }
       const anonymous = await exec(
         grpcurl,
-        ["-cacert", path.join(tls, "operator", TLS_FILES.ca), "-d", '{"name": "  first  "}', address, createItem],
+        [
+          "-cacert",
+          path.join(await testTlsRoot(), "operator", TLS_FILES.ca),
+          "-d",
+          '{"name": "  first  "}',
+          address,
+          createItem,
+        ],
         dir,
       );
       assert.notEqual(anonymous.code, 0, `no client certificate, yet:\n${anonymous.stdout}`);

@@ -48,6 +48,16 @@ export const env = {
       .refine((value) => /^[\w.-]+:\d{1,5}$/.test(value), { message: "must be host:port" }),
   logLevel: () => z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   milliseconds: (fallback: number) => z.coerce.number().int().positive().default(fallback),
+  /** Optional Redis (redis: or rediss:), e.g. for limits that every replica shares. */
+  redisUrl: () =>
+    z
+      .string()
+      .optional()
+      .refine((value) => !value || (URL.canParse(value) && ["redis:", "rediss:"].includes(new URL(value).protocol)), {
+        message: "must be a URL (redis: or rediss:)",
+      }),
+  /** Prefix of this deployment's keys in Redis. */
+  redisKeyPrefix: (fallback: string) => z.string().min(1).max(100).default(fallback),
   /** How the purchase saga runs (docs/purchase-saga.md); orders, inventory and wallet must agree. */
   sagaMode: () => z.enum(["orchestration", "choreography"]).default("orchestration"),
   /** Prefix of every subject and stream, so separate runs can share one NATS server. */

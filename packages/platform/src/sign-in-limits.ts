@@ -9,6 +9,8 @@ import {
   type IRateLimiterOptions,
   type RateLimiterAbstract,
 } from "rate-limiter-flexible";
+import { z } from "zod";
+import { env } from "./config.js";
 import { asDomainError, DomainError } from "./errors.js";
 
 export interface Limit {
@@ -30,15 +32,23 @@ export interface SignInLimitSettings {
 
 export type AttemptKind = "sign-in" | "sign-up";
 
+const count = (fallback: number, max: number) => z.coerce.number().int().min(1).max(max).default(fallback);
+
+/** The settings of a BFF that signs people in, to spread into its configuration schema. */
+export const signInLimitConfig = (keyPrefix: string) => ({
+  /** Sign-in (and sign-up) attempts per client address per window (a successful sign-in is not counted). */
+  SIGN_IN_ADDRESS_LIMIT: count(20, 100_000),
+  SIGN_IN_ADDRESS_WINDOW_SECONDS: count(60, 86_400),
+  /** Failed sign-ins per account (email) per window, whoever tries; past it, 429 for a window. */
+  SIGN_IN_ACCOUNT_LIMIT: count(5, 1_000),
+  SIGN_IN_ACCOUNT_WINDOW_SECONDS: count(900, 86_400),
+  /** Optional: with it, the sign-in limits hold across every instance using this Redis. */
+  REDIS_URL: env.redisUrl(),
+  REDIS_KEY_PREFIX: env.redisKeyPrefix(keyPrefix),
+});
+
 /** The settings as a BFF's configuration names them. */
-export interface SignInLimitConfig {
-  SIGN_IN_ADDRESS_LIMIT: number;
-  SIGN_IN_ADDRESS_WINDOW_SECONDS: number;
-  SIGN_IN_ACCOUNT_LIMIT: number;
-  SIGN_IN_ACCOUNT_WINDOW_SECONDS: number;
-  REDIS_URL?: string | undefined;
-  REDIS_KEY_PREFIX: string;
-}
+export type SignInLimitConfig = z.output<z.ZodObject<ReturnType<typeof signInLimitConfig>>>;
 
 export const signInLimitSettings = (config: SignInLimitConfig): SignInLimitSettings => ({
   perAddress: { points: config.SIGN_IN_ADDRESS_LIMIT, windowSeconds: config.SIGN_IN_ADDRESS_WINDOW_SECONDS },

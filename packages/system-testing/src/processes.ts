@@ -80,6 +80,13 @@ export async function waitServing(address: string, service: NodeProcess, timeout
   }
 }
 
+/** The access log line (debug, "request") a BFF wrote for one request id. */
+export function accessLogLine(process: { output(): string }, requestId: string): Record<string, unknown> {
+  const line = logLines(process.output()).find((entry) => entry.msg === "request" && entry.requestId === requestId);
+  if (!line) throw new Error(`no access log line for request ${requestId}`);
+  return line;
+}
+
 /** The JSON log lines a service wrote (pino), skipping anything that is not JSON. */
 export function logLines(output: string): Record<string, unknown>[] {
   return output
