@@ -3,9 +3,12 @@ import { createConnection, createServer, type Server, type Socket } from "node:n
 
 export interface TcpProxy {
   readonly port: number;
-  /** Drops every open connection and refuses new ones (ECONNREFUSED): the target "goes down". */
+  /**
+   * Drops every open connection and cuts each new one at once: the target "goes down". The port
+   * stays ours meanwhile, so no other test's process can take it before resume().
+   */
   pause(): Promise<void>;
-  /** Accepts connections again on the same port. */
+  /** Passes connections through again. */
   resume(): Promise<void>;
   close(): Promise<void>;
 }
@@ -16,11 +19,16 @@ export interface TcpProxy {
  */
 export async function startTcpProxy(target: { host?: string; port: number }, listenPort = 0): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
+  let paused = false;
   const track = (socket: Socket): void => {
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
   };
   const server: Server = createServer((client) => {
+    if (paused) {
+      client.destroy();
+      return;
+    }
     const upstream = createConnection({ host: target.host ?? "127.0.0.1", port: target.port });
     track(client);
     track(upstream);
@@ -46,9 +54,12 @@ export async function startTcpProxy(target: { host?: string; port: number }, lis
   const port = await listen(listenPort);
   return {
     port,
-    pause: stopListening,
+    pause: async () => {
+      paused = true;
+      for (const socket of sockets) socket.destroy();
+    },
     resume: async () => {
-      if (!server.listening) await listen(port);
+      paused = false;
     },
     close: stopListening,
   };
