@@ -9,3 +9,4 @@ export * from "./invariants.js";
 export * from "./processes.js";
 export * from "./otlp-receiver.js";
 export * from "./black-hole.js";
+export * from "./problem-leaks.js";
