@@ -16,3 +16,4 @@ export * from "./service-definition.js";
 export * from "./compose.js";
 export * from "./page-token.js";
 export * from "./adaptive-limit.js";
+export * from "./admin/audit.js";

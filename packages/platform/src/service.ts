@@ -10,6 +10,7 @@ import {
   type EventBatchHandler,
   type RunningConsumer,
 } from "./consumer.js";
+import type { AuditLog } from "./admin/audit.js";
 import type { TokenVerifier } from "./auth.js";
 import { processIdentity } from "./identity.js";
 import { startGrpcServer, type RunningGrpcServer, type ServiceBinding } from "./grpc-server.js";
@@ -36,6 +37,8 @@ export interface ServiceRuntime {
   telemetry: Telemetry;
   /** How this process's durable consumers behave (CONSUMER_* settings). */
   consumers: ConsumerSettings;
+  /** The append-only audit log every operator action of this service runs through. */
+  audit: AuditLog;
 }
 
 /** The settings every process's consumers share, checked at start-up like the rest of its configuration. */
@@ -105,6 +108,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<ServiceRunt
     healthChecks,
     telemetry,
     consumers,
+    // Placeholder until the JetStream-backed log lands (packages/platform/src/admin/audit.ts).
+    audit: {
+      perform: () => Promise.reject(new Error("audit log not implemented yet")),
+      list: () => Promise.reject(new Error("audit log not implemented yet")),
+    },
   };
 }
 
