@@ -53,10 +53,11 @@ const OPERATORS = rule("operator", "bff-ops", "operator");
 
 export const ACCOUNTS_ACCESS: AccessTable<typeof AccountsServiceService> = {
   RegisterUser: rule("workload", "bff-web", "operator"),
-  Authenticate: rule("workload", "bff-web", "bff-mobile", "operator"),
+  // bff-ops signs operators in (and admits only tokens carrying the operator claim).
+  Authenticate: rule("workload", "bff-web", "bff-mobile", "bff-ops", "operator"),
   // The refresh token is the credential (an access token may have expired meanwhile).
-  RefreshSession: rule("workload", "bff-web", "bff-mobile", "operator"),
-  EndSession: rule("workload", "bff-web", "bff-mobile", "operator"),
+  RefreshSession: rule("workload", "bff-web", "bff-mobile", "bff-ops", "operator"),
+  EndSession: rule("workload", "bff-web", "bff-mobile", "bff-ops", "operator"),
   GetUser: rule("user", "bff-web", "operator"),
   // Public keys: every process that verifies tokens or ticket codes fetches them.
   GetSigningKeys: rule("workload", ...SERVICE_WORKLOADS, ...BFF_WORKLOADS, "operator"),

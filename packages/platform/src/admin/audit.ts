@@ -1,4 +1,6 @@
-import type { ActionOutcome, AuditRecord } from "@marquee/proto/marquee/admin/v1/audit";
+import { ActionOutcome, type AuditRecord } from "@marquee/proto/marquee/admin/v1/audit";
+import type { RequestContext } from "../context.js";
+import { streamOf } from "../events.js";
 
 /** What an operator asks for: the action's name, what it is about, and why (required). */
 export interface OperatorRequest {
@@ -28,4 +30,44 @@ export interface AuditLog {
     records: AuditRecord[];
     nextBeforeSequence: number;
   }>;
+}
+
+/** The audit log's stream, one per namespace (`<namespace>.audit.<service>.<target>` subjects). */
+export const auditStreamOf = (namespace: string): { name: string; subjects: string[] } => streamOf(namespace, "audit");
+
+/**
+ * Who acts, from the request context: the operator certificate itself ("operator"), or the user a
+ * console acts for ("user:<id>", its token verified at admission). Anything else (a workload's
+ * call, work outside a request) is named for what it is, never as an operator.
+ */
+export function actorOf(context: RequestContext | undefined): string {
+  if (context?.caller === "operator") return "operator";
+  if (context?.principal?.kind === "user") return `user:${context.principal.userId}`;
+  return context?.caller ? `workload:${context.caller}` : "system";
+}
+
+const RESULTS: Record<ActionOutcome, string> = {
+  [ActionOutcome.ACTION_OUTCOME_APPLIED]: "applied",
+  [ActionOutcome.ACTION_OUTCOME_ALREADY_DONE]: "already-done",
+  [ActionOutcome.ACTION_OUTCOME_UNSPECIFIED]: "unspecified",
+  [ActionOutcome.UNRECOGNIZED]: "unspecified",
+};
+
+/** A record's result for an action that answered: "applied" or "already-done". */
+export function resultOf(outcome: ActionOutcome): string {
+  return RESULTS[outcome];
+}
+
+/**
+ * Whether one of `actions` on `target` was applied before (not refused, not failed): how an
+ * action whose effect leaves nothing behind to look at (a removed dead letter) finds itself done.
+ */
+export async function wasApplied(audit: AuditLog, target: string, actions: readonly string[]): Promise<boolean> {
+  const applied = resultOf(ActionOutcome.ACTION_OUTCOME_APPLIED);
+  for (let before: number | undefined; ;) {
+    const page = await audit.list({ pageSize: 200, target, ...(before ? { beforeSequence: before } : {}) });
+    if (page.records.some((record) => actions.includes(record.action) && record.result === applied)) return true;
+    if (page.nextBeforeSequence === 0) return false;
+    before = page.nextBeforeSequence;
+  }
 }
