@@ -27,15 +27,18 @@ import {
 
 // Orders' part of the operations console (issue 15): a stuck purchase seen as a saga (ListSagas),
 // its steps as a timeline (GetSagaTimeline), parked (FailSaga), run again (RetrySagaNow), given up
-// (CompensateSaga), and any order as of a moment (InspectOrderAsOf). The fault: the wallet's
-// PostgreSQL taken away behind its proxy (the wallet answers UNAVAILABLE at once). The test process
-// holds the operator certificate (mocha-hooks); the access matrix test covers every other caller.
+// (CompensateSaga), and any order as of a moment (InspectOrderAsOf). The faults: the wallet's or
+// inventory's PostgreSQL taken away behind its proxy (the service answers UNAVAILABLE at once). The
+// test process holds the operator certificate (mocha-hooks); the access matrix test covers every
+// other caller.
 const SYSTEM = ["accounts", "catalog", "inventory", "wallet", "orders"];
 const PRICE = 1_000;
 const CAPACITY = 5;
 const FUNDS = PRICE * 4;
 const TRACE_ID = /^[0-9a-f]{32}$/;
 const { ACTION_OUTCOME_APPLIED: APPLIED, ACTION_OUTCOME_ALREADY_DONE: ALREADY_DONE } = ActionOutcome;
+const { STEP_OUTCOME_SUCCEEDED: SUCCEEDED, STEP_OUTCOME_DECLINED: DECLINED } = StepOutcome;
+const { ORDER_STATUS_PENDING: PENDING, ORDER_STATUS_REJECTED: REJECTED } = OrderStatus;
 
 /** A rejected call's kind and the fields it names. */
 async function refusal(call: Promise<unknown>): Promise<{ kind: ErrorKind; fields: string[]; reason?: string }> {
@@ -63,7 +66,7 @@ describe("orders' saga console: see, park, retry and give up a stuck purchase; a
     system = await startSystem(SYSTEM, {
       // Quick retries, and room for many of them before a purchase would be given up by itself.
       env: { SAGA_MODE: "orchestration", SAGA_MAX_BACKOFF_MS: "300", SAGA_MAX_ATTEMPTS: "1000" },
-      proxiedPostgres: ["wallet"],
+      proxiedPostgres: ["wallet", "inventory"],
     });
     market = marketplace(system);
     const identity = issuedIdentity("operator");
@@ -76,8 +79,19 @@ describe("orders' saga console: see, park, retry and give up a stuck purchase; a
   });
 
   afterEach(async () => {
-    await up("wallet"); // a failed case must not leave the database away for the next one
+    // A failed case must not leave a database away for the next one.
+    await Promise.all([up("wallet"), up("inventory")]);
   });
+
+  /** The mode the saga-running services were last (re)started in: the choreography cases restart them. */
+  let mode: "orchestration" | "choreography" = "orchestration";
+  const sagaMode = async (wanted: typeof mode): Promise<void> => {
+    if (mode === wanted) return;
+    await Promise.all(
+      ["inventory", "wallet", "orders"].map((name) => system.service(name).restart({ SAGA_MODE: wanted })),
+    );
+    mode = wanted;
+  };
 
   const down = async (service: string): Promise<void> => {
     await system.proxy(service).pause();
@@ -107,6 +121,37 @@ describe("orders' saga console: see, park, retry and give up a stuck purchase; a
       timeoutMs: 20_000,
       message: `${expected} seats on sale`,
     });
+  /** Every seat of the show on sale again: nothing held, nothing sold. */
+  const allOnSale = (show: PublishedShow) =>
+    waitFor(
+      async () => {
+        const tier = await market.availability(show);
+        return tier?.available === CAPACITY && tier.held === 0 && tier.sold === 0;
+      },
+      { timeoutMs: 20_000, message: "every seat back on sale" },
+    );
+  /** What the wallet did with the order, read from its database directly (so also while it is away). */
+  const walletRecord = async (orderId: string) => {
+    const url = system.databaseUrl("wallet");
+    const kinds = await query<{ kind: string }>(
+      url,
+      "SELECT kind FROM transactions WHERE order_id = $1 ORDER BY kind",
+      [orderId],
+    );
+    const voided = await query(url, "SELECT 1 FROM voided_orders WHERE order_id = $1", [orderId]);
+    return { kinds: kinds.map((row) => row.kind), voided: voided.length > 0 };
+  };
+  const succeeded = (steps: SagaStep[], step: string) =>
+    steps.filter((s) => s.step === step && s.outcome === SUCCEEDED);
+  /** Orchestration: the wallet's database away, then a purchase: its seats held (recorded), its charge failing. */
+  const stuckAtTheCharge = async (buyer: Person, show: PublishedShow, quantity: number) => {
+    await down("wallet");
+    const placed = await market.buy(buyer, show, quantity);
+    await waitFor(async () => failedAttempts((await timeline(placed.orderId)).steps, "charge-wallet").length > 0, {
+      message: "the seats held and a failed charge on the timeline",
+    });
+    return placed;
+  };
   const auditOf = async (orderId: string) =>
     (await admin.listAuditRecords({ pageSize: 50, beforeSequence: 0, target: orderId })).records
       .map((r) => [r.action, r.result, r.reason, r.actor])
@@ -313,10 +358,186 @@ describe("orders' saga console: see, park, retry and give up a stuck purchase; a
     );
   });
 
-  it("choreography: orders' reactions are the purchase's steps on its timeline", async () => {
-    await Promise.all(
-      ["inventory", "wallet", "orders"].map((name) => system.service(name).restart({ SAGA_MODE: "choreography" })),
+  it("charged, then inventory down: CompensateSaga rejects it SAGA_FAILED, the charge refunded at once, the seats back once inventory is", async () => {
+    const show = await market.publishShow(CAPACITY, PRICE);
+    const buyer = await market.buyer(FUNDS);
+    // The wallet away until the seats are held; then inventory away and the wallet back: the charge
+    // goes through and the confirmation cannot (it is retried, run after run).
+    const placed = await stuckAtTheCharge(buyer, show, 2);
+    const { orderId } = placed;
+    await down("inventory");
+    await up("wallet");
+    const stuck = await waitFor(
+      async () => {
+        const read = await timeline(orderId);
+        const charged = succeeded(read.steps, "charge-wallet").length === 1;
+        return charged && failedAttempts(read.steps, "confirm-order").length >= 2 ? read : undefined;
+      },
+      { message: "the charge through and two failed confirmations on the timeline" },
     );
+    assert.equal(stuck.orderStatus, PENDING);
+    assert.deepEqual(
+      stuck.sagas.map((s) => [s.kind, s.state]),
+      [[SagaKind.SAGA_KIND_PURCHASE, SagaState.SAGA_STATE_RETRYING]],
+    );
+    assert.notEqual(stuck.sagas[0]?.lastError, "", "the confirmation's error is shown");
+    assert.deepEqual(succeeded(stuck.steps, "confirm-order"), [], "never confirmed");
+    assert.deepEqual(
+      (await ops.inspectOrderAsOf({ orderId })).events.map((e) => e.type),
+      ["OrderPlaced", "OrderSeatsHeld", "OrderPaid"],
+      "paid, not confirmed",
+    );
+    assert.equal(await market.balance(buyer), FUNDS - 2 * PRICE, "charged");
+    assert.deepEqual(await walletRecord(orderId), { kinds: ["CHARGE"], voided: false });
+
+    // Given up: REJECTED SAGA_FAILED at once; the refund does not wait for inventory.
+    const reason = "inventory database down after the charge: give the buyer's money back";
+    const given = await ops.compensateSaga({ orderId, reason });
+    assert.equal(given.outcome, APPLIED);
+    assert.deepEqual(
+      [given.audit?.action, given.audit?.target, given.audit?.reason, given.audit?.result],
+      ["saga.compensate", orderId, reason, "applied"],
+    );
+    const rejected = await market.order(buyer, orderId);
+    assert.equal(rejected.status, REJECTED);
+    assert.equal(rejected.rejectionReason, "SAGA_FAILED");
+    assert.equal(rejected.tickets.length, 0, "no ticket issued");
+    await waitFor(async () => (await market.balance(buyer)) === FUNDS, {
+      message: "the charge refunded while inventory is down",
+    });
+    // The release is owed: the compensation saga retries it while inventory is down.
+    const owed = await waitFor(
+      async () => {
+        const read = await timeline(orderId);
+        return failedAttempts(read.steps, "release-seats").length >= 2 ? read : undefined;
+      },
+      { message: "two failed releases on the timeline" },
+    );
+    assert.deepEqual(
+      owed.sagas.map((s) => [s.kind, s.state]),
+      [[SagaKind.SAGA_KIND_COMPENSATE, SagaState.SAGA_STATE_RETRYING]],
+    );
+    assert.equal((await ops.compensateSaga({ orderId, reason: "again" })).outcome, ALREADY_DONE);
+
+    // Inventory back: the compensation finishes by itself; the seats are on sale, the money back once.
+    await up("inventory");
+    await allOnSale(show);
+    await waitFor(async () => (await sagaRows(orderId)) === 0, { message: "the compensation to finish" });
+    assert.equal(await market.balance(buyer), FUNDS, "refunded exactly once");
+    assert.deepEqual(await walletRecord(orderId), { kinds: ["CHARGE", "REFUND"], voided: false });
+    const after = await market.order(buyer, orderId);
+    assert.equal(after.status, REJECTED);
+    assert.equal(after.version, rejected.version, "nothing recorded after the rejection");
+
+    // The timeline: held, charged, the confirmation failing; the operator's give-up; then the compensations.
+    const done = await timeline(orderId);
+    assert.equal(done.orderStatus, REJECTED);
+    assert.deepEqual(done.sagas, [], "no saga left");
+    const giveUpAt = done.steps.findIndex((s) => s.step === "give-up");
+    const giveUp = done.steps[giveUpAt];
+    assert.ok(giveUp, "the give-up is on the timeline");
+    assert.deepEqual([giveUp.saga, giveUp.outcome], [SagaKind.SAGA_KIND_PURCHASE, DECLINED]);
+    assert.match(giveUp.error, /operator: inventory database down after the charge/);
+    const purchase = done.steps.filter((s) => s.saga === SagaKind.SAGA_KIND_PURCHASE && s.step !== "give-up");
+    assert.deepEqual(
+      purchase.filter((s) => s.outcome === SUCCEEDED).map((s) => s.step),
+      ["reserve-seats", "charge-wallet"],
+    );
+    assert.ok(purchase.every((s) => s.outcome !== DECLINED));
+    const compensations = done.steps.filter((s) => s.saga === SagaKind.SAGA_KIND_COMPENSATE);
+    assert.ok(
+      done.steps.findIndex((s) => s.saga === SagaKind.SAGA_KIND_COMPENSATE) > giveUpAt,
+      "the compensations follow the give-up",
+    );
+    assert.ok(failedAttempts(compensations, "release-seats").length >= 2);
+    assert.deepEqual(
+      compensations.filter((s) => s.step === "release-seats").at(-1)?.outcome,
+      SUCCEEDED,
+      "the seats released",
+    );
+    const refunds = compensations.filter((s) => s.step === "refund");
+    assert.ok(refunds.length > 0 && refunds.every((s) => s.outcome === SUCCEEDED), "refunded, never failing");
+    for (const step of compensations) {
+      assert.match(step.traceId, TRACE_ID);
+      assert.ok(step.attempt >= 1);
+    }
+
+    assert.deepEqual(await auditOf(orderId), [
+      ["saga.compensate", "applied", reason, "operator"],
+      ["saga.compensate", "already-done", "again", "operator"],
+    ]);
+  });
+
+  it("a compensation failing behind paused databases, parked: RetrySagaNow once they are back runs it, and it finishes", async () => {
+    await sagaMode("orchestration");
+    const show = await market.publishShow(CAPACITY, PRICE);
+    const buyer = await market.buyer(FUNDS);
+    const { orderId } = await stuckAtTheCharge(buyer, show, 2);
+    await down("inventory");
+    const given = await ops.compensateSaga({ orderId, reason: "both databases down: give it up" });
+    assert.equal(given.outcome, APPLIED);
+    assert.equal((await market.order(buyer, orderId)).status, REJECTED);
+
+    // The refund (wallet) and the release (inventory) fail run after run.
+    const failingRuns = await waitFor(
+      async () => {
+        const saga = await sagaOf(orderId, SagaState.SAGA_STATE_RETRYING);
+        return saga && saga.attempts >= 2 ? saga : undefined;
+      },
+      { message: "the compensation failing run after run" },
+    );
+    assert.equal(failingRuns.kind, SagaKind.SAGA_KIND_COMPENSATE);
+    assert.equal(failingRuns.orderStatus, REJECTED);
+    assert.notEqual(failingRuns.lastError, "");
+    // Parked, nothing but an operator runs it again: whatever finishes it is the retry.
+    assert.equal((await ops.failSaga({ orderId, reason: "stop hammering the databases" })).outcome, APPLIED);
+    const parked = await waitFor(async () => sagaOf(orderId, SagaState.SAGA_STATE_FAILED), {
+      message: "the compensation parked",
+    });
+    // A run in progress when it was parked finishes (and fails): then every run's steps are written.
+    const failing = await waitFor(
+      async () => {
+        const steps = (await timeline(orderId)).steps.filter((s) => s.saga === SagaKind.SAGA_KIND_COMPENSATE);
+        return failedAttempts(steps, "release-seats").length === parked.attempts ? steps : undefined;
+      },
+      { message: "each run's failed release on the timeline" },
+    );
+    assert.equal(failedAttempts(failing, "refund").length, parked.attempts, "and the refund");
+    assert.deepEqual(await walletRecord(orderId), { kinds: [], voided: false }, "not voided yet");
+
+    await Promise.all([up("wallet"), up("inventory")]);
+    assert.equal((await sagaOf(orderId, SagaState.SAGA_STATE_FAILED))?.attempts, parked.attempts, "still parked");
+    const retried = await ops.retrySagaNow({ orderId, reason: "databases are back: compensate now" });
+    assert.equal(retried.outcome, APPLIED);
+    await waitFor(async () => (await sagaRows(orderId)) === 0, { message: "the compensation to finish" });
+
+    // Outcomes: the seats back on sale, the order voided at the wallet (never charged), the buyer's money untouched.
+    await allOnSale(show);
+    assert.deepEqual(await walletRecord(orderId), { kinds: [], voided: true });
+    assert.equal(await market.balance(buyer), FUNDS);
+    // The run the retry started: the one after the last failed one, both compensations done.
+    const { steps, sagas } = await timeline(orderId);
+    assert.deepEqual(sagas, []);
+    for (const name of ["release-seats", "refund"]) {
+      const last = steps.filter((s) => s.saga === SagaKind.SAGA_KIND_COMPENSATE && s.step === name).at(-1);
+      assert.ok(last, name);
+      assert.equal(last.outcome, SUCCEEDED, name);
+      assert.equal(last.attempt, parked.attempts + 1, `${name}: the run after the last failed one`);
+    }
+    assert.equal((await ops.retrySagaNow({ orderId, reason: "again" })).outcome, ALREADY_DONE, "nothing left");
+    assert.deepEqual(
+      (await auditOf(orderId)).map(([action, result]) => [action, result]),
+      [
+        ["saga.compensate", "applied"],
+        ["saga.fail", "applied"],
+        ["saga.retry", "applied"],
+        ["saga.retry", "already-done"],
+      ],
+    );
+  });
+
+  it("choreography: orders' reactions are the purchase's steps on its timeline", async () => {
+    await sagaMode("choreography");
     const show = await market.publishShow(CAPACITY, PRICE);
     const buyer = await market.buyer(FUNDS);
     const placed = await market.buy(buyer, show, 1);
@@ -343,5 +564,66 @@ describe("orders' saga console: see, park, retry and give up a stuck purchase; a
         assert.notEqual(step.error, "");
       }
     }
+  });
+
+  it("choreography: a purchase stuck at the charge (wallet's database paused) given up by CompensateSaga: REJECTED SAGA_FAILED, its seats back, no money moved", async () => {
+    await sagaMode("choreography");
+    const show = await market.publishShow(CAPACITY, PRICE);
+    const buyer = await market.buyer(FUNDS);
+    await down("wallet");
+    const { orderId } = await market.buy(buyer, show, 2);
+    // Inventory held the seats and orders recorded it; the wallet's consumer cannot charge.
+    const held = await waitFor(
+      async () => {
+        const read = await timeline(orderId);
+        return succeeded(read.steps, "reserve-seats").length === 1 ? read : undefined;
+      },
+      { message: "orders to record the seats held" },
+    );
+    assert.equal(held.orderStatus, PENDING);
+    assert.deepEqual(
+      held.sagas.map((s) => s.kind),
+      [SagaKind.SAGA_KIND_DEADLINE],
+      "only its deadline",
+    );
+    assert.equal((await market.availability(show))?.held, 2);
+    assert.deepEqual(await walletRecord(orderId), { kinds: [], voided: false });
+
+    const reason = "wallet database down: release the buyer's seats";
+    assert.equal((await ops.compensateSaga({ orderId, reason })).outcome, APPLIED);
+    const rejected = await market.order(buyer, orderId);
+    assert.equal(rejected.status, REJECTED);
+    assert.equal(rejected.rejectionReason, "SAGA_FAILED");
+    // Inventory releases on the rejection it consumes (the wallet is still away).
+    await allOnSale(show);
+    assert.equal((await ops.compensateSaga({ orderId, reason: "again" })).outcome, ALREADY_DONE);
+    const { steps, sagas, orderStatus } = await timeline(orderId);
+    assert.equal(orderStatus, REJECTED);
+    assert.deepEqual(sagas, [], "the deadline went with the rejection");
+    const giveUp = steps.find((s) => s.step === "give-up");
+    assert.ok(giveUp, "the give-up is on the timeline");
+    assert.equal(giveUp.outcome, DECLINED);
+    assert.match(giveUp.error, /operator: wallet database down/);
+    assert.deepEqual(succeeded(steps, "charge-wallet"), [], "never charged");
+    assert.deepEqual(await walletRecord(orderId), { kinds: [], voided: false }, "no money moved");
+
+    // The wallet back: it closes the order (voided; or, if the held seats' charge is redelivered
+    // first, charged and refunded) and the buyer has every cent.
+    await up("wallet");
+    const closed = await waitFor(
+      async () => {
+        const record = await walletRecord(orderId);
+        const refunded = record.kinds.join() === "CHARGE,REFUND";
+        return (record.voided && record.kinds.length === 0) || refunded ? record : undefined;
+      },
+      { timeoutMs: 30_000, message: "the wallet to close the order" },
+    );
+    assert.equal(await market.balance(buyer), FUNDS, `the buyer paid nothing (${JSON.stringify(closed)})`);
+    assert.equal((await market.order(buyer, orderId)).status, REJECTED);
+    await allOnSale(show);
+    assert.deepEqual(await auditOf(orderId), [
+      ["saga.compensate", "applied", reason, "operator"],
+      ["saga.compensate", "already-done", "again", "operator"],
+    ]);
   });
 });
