@@ -93,19 +93,8 @@ describe("orders' saga console: see, park, retry and give up a stuck purchase; a
     mode = wanted;
   };
 
-  const down = async (service: string): Promise<void> => {
-    await system.proxy(service).pause();
-    await waitFor(async () => (await system.service(service).health()) === "NOT_SERVING", {
-      message: `${service} to report NOT_SERVING`,
-    });
-  };
-  const up = async (service: string): Promise<void> => {
-    await system.proxy(service).resume();
-    await waitFor(async () => (await system.service(service).health()) === "SERVING", {
-      timeoutMs: 20_000,
-      message: `${service} to recover`,
-    });
-  };
+  const down = (service: string): Promise<void> => system.databaseDown(service);
+  const up = (service: string): Promise<void> => system.databaseUp(service);
 
   const sagaOf = async (orderId: string, state = SagaState.SAGA_STATE_UNSPECIFIED): Promise<Saga | undefined> =>
     (await ops.listSagas({ state, minAgeMs: 0, minAttempts: 0, pageSize: 200 })).sagas.find(
