@@ -346,7 +346,9 @@ async function rebuild(address: string, projection: string): Promise<Timed> {
     let loadingTo: number | undefined;
     let last: RebuildProjectionResponse["progress"];
     let loaded: RebuildProjectionResponse["progress"];
-    const call = client.raw.rebuildProjection({ projection }, new Metadata(), { deadline: Date.now() + 3_600_000 });
+    const call = client.raw.rebuildProjection({ projection, reason: "bench: projection-rebuild" }, new Metadata(), {
+      deadline: Date.now() + 3_600_000,
+    });
     for await (const message of call as AsyncIterable<RebuildProjectionResponse>) {
       const progress = message.progress;
       if (progress?.phase === RebuildPhase.REBUILD_PHASE_LOADING) {

@@ -18,6 +18,7 @@ set -euo pipefail
 
 # The services, in start order (a service comes after the ones it calls): name:gRPC port.
 # Adding a service is one line here. The ports are the services' own defaults (docs/architecture.md).
+# bff-ops, the operations console, listens on loopback only (its HOST default, 127.0.0.1).
 SERVICES=(
   accounts:50051
   catalog:50052
@@ -28,6 +29,7 @@ SERVICES=(
   bff-web:8080
   bff-mobile:8081
   bff-partner:8082
+  bff-ops:8083
 )
 
 PROG="up"
@@ -216,6 +218,11 @@ rel() { echo "${1#"$REPO_ROOT/"}"; }
     echo "  scripts/grpcurl.sh -d '{\"text\": \"jazz\"}' 127.0.0.1:$(port_of catalog) marquee.catalog.v1.CatalogService/ListShows"
   fi
   echo "  tail -f $(rel "$LOG_DIR")/accounts.log"
+  if is_started bff-ops; then
+    echo
+    echo "Operations console: http://127.0.0.1:$(port_of bff-ops)/ (operator@marquee.test, password marquee-demo-password;"
+    echo "  sagas, dead letters, projections, the audit log and any order as it was: docs/operations.md)"
+  fi
   echo
 }
 

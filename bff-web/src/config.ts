@@ -1,13 +1,7 @@
 import { z } from "zod";
 import { env } from "@marquee/platform";
-import { trustedProxiesSetting } from "@marquee/platform/http";
 import { signInLimitConfig } from "@marquee/platform/sign-in-limits";
-
-const flag = (fallback: boolean) =>
-  z
-    .enum(["true", "false", "1", "0"], { error: "must be true or false" })
-    .default(fallback ? "true" : "false")
-    .transform((value) => value === "true" || value === "1");
+import { browserSessionConfig } from "@marquee/platform/web/config";
 
 const origins = z
   .string()
@@ -41,19 +35,7 @@ export const webConfig = z.object({
     .default(64 * 1024),
   /** Other browser origins allowed to call the API with credentials (CORS); the page itself needs none. */
   CORS_ORIGINS: origins,
-  /** Marks the session cookies Secure; they are also Secure whenever the request came over https. */
-  COOKIE_SECURE: flag(false),
-  /**
-   * Load balancers and ingress proxies in front of it, whose X-Forwarded-For / -Proto / -Host are
-   * believed (addresses, CIDR ranges, or loopback / linklocal / uniquelocal), comma-separated.
-   * Empty (default): nobody's; the client is the TCP peer.
-   */
-  TRUSTED_PROXIES: trustedProxiesSetting,
-  /**
-   * Key of the CSRF tokens (HMAC of the session); at least 32 characters. When unset, a random
-   * key per process: fine for one instance, but every instance behind a load balancer needs the same.
-   */
-  CSRF_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+  ...browserSessionConfig,
   /** One deadline for all the parts of a composed page; a part later than that is left out (degraded). */
   COMPOSE_DEADLINE_MS: env.milliseconds(800),
   /** How long organization names are reused by composed pages before being fetched again. */

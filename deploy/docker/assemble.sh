@@ -5,6 +5,7 @@
 #   proto/dist, proto/gen/*.binpb          @marquee/proto (reflection serves the descriptor sets)
 #   packages/platform/dist, migrations     @marquee/platform (its outbox/inbox migrations)
 #   <workspace>/dist/src, migrations       the process itself
+#   <workspace>/public                     a BFF's page (bff-web, bff-ops), read at start-up
 #   main.mjs                               the entry point: imports <workspace>/dist/src/main.js
 #   health.json                            which variable holds the health port, and its default
 # Tests, test helpers, declarations and source maps are left out.
@@ -20,7 +21,7 @@ fi
 mkdir -p "$out"
 for path in proto/dist proto/gen/marquee.binpb proto/gen/health.binpb \
   packages/platform/dist/src packages/platform/migrations \
-  "$ws/dist/src" "$ws/migrations"; do
+  "$ws/dist/src" "$ws/migrations" "$ws/public"; do
   if [ -e "$path" ]; then cp -a --parents "$path" "$out"; fi
 done
 rm -rf "$out/packages/platform/dist/src/testing"

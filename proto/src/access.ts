@@ -12,11 +12,15 @@ import type { InventoryServiceService } from "../gen/marquee/inventory/v1/invent
 import type { OrdersServiceService } from "../gen/marquee/orders/v1/orders_service.js";
 import type { QueryServiceService } from "../gen/marquee/query/v1/query_service.js";
 import type { WalletServiceService } from "../gen/marquee/wallet/v1/wallet_service.js";
+import type { AdminServiceService } from "../gen/marquee/admin/v1/admin_service.js";
+import type { InventoryAdminServiceService } from "../gen/marquee/inventory/v1/inventory_admin_service.js";
+import type { OrdersAdminServiceService } from "../gen/marquee/orders/v1/orders_admin_service.js";
+import type { WalletAdminServiceService } from "../gen/marquee/wallet/v1/wallet_admin_service.js";
 // new-service: imports (npm run new-service adds its service definition's type above this line)
 import type { RpcOf } from "./facts.js";
 
 export const SERVICE_WORKLOADS = ["accounts", "catalog", "inventory", "wallet", "orders", "query"] as const;
-export const BFF_WORKLOADS = ["bff-web", "bff-mobile", "bff-partner"] as const;
+export const BFF_WORKLOADS = ["bff-web", "bff-mobile", "bff-partner", "bff-ops"] as const;
 export type Workload = (typeof SERVICE_WORKLOADS)[number] | (typeof BFF_WORKLOADS)[number];
 export type Caller = Workload | "operator";
 
@@ -25,9 +29,11 @@ export type Caller = Workload | "operator";
  * - `workload`: nobody else; an end user's token is not looked at (saga steps, sign-up, key lookups);
  * - `user`: a signed-in user's access token (`authorization: Bearer …`), verified before the handler;
  * - `principal`: a user's or a partner client's token;
- * - `optional`: anonymous, or a valid token of either (a bad token still fails).
+ * - `optional`: anonymous, or a valid token of either (a bad token still fails);
+ * - `operator`: a person running the platform: the operator certificate itself (no token), or a
+ *   console (bff-ops) acting for a signed-in user whose token carries the operator role.
  */
-export type Acting = "workload" | "user" | "principal" | "optional";
+export type Acting = "workload" | "user" | "principal" | "optional" | "operator";
 
 export interface AccessRule {
   callers: readonly Caller[];
@@ -39,15 +45,19 @@ export type AccessTable<D> = { readonly [Rpc in RpcOf<D>]: AccessRule };
 
 const rule = (acting: Acting, ...callers: Caller[]): AccessRule => ({ callers, acting });
 
-/** Every front door, and operators. */
-const FRONT = [...BFF_WORKLOADS, "operator"] as const;
+/** Every front door for buyers, organizers and partners, and operators. */
+const FRONT = ["bff-web", "bff-mobile", "bff-partner", "operator"] as const;
+
+/** Operators: with their certificate, or through the console for a user with the operator role. */
+const OPERATORS = rule("operator", "bff-ops", "operator");
 
 export const ACCOUNTS_ACCESS: AccessTable<typeof AccountsServiceService> = {
   RegisterUser: rule("workload", "bff-web", "operator"),
-  Authenticate: rule("workload", "bff-web", "bff-mobile", "operator"),
+  // bff-ops signs operators in (and admits only tokens carrying the operator claim).
+  Authenticate: rule("workload", "bff-web", "bff-mobile", "bff-ops", "operator"),
   // The refresh token is the credential (an access token may have expired meanwhile).
-  RefreshSession: rule("workload", "bff-web", "bff-mobile", "operator"),
-  EndSession: rule("workload", "bff-web", "bff-mobile", "operator"),
+  RefreshSession: rule("workload", "bff-web", "bff-mobile", "bff-ops", "operator"),
+  EndSession: rule("workload", "bff-web", "bff-mobile", "bff-ops", "operator"),
   GetUser: rule("user", "bff-web", "operator"),
   // Public keys: every process that verifies tokens or ticket codes fetches them.
   GetSigningKeys: rule("workload", ...SERVICE_WORKLOADS, ...BFF_WORKLOADS, "operator"),
@@ -58,6 +68,8 @@ export const ACCOUNTS_ACCESS: AccessTable<typeof AccountsServiceService> = {
   CreatePartnerApiKey: rule("user", "operator"),
   RevokePartnerApiKey: rule("user", "operator"),
   VerifyApiKey: rule("workload", "bff-partner", "operator"),
+  // Who runs the platform is decided by a person holding the operator certificate, not in a console.
+  GrantOperator: rule("workload", "operator"),
 };
 
 export const CATALOG_ACCESS: AccessTable<typeof CatalogServiceService> = {
@@ -109,8 +121,35 @@ export const QUERY_ACCESS: AccessTable<typeof QueryServiceService> = {
   ListOrganizationSales: rule("principal", "bff-web", "operator"),
   GetShowAvailability: rule("workload", "bff-web", "operator"),
   ListPartnerOrders: rule("principal", "bff-partner", "operator"),
-  GetProjectionStatus: rule("workload", "operator"),
-  RebuildProjection: rule("workload", "operator"),
+  GetProjectionStatus: OPERATORS,
+  RebuildProjection: OPERATORS,
+};
+
+/** The platform's admin service, the same in every service (packages/platform/src/admin). */
+export const ADMIN_ACCESS: AccessTable<typeof AdminServiceService> = {
+  GetOverview: OPERATORS,
+  ListDeadLetters: OPERATORS,
+  GetDeadLetter: OPERATORS,
+  RedriveDeadLetter: OPERATORS,
+  DiscardDeadLetter: OPERATORS,
+  ListAuditRecords: OPERATORS,
+};
+
+export const ORDERS_ADMIN_ACCESS: AccessTable<typeof OrdersAdminServiceService> = {
+  ListSagas: OPERATORS,
+  GetSagaTimeline: OPERATORS,
+  RetrySagaNow: OPERATORS,
+  CompensateSaga: OPERATORS,
+  FailSaga: OPERATORS,
+  InspectOrderAsOf: OPERATORS,
+};
+
+export const WALLET_ADMIN_ACCESS: AccessTable<typeof WalletAdminServiceService> = {
+  GetOrderLedgerAsOf: OPERATORS,
+};
+
+export const INVENTORY_ADMIN_ACCESS: AccessTable<typeof InventoryAdminServiceService> = {
+  GetOrderSeatsAsOf: OPERATORS,
 };
 
 // new-service: tables (npm run new-service adds its service's table above this line)
@@ -123,6 +162,10 @@ export const ACCESS_TABLES = {
   "marquee.wallet.v1.WalletService": WALLET_ACCESS,
   "marquee.orders.v1.OrdersService": ORDERS_ACCESS,
   "marquee.query.v1.QueryService": QUERY_ACCESS,
+  "marquee.admin.v1.AdminService": ADMIN_ACCESS,
+  "marquee.orders.v1.OrdersAdminService": ORDERS_ADMIN_ACCESS,
+  "marquee.wallet.v1.WalletAdminService": WALLET_ADMIN_ACCESS,
+  "marquee.inventory.v1.InventoryAdminService": INVENTORY_ADMIN_ACCESS,
   // new-service: entries (one line each, above this marker)
 } as const satisfies Record<string, Record<string, AccessRule>>;
 
@@ -139,8 +182,8 @@ export interface EventRights {
 
 /**
  * Each workload's rights on NATS (it connects with its certificate): nobody publishes another
- * context's events, and nobody reads a stream it does not consume. The BFFs web and mobile do not
- * connect at all; bff-partner reads orders' events (webhooks) and publishes none.
+ * context's events, and nobody reads a stream it does not consume. The BFFs web, mobile and ops do
+ * not connect at all; bff-partner reads orders' events (webhooks) and publishes none.
  */
 export const EVENT_RIGHTS: Readonly<Record<string, EventRights>> = {
   accounts: { publishes: "accounts", reads: [] },

@@ -4,6 +4,7 @@ import {
   createClient,
   DomainError,
   processIdentity,
+  TOKEN,
   type PromiseClient,
 } from "@marquee/platform";
 import { HealthCheckResponse_ServingStatus, HealthClient } from "@marquee/platform/testing/health-client";
@@ -23,6 +24,8 @@ export const DEMO_USERS = {
   organizer: { email: "organizer@marquee.test", displayName: "Olive Organizer" },
   buyer: { email: "buyer@marquee.test", displayName: "Bea Buyer" },
   doorStaff: { email: "door@marquee.test", displayName: "Dan Doorstaff" },
+  /** Granted the operator role (accounts' GrantOperator): signs in to the operations console. */
+  operator: { email: "operator@marquee.test", displayName: "Otto Operator" },
 } as const;
 
 export type DemoUser = keyof typeof DEMO_USERS;
@@ -112,6 +115,8 @@ export interface SeedResult {
   organization: { organizationId: string; name: string; created: boolean };
   /** Whether this run added the door staff member to the organization. */
   doorStaffAdded: boolean;
+  /** Whether this run granted the operator user the operator role (false: they held it already). */
+  operatorGranted: boolean;
   catalog: { address: string; shows: SeededShow[] } | { address: string | undefined; skipped: string };
 }
 
@@ -163,6 +168,30 @@ async function ensureUser(accounts: Accounts, who: DemoUser): Promise<SeededUser
       { cause: error },
     );
   }
+}
+
+/** A claim of a token that came straight from accounts (read, not verified: it is ours). */
+function claimOf(accessToken: string, claim: string): unknown {
+  const payload = accessToken.split(".")[1] ?? "";
+  return (JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as Record<string, unknown>)[claim];
+}
+
+/**
+ * The operator user with the operator role, granted when their token does not carry it yet;
+ * returns a token that does. GrantOperator admits only the operator certificate: the seed runs
+ * with it (scripts/up.sh: TLS_DIR=.data/tls/operator).
+ */
+async function ensureOperator(
+  accounts: Accounts,
+  operator: SeededUser & { accessToken: string },
+): Promise<{ granted: boolean; accessToken: string }> {
+  if (claimOf(operator.accessToken, TOKEN.operatorClaim) === true) {
+    return { granted: false, accessToken: operator.accessToken };
+  }
+  await accounts.grantOperator({ email: operator.email, operator: true });
+  // A fresh token that carries the role.
+  const { accessToken } = await accounts.authenticate({ email: operator.email, password: DEMO_PASSWORD });
+  return { granted: true, accessToken };
 }
 
 /** The organizer's organization named DEMO_ORGANIZATION, created when missing; returns a token with the role. */
@@ -233,8 +262,9 @@ async function ensureShows(catalog: Catalog, organizationId: string, token: stri
 }
 
 /**
- * Demo data through the services' public gRPC APIs: an organizer, a buyer and door staff (one
- * password), the organizer's organization with the door staff as a member and, when the
+ * Demo data through the services' public gRPC APIs: an organizer, a buyer, door staff and an
+ * operator (one password; the operator with the operator role), the organizer's organization
+ * with the door staff as a member and, when the
  * catalog is up, three published shows with tiers. Idempotent: what exists is found
  * (ALREADY_EXISTS, or looked up by name/title) and left as it is.
  */
@@ -277,12 +307,15 @@ export async function seedDemo(options: SeedOptions): Promise<SeedResult> {
       users.doorStaff = { ...door, accessToken };
     }
     users.organizer = { ...users.organizer, accessToken: organization.accessToken };
+    const operator = await at("accounts", options.accountsAddress, ensureOperator(accounts, users.operator));
+    users.operator = { ...users.operator, accessToken: operator.accessToken };
 
     const result: Omit<SeedResult, "catalog"> = {
       password: DEMO_PASSWORD,
       users,
       organization: { organizationId, name: DEMO_ORGANIZATION, created: organization.created },
       doorStaffAdded,
+      operatorGranted: operator.granted,
     };
 
     const catalogAddress = options.catalogAddress;
@@ -314,10 +347,16 @@ const state = (created: boolean) => (created ? "created" : "already there");
 /** What the seed did, as lines for a terminal. */
 export function formatSeedReport(result: SeedResult): string {
   const lines = [`Demo data (password of every demo user: ${result.password})`];
-  const labels: Record<DemoUser, string> = { organizer: "organizer", buyer: "buyer", doorStaff: "door staff" };
+  const labels: Record<DemoUser, string> = {
+    organizer: "organizer",
+    buyer: "buyer",
+    doorStaff: "door staff",
+    operator: "operator",
+  };
   for (const who of Object.keys(labels) as DemoUser[]) {
     const user = result.users[who];
-    lines.push(`  ${labels[who].padEnd(12)} ${user.email.padEnd(24)} ${user.userId}  ${state(user.created)}`);
+    const granted = who === "operator" && result.operatorGranted ? "; operator role granted" : "";
+    lines.push(`  ${labels[who].padEnd(12)} ${user.email.padEnd(24)} ${user.userId}  ${state(user.created)}${granted}`);
   }
   const org = result.organization;
   lines.push(

@@ -9,7 +9,15 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { ChannelCredentials, Client, Metadata, status, type ServiceError } from "@grpc/grpc-js";
-import { clientCredentials, loadIdentity, streamOf, type TransportIdentity } from "@marquee/platform";
+import {
+  auditStreamOf,
+  clientCredentials,
+  createClient,
+  deadLetterStreamOf,
+  loadIdentity,
+  streamOf,
+  type TransportIdentity,
+} from "@marquee/platform";
 import { ensureCertificates } from "@marquee/platform/pki";
 import { streamEvents } from "@marquee/platform/testing/streams";
 import { grpcurlTls, issuedIdentity, STRANGER, testIdentity, testTlsDir } from "@marquee/platform/testing/tls";
@@ -17,7 +25,16 @@ import { ACCESS_TABLES, BFF_WORKLOADS, SERVICE_WORKLOADS, type AccessRule, type 
 import { InventoryServiceService, ReleaseSeatsRequest } from "@marquee/proto/marquee/inventory/v1/inventory_service";
 import { OrderStatus } from "@marquee/proto/marquee/orders/v1/orders_service";
 import { RefundOrderRequest, WalletServiceService } from "@marquee/proto/marquee/wallet/v1/wallet_service";
-import { BUILT, grpcurl, marketplace, startSystem, EVENT_NAMESPACE, type System } from "@marquee/system-testing";
+import { AccountsServiceClient } from "@marquee/proto/marquee/accounts/v1/accounts_service";
+import {
+  BUILT,
+  grpcurl,
+  marketplace,
+  PASSWORD,
+  startSystem,
+  EVENT_NAMESPACE,
+  type System,
+} from "@marquee/system-testing";
 
 /** What a caller holds: a certificate (ours, a stranger's, another CA's) or none, and maybe a user's token. */
 interface Credential {
@@ -30,9 +47,15 @@ interface Answer {
   details: string;
 }
 
+/** What a call is aimed at: the service's address, and the workload its certificate must name. */
+interface Target {
+  address: string;
+  server: string;
+}
+
 /** One call by its path with an empty (all-defaults) request body, unary or server-streaming. */
 function callRaw(
-  address: string,
+  { address, server }: Target,
   credential: Credential,
   rpcPath: string,
   streaming: boolean,
@@ -40,7 +63,6 @@ function callRaw(
   body: Buffer = Buffer.alloc(0),
 ): Promise<Answer> {
   // The server must prove it is the service at that address (its certificate's DNS name).
-  const server = rpcPath.split(".")[1] ?? "";
   const client = new Client(address, credential.credentials, { "grpc.ssl_target_name_override": server });
   const serialize = (value: Buffer): Buffer => value;
   const deserialize = (value: Buffer): Buffer => value;
@@ -71,6 +93,9 @@ function runNats(args: string[]): Promise<{ code: number; stdout: string }> {
   });
 }
 
+/** gRPC services every service serves (the platform adds them), not only the one their package names. */
+const PLATFORM_SERVICES = ["marquee.admin.v1.AdminService"];
+
 const bearerOnly = (token: string): Metadata => {
   const metadata = new Metadata();
   metadata.set("authorization", `Bearer ${token}`);
@@ -86,6 +111,8 @@ describe("zero trust inside: mutual TLS and each RPC's access table (real proces
   let noCertificate: Credential;
   let otherCa: Credential;
   let userToken: string;
+  /** A user granted the operator role (accounts' GrantOperator, by the operator certificate), signed in again. */
+  let operatorToken: string;
 
   before(async () => {
     system = await startSystem();
@@ -99,6 +126,16 @@ describe("zero trust inside: mutual TLS and each RPC's access table (real proces
     const impostor: TransportIdentity = { ...loadIdentity(path.join(foreignCa, "orders")), ca };
     otherCa = { name: "orders' name from another CA", credentials: clientCredentials(impostor) };
     userToken = (await marketplace(system).signUp("Mallory")).token;
+    const accounts = createClient(AccountsServiceClient, system.address("accounts"), {
+      identity: issuedIdentity("operator"),
+    });
+    try {
+      const { email } = await marketplace(system).signUp("Olive");
+      await accounts.call.grantOperator({ email, operator: true });
+      operatorToken = (await accounts.call.authenticate({ email, password: PASSWORD })).accessToken;
+    } finally {
+      accounts.close();
+    }
   });
 
   after(async () => {
@@ -107,66 +144,91 @@ describe("zero trust inside: mutual TLS and each RPC's access table (real proces
     if (foreignCa) await rm(foreignCa, { recursive: true, force: true });
   });
 
-  const tables = Object.entries(ACCESS_TABLES as Record<string, Record<string, AccessRule>>).filter(([name]) =>
-    BUILT.some((service) => service.grpcService === name),
-  );
+  /**
+   * The services each table's gRPC service is served by: the platform's own (PLATFORM_SERVICES)
+   * by every service, any other by the service of its package (marquee.<service>.v1.…).
+   */
+  const servers = (grpcService: string): string[] =>
+    BUILT.map((built) => built.name).filter(
+      (name) => PLATFORM_SERVICES.includes(grpcService) || grpcService.split(".")[1] === name,
+    );
 
-  for (const [serviceName, table] of tables) {
-    const service = BUILT.find((built) => built.grpcService === serviceName);
-    if (!service) continue;
-    describe(serviceName, () => {
-      for (const [rpc, rule] of Object.entries(table)) {
-        const rpcPath = `/${serviceName}/${rpc}`;
-        const streaming = rpc === "ReadEvents" || rpc === "ReadEventPages" || rpc === "RebuildProjection";
-        const outsiders = (candidates: readonly Caller[]): Caller[] =>
-          candidates.filter((candidate) => !rule.callers.includes(candidate));
+  for (const [serviceName, table] of Object.entries(ACCESS_TABLES as Record<string, Record<string, AccessRule>>)) {
+    for (const server of servers(serviceName)) {
+      describe(`${serviceName} (${server})`, () => {
+        const target = (): Target => ({ address: system.address(server), server });
+        for (const [rpc, rule] of Object.entries(table)) {
+          const rpcPath = `/${serviceName}/${rpc}`;
+          const streaming = rpc === "ReadEvents" || rpc === "ReadEventPages" || rpc === "RebuildProjection";
+          const outsiders = (candidates: readonly Caller[]): Caller[] =>
+            candidates.filter((candidate) => !rule.callers.includes(candidate));
+          const admitted = (workload: string, answer: Answer): void => {
+            assert.notEqual(answer.code, status.PERMISSION_DENIED, `${workload}: ${answer.details}`);
+            assert.notEqual(answer.code, status.UNAUTHENTICATED, `${workload}: ${answer.details}`);
+            assert.notEqual(answer.code, status.UNAVAILABLE, `${workload}: ${answer.details}`);
+          };
 
-        it(`${rpc}: refused without a client certificate, with a token alone, and with another CA's`, async () => {
-          const address = system.address(service.name);
-          for (const [credential, metadata] of [
-            [noCertificate, new Metadata()],
-            [noCertificate, bearerOnly(userToken)],
-            [otherCa, new Metadata()],
-          ] as const) {
-            const answer = await callRaw(address, credential, rpcPath, streaming, metadata);
-            assert.equal(answer.code, status.UNAVAILABLE, `${credential.name}: ${answer.details}`);
-          }
-        });
+          it(`${rpc}: refused without a client certificate, with a token alone, and with another CA's`, async () => {
+            for (const [credential, metadata] of [
+              [noCertificate, new Metadata()],
+              [noCertificate, bearerOnly(userToken)],
+              [otherCa, new Metadata()],
+            ] as const) {
+              const answer = await callRaw(target(), credential, rpcPath, streaming, metadata);
+              assert.equal(answer.code, status.UNAVAILABLE, `${credential.name}: ${answer.details}`);
+            }
+          });
 
-        it(`${rpc}: PERMISSION_DENIED for every workload not listed (${rule.callers.join(", ")} may call)`, async () => {
-          const address = system.address(service.name);
-          const refused = outsiders([...SERVICE_WORKLOADS, ...BFF_WORKLOADS, "operator"]);
-          for (const workload of [...refused, STRANGER]) {
-            const answer = await callRaw(address, credentialOf(workload), rpcPath, streaming, bearerOnly(userToken));
-            assert.equal(
-              answer.code,
-              status.PERMISSION_DENIED,
-              `${workload}: ${status[answer.code]} ${answer.details}`,
-            );
-            assert.equal(answer.details, `${workload} may not call ${rpc}`);
-          }
-        });
-
-        it(`${rpc}: every listed workload gets past the door${rule.acting === "workload" ? "" : ", and needs the end user's token before its body is read"}`, async () => {
-          const address = system.address(service.name);
-          for (const workload of rule.callers) {
-            const answer = await callRaw(address, credentialOf(workload), rpcPath, streaming);
-            if (rule.acting === "user" || rule.acting === "principal") {
-              // The empty body would be INVALID_ARGUMENT: the token is checked first.
+          it(`${rpc}: PERMISSION_DENIED for every workload not listed (${rule.callers.join(", ")} may call)`, async () => {
+            const refused = outsiders([...SERVICE_WORKLOADS, ...BFF_WORKLOADS, "operator"]);
+            for (const workload of [...refused, STRANGER]) {
+              const answer = await callRaw(target(), credentialOf(workload), rpcPath, streaming, bearerOnly(userToken));
               assert.equal(
                 answer.code,
-                status.UNAUTHENTICATED,
+                status.PERMISSION_DENIED,
                 `${workload}: ${status[answer.code]} ${answer.details}`,
               );
-            } else {
-              assert.notEqual(answer.code, status.PERMISSION_DENIED, `${workload}: ${answer.details}`);
-              assert.notEqual(answer.code, status.UNAUTHENTICATED, `${workload}: ${answer.details}`);
-              assert.notEqual(answer.code, status.UNAVAILABLE, `${workload}: ${answer.details}`);
+              assert.equal(answer.details, `${workload} may not call ${rpc}`);
             }
+          });
+
+          if (rule.acting === "operator") {
+            it(`${rpc}: the operator certificate gets in without a token; bff-ops only with an operator's token (none: UNAUTHENTICATED, a user's: PERMISSION_DENIED)`, async () => {
+              for (const workload of rule.callers) {
+                if (workload === "operator") {
+                  admitted(workload, await callRaw(target(), credentialOf(workload), rpcPath, streaming));
+                  continue;
+                }
+                const anonymous = await callRaw(target(), credentialOf(workload), rpcPath, streaming);
+                assert.equal(anonymous.code, status.UNAUTHENTICATED, `${workload}: ${anonymous.details}`);
+                const user = await callRaw(target(), credentialOf(workload), rpcPath, streaming, bearerOnly(userToken));
+                assert.equal(user.code, status.PERMISSION_DENIED, `${workload}: ${status[user.code]} ${user.details}`);
+                assert.equal(user.details, "this call is for operators");
+                const asOperator = bearerOnly(operatorToken);
+                admitted(workload, await callRaw(target(), credentialOf(workload), rpcPath, streaming, asOperator));
+              }
+            });
+            continue;
           }
-        });
-      }
-    });
+
+          it(`${rpc}: every listed workload gets past the door${rule.acting === "workload" ? "" : ", and needs the end user's token before its body is read"}`, async () => {
+            for (const workload of rule.callers) {
+              const answer = await callRaw(target(), credentialOf(workload), rpcPath, streaming);
+              if (rule.acting === "user" || rule.acting === "principal") {
+                // The empty body would be INVALID_ARGUMENT: the token is checked first.
+                assert.equal(
+                  answer.code,
+                  status.UNAUTHENTICATED,
+                  `${workload}: ${status[answer.code]} ${answer.details}`,
+                );
+              } else {
+                admitted(workload, answer);
+              }
+            }
+          });
+        }
+      });
+    }
   }
 
   it("a confirmed order cannot be refunded or its seats released by anyone but orders: balance, stock and streams unchanged", async () => {
@@ -183,9 +245,13 @@ describe("zero trust inside: mutual TLS and each RPC's access table (real proces
       RefundOrderRequest.encode(RefundOrderRequest.fromPartial({ orderId: order.orderId, reason: "x" })).finish(),
     );
     const moves = [
-      { address: system.address("wallet"), path: WalletServiceService.refundOrder.path, body: refund },
       {
-        address: system.address("inventory"),
+        target: { address: system.address("wallet"), server: "wallet" },
+        path: WalletServiceService.refundOrder.path,
+        body: refund,
+      },
+      {
+        target: { address: system.address("inventory"), server: "inventory" },
         path: InventoryServiceService.releaseSeats.path,
         body: Buffer.from(
           ReleaseSeatsRequest.encode(ReleaseSeatsRequest.fromPartial({ orderId: order.orderId })).finish(),
@@ -201,7 +267,7 @@ describe("zero trust inside: mutual TLS and each RPC's access table (real proces
     ];
     for (const move of moves) {
       for (const credential of callers) {
-        const answer = await callRaw(move.address, credential, move.path, false, bearerOnly(buyer.token), move.body);
+        const answer = await callRaw(move.target, credential, move.path, false, bearerOnly(buyer.token), move.body);
         assert.ok(
           answer.code === status.UNAVAILABLE || answer.code === status.PERMISSION_DENIED,
           `${move.path} as ${credential.name}: ${status[answer.code]} ${answer.details}`,
@@ -291,6 +357,35 @@ describe("zero trust inside: mutual TLS and each RPC's access table (real proces
         assert.ok(orders.state.messages > 0, "orders' stream has the purchase's events");
       } finally {
         await partner.close();
+      }
+    });
+
+    it("the audit log takes each service's own records only, and nobody deletes or purges one; only a consumer touches dead letters", async () => {
+      const orders = await connectAs(system.nats.url, "orders");
+      const accounts = await connectAs(system.nats.url, "accounts");
+      try {
+        const audit = auditStreamOf(EVENT_NAMESPACE).name;
+        const deadLetters = deadLetterStreamOf(EVENT_NAMESPACE).name;
+        const js = jetstream(orders, { timeout: 2_000 });
+        await refused(
+          js.publish(subject("audit", "wallet.tforged"), new Uint8Array(), { timeout: 2_000 }),
+          "an audit record as wallet",
+        );
+        const jsm = await jetstreamManager(orders, { timeout: 2_000 });
+        await refused(jsm.streams.deleteMessage(audit, 1), "delete an audit record");
+        await refused(jsm.streams.purge(audit), "purge the audit log");
+        const config = (await jsm.streams.info(audit)).config;
+        assert.equal(config.deny_delete, true, "the stream itself refuses deletes, whoever asks");
+        assert.equal(config.deny_purge, true);
+        const bystander = await jetstreamManager(accounts, { timeout: 2_000 });
+        await refused(
+          bystander.streams.getMessage(deadLetters, { seq: 1 }),
+          "accounts consumes nothing: reads no dead letter",
+        );
+        await refused(bystander.streams.deleteMessage(deadLetters, 1), "nor deletes one");
+      } finally {
+        await orders.close();
+        await accounts.close();
       }
     });
 

@@ -332,12 +332,15 @@ function maxReplicasOf(rendered: Rendered, deployment: Json): number {
 }
 
 /**
- * The known gap: BFFs whose limits (bff-web's and bff-mobile's sign-in limits, bff-partner's
- * per-key rate limits) each replica counts alone, since deploy/ runs no Redis for REDIS_URL to
+ * The known gap: BFFs whose limits (bff-web's, bff-mobile's and bff-ops' sign-in limits,
+ * bff-partner's per-key rate limits) each replica counts alone, since deploy/ runs no Redis for REDIS_URL to
  * name: with N replicas a client gets up to N x a limit (docs/scaling.md, docs/security.md).
  * Remove a name once its Deployment sets REDIS_URL (the test then insists it stays set).
  */
-const PER_REPLICA_LIMITS = new Set(["bff-web", "bff-mobile", "bff-partner"]);
+const PER_REPLICA_LIMITS = new Set(["bff-web", "bff-mobile", "bff-partner", "bff-ops"]);
+
+/** BFFs never behind the edge (the operations console): no ingress, so no proxy is believed. */
+const NOT_AT_THE_EDGE = new Set(["bff-ops"]);
 
 /** A TRUSTED_PROXIES value that believes everyone: an entry with a /0 prefix. */
 const trustsEveryone = (value: string): boolean => value.split(",").some((entry) => /\/0+$/.test(entry.trim()));
@@ -781,14 +784,23 @@ describe("deploy: Kubernetes manifests (kubectl kustomize), compose file, Docker
         }
       });
 
-      it("BFFs: X-Forwarded-* believed from the overlay's ingress (TRUSTED_PROXIES, the same for every BFF, never everyone)", () => {
+      it("BFFs: X-Forwarded-* believed from the overlay's ingress (TRUSTED_PROXIES, the same for every BFF at the edge, never everyone); the console's is unset and nobody may reach its HTTP port", () => {
         const r = rendered();
         const values = new Set<string>();
         for (const p of processes.filter((x) => x.kind === "bff")) {
-          const env = environmentOf(
-            r,
-            kindOf(r, "Deployment").find((d) => nameOf(d) === p.name)!,
-          );
+          const deployment = kindOf(r, "Deployment").find((d) => nameOf(d) === p.name)!;
+          const env = environmentOf(r, deployment);
+          if (NOT_AT_THE_EDGE.has(p.name)) {
+            assert.equal(env.TRUSTED_PROXIES, undefined, `${overlay}: ${p.name} is behind no proxy`);
+            const http = containerPort(deployment, "http")!;
+            for (const other of workloadsOf(r).filter((w) => w !== deployment))
+              assert.ok(
+                !connectionAllowed(r, podLabelsOf(other), podLabelsOf(deployment), http, "http"),
+                `${overlay}: ${nameOf(other)} may reach ${p.name}'s HTTP port`,
+              );
+            assert.ok(!monitoringMayReach(r, podLabelsOf(deployment), http, "http"), `${overlay}: ${p.name} HTTP`);
+            continue;
+          }
           const value = env.TRUSTED_PROXIES ?? "";
           assert.ok(
             value.trim(),

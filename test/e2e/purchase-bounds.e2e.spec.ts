@@ -118,20 +118,8 @@ for (const mode of MODES) {
       for (const service of ["wallet", "inventory"]) await up(service);
     });
 
-    /** `service`'s database taken away: it reports NOT_SERVING and answers UNAVAILABLE. */
-    const down = async (service: string): Promise<void> => {
-      await system.proxy(service).pause();
-      await waitFor(async () => (await system.service(service).health()) === "NOT_SERVING", {
-        message: `${service} to report NOT_SERVING`,
-      });
-    };
-    const up = async (service: string): Promise<void> => {
-      await system.proxy(service).resume();
-      await waitFor(async () => (await system.service(service).health()) === "SERVING", {
-        timeoutMs: 20_000,
-        message: `${service} to recover`,
-      });
-    };
+    const down = (service: string): Promise<void> => system.databaseDown(service);
+    const up = (service: string): Promise<void> => system.databaseUp(service);
     /** Orders restarted with these bounds (its counters start again from zero). */
     const bounds = (maxAttempts: number, deadlineMs: number) =>
       system

@@ -2,12 +2,12 @@ import { describe, it, before, after } from "mocha";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import path from "node:path";
-import { bearer, createClient } from "@marquee/platform";
+import { bearer, createClient, keysFromAccounts, TokenVerifier } from "@marquee/platform";
 import { repoRoot } from "@marquee/platform/testing/binaries";
 import { freePort } from "@marquee/platform/testing/server-process";
 import { AccountsServiceClient, Role } from "@marquee/proto/marquee/accounts/v1/accounts_service";
 import { CatalogServiceClient, ShowStatus } from "@marquee/proto/marquee/catalog/v1/catalog_service";
-import { DEMO_USERS, formatSeedReport, seedDemo, type SeedResult } from "@marquee/scripts/seed";
+import { DEMO_PASSWORD, DEMO_USERS, formatSeedReport, seedDemo, type SeedResult } from "@marquee/scripts/seed";
 import { BUILT, startSystem, type System } from "@marquee/system-testing";
 
 const catalogBuilt = BUILT.some((service) => service.name === "catalog");
@@ -42,7 +42,7 @@ describe("the demo seed of scripts/up.sh, against the system", function () {
     await system?.stop();
   });
 
-  it(`creates the users, the organization with its door staff${catalogBuilt ? " and three published shows" : ""}`, async () => {
+  it(`creates the users, the operator with the operator role, the organization with its door staff${catalogBuilt ? " and three published shows" : ""}`, async () => {
     first = await seedDemo(options());
     for (const who of Object.keys(DEMO_USERS) as (keyof typeof DEMO_USERS)[]) {
       assert.equal(first.users[who].email, DEMO_USERS[who].email);
@@ -50,6 +50,7 @@ describe("the demo seed of scripts/up.sh, against the system", function () {
     }
     assert.equal(first.organization.created, true);
     assert.equal(first.doorStaffAdded, true);
+    assert.equal(first.operatorGranted, true);
 
     const accounts = createClient(AccountsServiceClient, system.address("accounts"));
     try {
@@ -94,6 +95,7 @@ describe("the demo seed of scripts/up.sh, against the system", function () {
     }
     assert.deepEqual(second.organization, { ...first.organization, created: false });
     assert.equal(second.doorStaffAdded, false);
+    assert.equal(second.operatorGranted, false);
     if ("shows" in first.catalog && "shows" in second.catalog) {
       assert.deepEqual(
         second.catalog.shows.map((show) => [show.showId, show.created, show.publishedNow]),
@@ -104,12 +106,31 @@ describe("the demo seed of scripts/up.sh, against the system", function () {
     assert.doesNotMatch(report, /\bcreated\b/, report);
   });
 
+  it("operator@marquee.test signs in with the demo password and its token carries the operator role (op); the buyer's does not", async () => {
+    first ??= await seedDemo(options());
+    const accounts = createClient(AccountsServiceClient, system.address("accounts"));
+    const verifier = new TokenVerifier(keysFromAccounts(system.address("accounts")));
+    try {
+      const operator = await accounts.call.authenticate({ email: DEMO_USERS.operator.email, password: DEMO_PASSWORD });
+      assert.equal(operator.user?.userId, first.users.operator.userId);
+      // What every service's access check asks of a console call made for this user.
+      const principal = await verifier.requireOperator(`Bearer ${operator.accessToken}`);
+      assert.equal(principal.userId, first.users.operator.userId);
+      assert.equal(principal.operator, true);
+      const buyer = await accounts.call.authenticate({ email: DEMO_USERS.buyer.email, password: DEMO_PASSWORD });
+      assert.equal((await verifier.verify(buyer.accessToken)).operator, undefined);
+    } finally {
+      accounts.close();
+    }
+  });
+
   it("the CLI prints the report, and skips shows when no catalog answers", async () => {
     const nobody = `127.0.0.1:${await freePort()}`;
     const run = await seedCli({ ACCOUNTS_ADDR: system.address("accounts"), CATALOG_ADDR: nobody });
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /password of every demo user: \S+/);
     assert.match(run.stdout, /organizer@marquee\.test/);
+    assert.match(run.stdout, /operator@marquee\.test/);
     assert.match(run.stdout, new RegExp(`shows: skipped \\(catalog is not SERVING at ${nobody}\\)`));
   });
 

@@ -1,11 +1,11 @@
 import { compose } from "@marquee/platform/compose";
 import { hasRole, type Principal } from "@marquee/platform";
 import type { SalesFigures } from "@marquee/proto/marquee/query/v1/query_service";
+import { withinDeadline } from "@marquee/platform/web/deadline";
 import type { WebDeps } from "../deps.js";
 import { organizationView, type OrganizationView } from "../views/account.js";
 import { moneyView, type MoneyView } from "../views/money.js";
 import { showView, type ShowView } from "../views/show.js";
-import { withinDeadline } from "./deadline.js";
 
 /** What a show (or an organization) sold, from the query service's organizer-sales read model. */
 export interface SalesView {

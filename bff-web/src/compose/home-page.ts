@@ -1,8 +1,8 @@
 import { serviceCursor } from "@marquee/platform";
 import { compose } from "@marquee/platform/compose";
+import { withinDeadline } from "@marquee/platform/web/deadline";
 import type { WebDeps } from "../deps.js";
 import { availabilityByShow, showView, type ShowView, type TierAvailabilityView } from "../views/show.js";
-import { withinDeadline } from "./deadline.js";
 
 export interface HomeShow extends ShowView {
   /** Live stock per tier; null when inventory did not answer in time (then "availability" is degraded). */

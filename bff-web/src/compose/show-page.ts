@@ -1,11 +1,11 @@
 import { compose } from "@marquee/platform/compose";
 import { notFound } from "@marquee/platform";
-import type { Session } from "../auth/session.js";
+import type { Session } from "@marquee/platform/web/session";
+import { asRequiredPartError, withinDeadline } from "@marquee/platform/web/deadline";
 import type { WebDeps } from "../deps.js";
 import { organizationView, type OrganizationView } from "../views/account.js";
 import { availabilityByShow, showView, type ShowView, type TierAvailabilityView } from "../views/show.js";
 import { myTicketsForShow, type MyTicketView } from "./my-tickets.js";
-import { asRequiredPartError, withinDeadline } from "./deadline.js";
 
 export interface ShowPage {
   show: ShowView;

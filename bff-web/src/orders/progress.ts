@@ -1,9 +1,10 @@
 import { setTimeout as delay } from "node:timers/promises";
 import type { Logger } from "pino";
-import { asDomainError, currentContext, runWithContext } from "@marquee/platform";
+import { asDomainError } from "@marquee/platform";
 import { isShownToClients } from "@marquee/platform/http";
+import { withFreshDeadline } from "@marquee/platform/web/deadline";
+import type { EventStream } from "@marquee/platform/web/sse";
 import type { Order } from "@marquee/proto/marquee/orders/v1/orders_service";
-import type { EventStream } from "../http/sse.js";
 import { orderView, SETTLED } from "../views/order.js";
 
 export interface ProgressOptions {
@@ -87,7 +88,7 @@ async function nextVersion(
 ): Promise<void> {
   const started = Date.now();
   try {
-    await withDeadline(waitMs, () => changed(version));
+    await withFreshDeadline(waitMs, () => changed(version));
     return;
   } catch {
     // Behind (no new version within the wait), or the query service is not answering: read anyway.
@@ -100,7 +101,7 @@ type ReadOutcome = { order: Order } | { problem: { status: string; detail: strin
 
 async function readOnce(read: OrderReader, logger: Logger): Promise<ReadOutcome> {
   try {
-    return { order: await withDeadline(READ_TIMEOUT_MS, read) };
+    return { order: await withFreshDeadline(READ_TIMEOUT_MS, read) };
   } catch (error) {
     const domain = asDomainError(error);
     // Gone for good, in words the browser may read (a refused workload is not: retried and logged).
@@ -114,10 +115,4 @@ async function readOnce(read: OrderReader, logger: Logger): Promise<ReadOutcome>
     logger.debug({ err: error }, "order read failed; trying again at the next turn");
     return "retry";
   }
-}
-
-/** Runs `fn` with its gRPC calls' deadline `ms` from now (not the request's, long gone in a stream). */
-function withDeadline<T>(ms: number, fn: () => Promise<T>): Promise<T> {
-  const context = currentContext();
-  return context ? runWithContext({ ...context, deadline: new Date(Date.now() + ms) }, fn) : fn();
 }

@@ -1,5 +1,5 @@
 import Router from "@koa/router";
-import { requireSession } from "../auth/session.js";
+import { requireSession } from "@marquee/platform/web/session";
 import { dashboard } from "../compose/dashboard.js";
 import type { WebDeps } from "../deps.js";
 

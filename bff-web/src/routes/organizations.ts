@@ -1,9 +1,9 @@
 import Router from "@koa/router";
 import { z } from "zod";
 import { parseRequest } from "@marquee/platform/http";
-import { openSession, requireSession } from "../auth/session.js";
+import { openSession, requireSession } from "@marquee/platform/web/session";
+import { bodyOf } from "@marquee/platform/web/body";
 import type { WebDeps } from "../deps.js";
-import { bodyOf } from "../http/body.js";
 import { organizationView } from "../views/account.js";
 
 const createOrganization = z.object({ name: z.string().trim().min(1, "is required").max(200) });

@@ -1,10 +1,9 @@
 import Router from "@koa/router";
-import type { Context } from "koa";
 import { z } from "zod";
 import { parseRequest } from "@marquee/platform/http";
-import { currentRefreshToken, openSession, requireSession } from "../auth/session.js";
+import { endPreviousSession, openSession, requireSession, signOut } from "@marquee/platform/web/session";
+import { bodyOf } from "@marquee/platform/web/body";
 import type { WebDeps } from "../deps.js";
-import { bodyOf } from "../http/body.js";
 import { membershipView, userView } from "../views/account.js";
 
 const signUp = z.object({
@@ -28,12 +27,6 @@ export function sessionRoutes(deps: WebDeps): Router {
   const { accounts } = deps.clients;
   const router = new Router();
 
-  /** Signing in again on a browser that has a session ends that one (best effort: it may have ended). */
-  const endPrevious = async (ctx: Context) => {
-    const previous = deps.cookies.refreshToken(ctx);
-    if (previous) await accounts.endSession({ refreshToken: previous }).catch(() => undefined);
-  };
-
   router.post("/api/users", async (ctx) => {
     const input = parseRequest(signUp, bodyOf(ctx));
     const signedIn = await deps.signInLimits.attempt(
@@ -43,7 +36,7 @@ export function sessionRoutes(deps: WebDeps): Router {
         return accounts.authenticate({ email: input.email, password: input.password });
       },
     );
-    await endPrevious(ctx);
+    await endPreviousSession(ctx, deps.cookies, accounts);
     const csrfToken = openSession(ctx, deps, signedIn);
     ctx.status = 201;
     ctx.set("Location", "/api/me");
@@ -56,21 +49,15 @@ export function sessionRoutes(deps: WebDeps): Router {
     const signedIn = await deps.signInLimits.attempt({ address: ctx.ip, email: input.email, kind: "sign-in" }, () =>
       accounts.authenticate(input),
     );
-    await endPrevious(ctx);
+    await endPreviousSession(ctx, deps.cookies, accounts);
     const csrfToken = openSession(ctx, deps, signedIn);
     ctx.set("Cache-Control", "no-store");
     ctx.body = { user: userView(signedIn.user), csrfToken };
   });
 
-  /**
-   * Log-out: the session is revoked at accounts (every refresh token of it), then the cookies are
-   * cleared. When accounts cannot be reached the cookies are kept and the answer is 503, so the
-   * log-out can be tried again rather than leave a live session behind.
-   */
+  /** Log-out (signOut): 204, or 503 with the cookies kept when accounts cannot be reached. */
   router.delete("/api/session", async (ctx) => {
-    const refreshToken = currentRefreshToken(ctx, deps.cookies);
-    if (refreshToken) await accounts.endSession({ refreshToken });
-    deps.cookies.clear(ctx);
+    await signOut(ctx, deps.cookies, accounts);
     ctx.status = 204;
   });
 

@@ -2,11 +2,11 @@ import Router from "@koa/router";
 import { z } from "zod";
 import { parseRequest } from "@marquee/platform/http";
 import type { Show } from "@marquee/proto/marquee/catalog/v1/catalog_service";
-import { optionalSession, requireSession } from "../auth/session.js";
+import { optionalSession, requireSession } from "@marquee/platform/web/session";
+import { bodyOf } from "@marquee/platform/web/body";
 import { homePage } from "../compose/home-page.js";
 import { showPage } from "../compose/show-page.js";
 import type { WebDeps } from "../deps.js";
-import { bodyOf } from "../http/body.js";
 import { cursor, id, money, pageSize } from "../http/schemas.js";
 import { showView } from "../views/show.js";
 

@@ -13,6 +13,8 @@ export const TOKEN = {
   rolesClaim: "orgs",
   /** Claim saying who the subject is: "user" (absent) or "partner" (a partner client, via its API key). */
   kindClaim: "kind",
+  /** Claim `true` for a user with the operator role (accounts' GrantOperator): the ops console admits them. */
+  operatorClaim: "op",
 } as const;
 
 export type OrganizationRole = "organizer" | "door_staff";
@@ -22,6 +24,8 @@ export interface Principal {
   /** The subject: a user id, or a partner client id when kind is "partner". */
   userId: string;
   roles: Record<string, OrganizationRole[]>;
+  /** Runs the platform (the operator role); absent for everyone else. */
+  operator?: boolean;
 }
 
 export function hasRole(principal: Principal, organizationId: string, role: OrganizationRole): boolean {
@@ -62,6 +66,13 @@ export class TokenVerifier {
     return principal;
   }
 
+  /** A signed-in user with the operator role; PERMISSION_DENIED for anyone else with a valid token. */
+  async requireOperator(authorization = currentContext()?.authorization): Promise<Principal> {
+    const principal = await this.requireUser(authorization);
+    if (!principal.operator) throw permissionDenied("this call is for operators");
+    return principal;
+  }
+
   /** A user or a partner client, whoever the token names; UNAUTHENTICATED if absent or bad. */
   async requirePrincipal(authorization = currentContext()?.authorization): Promise<Principal> {
     const context = currentContext();
@@ -94,7 +105,9 @@ export class TokenVerifier {
     if (typeof payload.sub !== "string") throw unauthenticated("token has no subject");
     const roles = (payload[TOKEN.rolesClaim] ?? {}) as Record<string, OrganizationRole[]>;
     const kind = payload[TOKEN.kindClaim] === "partner" ? "partner" : "user";
-    return { kind, userId: payload.sub, roles: kind === "partner" ? {} : roles };
+    const principal: Principal = { kind, userId: payload.sub, roles: kind === "partner" ? {} : roles };
+    if (kind === "user" && payload[TOKEN.operatorClaim] === true) principal.operator = true;
+    return principal;
   }
 }
 

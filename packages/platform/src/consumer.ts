@@ -72,6 +72,13 @@ export const DEFAULT_CONSUMER_CONCURRENCY = 16;
 
 export interface RunningConsumer {
   stop(): Promise<void>;
+  /** The handler's latest failure in this process (retried or dead-lettered), for operators. */
+  lastError(): HandlerFailure | undefined;
+}
+
+export interface HandlerFailure {
+  message: string;
+  at: Date;
 }
 
 /** Stored by the dead letters' stream that every service ensures at start (deadLetterStreamOf). */
@@ -106,7 +113,8 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
   let running = true;
   let messages: ConsumerMessages | undefined;
   const pause = new AbortController();
-  const dispatch = dispatcherOf({ js, options, logger });
+  const handlerFailures: { last?: HandlerFailure } = {};
+  const dispatch = dispatcherOf({ js, options, logger, failures: handlerFailures });
 
   const loop = (async () => {
     let failures = 0;
@@ -142,6 +150,7 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
       await loop;
       await dispatch.drained();
     },
+    lastError: () => handlerFailures.last,
   };
 }
 
@@ -204,6 +213,8 @@ interface ConsumerParts {
   js: JetStreamClient;
   options: ConsumerOptions;
   logger: Logger;
+  /** Where the latest failure is kept. */
+  failures: { last?: HandlerFailure };
 }
 
 function dispatcherOf(parts: ConsumerParts): Dispatcher {
@@ -264,6 +275,7 @@ function dispatcherOf(parts: ConsumerParts): Dispatcher {
 /** Unreadable now means unreadable on every redelivery. */
 async function deadLetterUnreadable(msg: JsMsg, error: unknown, parts: ConsumerParts): Promise<void> {
   const { options } = parts;
+  parts.failures.last = { message: messageOf(error), at: new Date() };
   await deadLetter(msg, error, parts);
   countDelivery(options.durable, "dead_lettered", msg.info.deliveryCount, undefined);
 }
@@ -273,21 +285,50 @@ async function handle(delivery: Delivery, handler: EventHandler, parts: Consumer
   const { msg, event } = delivery;
   const started = performance.now();
   const span = startConsumerSpan(event, options.durable);
-  // Whatever the handler emits names this event as its cause and keeps its correlation; its
-  // trace context is the consumer span's, so its calls and events are children of it.
-  const context: RequestContext = {
-    requestId: event.eventId,
-    correlationId: event.correlationId ?? event.eventId,
-    traceparent: formatTraceparent(span),
-    span,
-  };
   try {
-    await runWithContext(context, () => handler(event));
+    await runWithContext(handlingContext(event, span), () => handler(event));
     settleHandled(msg, event, span, started, options);
   } catch (error) {
     await settleFailed(msg, event, error, span, started, parts);
   } finally {
     clearInterval(delivery.keepAlive);
+  }
+}
+
+/**
+ * Whatever the handler emits names this event as its cause and keeps its correlation; its trace
+ * context is the consumer span's, so its calls and events are children of it.
+ */
+function handlingContext(event: IncomingEvent, span: Span): RequestContext {
+  return {
+    requestId: event.eventId,
+    correlationId: event.correlationId ?? event.eventId,
+    traceparent: formatTraceparent(span),
+    span,
+  };
+}
+
+/**
+ * Hands one event to a consumer's handler outside any delivery (an operator's redrive of a dead
+ * letter), in the span and request context a delivery gets; a batch handler gets a batch of one.
+ * Throws what stopped the handler; nothing is acked, retried or dead-lettered here.
+ */
+export async function handleOutsideDelivery(
+  durable: string,
+  event: IncomingEvent,
+  handling: { handler: EventHandler } | { batchHandler: EventBatchHandler },
+): Promise<void> {
+  const span = startConsumerSpan(event, durable);
+  try {
+    await runWithContext(handlingContext(event, span), async () => {
+      if ("handler" in handling) return handling.handler(event);
+      const failures = await handling.batchHandler([event]);
+      if (failures.has(0)) throw failures.get(0) ?? new Error(`${durable} did not handle the event`);
+    });
+    span.end();
+  } catch (error) {
+    endSpan(span, error);
+    throw error;
   }
 }
 
@@ -335,6 +376,7 @@ async function settleFailed(
   parts: ConsumerParts,
 ): Promise<void> {
   const { options, logger } = parts;
+  parts.failures.last = { message: messageOf(error), at: new Date() };
   const seconds = (): number => (performance.now() - started) / 1000;
   if (!isTransient(error) && event.deliveryCount >= (options.maxDeliver ?? 10)) {
     await deadLetter(msg, error, parts);
@@ -376,7 +418,7 @@ async function deadLetter(msg: JsMsg, error: unknown, parts: ConsumerParts): Pro
     h.set("Marquee-Dead-Letter-Subject", msg.subject);
     h.set("Marquee-Dead-Letter-Consumer", options.durable);
     h.set("Marquee-Dead-Letter-Stream", `${options.stream}:${msg.seq}`);
-    h.set("Marquee-Dead-Letter-Reason", error instanceof Error ? error.message.slice(0, 500) : String(error));
+    h.set("Marquee-Dead-Letter-Reason", messageOf(error));
     try {
       await js.publish(options.deadLetterSubject, msg.data, {
         headers: h,
@@ -388,4 +430,8 @@ async function deadLetter(msg: JsMsg, error: unknown, parts: ConsumerParts): Pro
     }
   }
   msg.term(`dead-lettered after ${msg.info.deliveryCount} deliveries`);
+}
+
+function messageOf(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).slice(0, 500);
 }

@@ -20,6 +20,8 @@ export interface RequestContext {
   authorization?: string;
   /** Whom `authorization` names, once verified (by the call's access rule, or the first check). */
   principal?: Principal;
+  /** The workload the caller's client certificate names ("operator" for a person), once admitted. */
+  caller?: string;
   correlationId?: string;
 }
 

@@ -64,3 +64,27 @@ export function crashPoint(point: CrashPoint): void {
   if (mustCrash === undefined) return;
   if (mustCrash(point)) process.kill(process.pid, "SIGKILL");
 }
+
+/**
+ * The poison switch: MARQUEE_FAIL_CONSUMER names durable consumers (comma-separated) whose handler
+ * fails before handling anything, with an error that is not transient, so every event they get is
+ * dead-lettered once its deliveries are spent. Read once, when this module loads: clearing the
+ * switch means restarting the process without it, as deploying a fix would.
+ */
+export const FAIL_CONSUMER_VARIABLE = "MARQUEE_FAIL_CONSUMER";
+
+export function parseFailingConsumers(spec: string | undefined): ReadonlySet<string> {
+  return new Set(
+    (spec ?? "")
+      .split(",")
+      .map((durable) => durable.trim())
+      .filter((durable) => durable !== ""),
+  );
+}
+
+const failingConsumers = parseFailingConsumers(process.env[FAIL_CONSUMER_VARIABLE]);
+
+/** Throws "poison switch: <durable>" if MARQUEE_FAIL_CONSUMER names the consumer; otherwise does nothing. */
+export function poisonSwitch(durable: string, failing: ReadonlySet<string> = failingConsumers): void {
+  if (failing.has(durable)) throw new Error(`poison switch: ${durable}`);
+}

@@ -1,6 +1,14 @@
 import { describe, it } from "mocha";
 import assert from "node:assert/strict";
-import { CRASH_POINTS, crashCounter, parseCrashPlan, type CrashPoint } from "./faults.js";
+import { asDomainError } from "./errors.js";
+import {
+  CRASH_POINTS,
+  crashCounter,
+  parseCrashPlan,
+  parseFailingConsumers,
+  poisonSwitch,
+  type CrashPoint,
+} from "./faults.js";
 
 describe("crash points (MARQUEE_CRASH_AT)", () => {
   it("is off when the variable is unset or empty", () => {
@@ -41,5 +49,28 @@ describe("crash points (MARQUEE_CRASH_AT)", () => {
       /MARQUEE_CRASH_AT: "saga:after-chrage" is not a crash point/,
     );
     assert.throws(() => parseCrashPlan("saga:after-charge:0"), /must count from 1/);
+  });
+});
+
+describe("the poison switch (MARQUEE_FAIL_CONSUMER)", () => {
+  it("is off when the variable is unset or blank", () => {
+    assert.equal(parseFailingConsumers(undefined).size, 0);
+    assert.equal(parseFailingConsumers(" , ").size, 0);
+    assert.doesNotThrow(() => poisonSwitch("wallet-on-orders", parseFailingConsumers("")));
+  });
+
+  it("fails the named consumers' handlers with a non-transient error, and no other's", () => {
+    const failing = parseFailingConsumers("wallet-on-orders, query-orders");
+    assert.deepEqual([...failing], ["wallet-on-orders", "query-orders"]);
+    assert.throws(
+      () => poisonSwitch("query-orders", failing),
+      (error: unknown) => {
+        assert.ok(error instanceof Error);
+        assert.equal(error.message, "poison switch: query-orders");
+        assert.equal(asDomainError(error), undefined, "not a domain error: never taken for a transient failure");
+        return true;
+      },
+    );
+    assert.doesNotThrow(() => poisonSwitch("inventory-on-orders", failing));
   });
 });

@@ -181,28 +181,39 @@ function wrapHandlers(
 /**
  * Checks a call against its access rule before the handler sees it: the client certificate's
  * workload must be listed (PERMISSION_DENIED), and the end user's token the rule needs is verified
- * (UNAUTHENTICATED), its principal kept in the request context for the handler. Synchronous (and
- * undefined) when the rule needs no token.
+ * (UNAUTHENTICATED), its principal kept in the request context for the handler, beside the caller's
+ * workload. Synchronous (and undefined) when the rule needs no token. A server without a verifier
+ * admits operators' RPCs from the operator certificate only: it cannot check a console's token.
  */
 type Admission = (call: ServerCall) => Promise<void> | undefined;
 
 function admission(rpc: string, rule: AccessRule, verifier: TokenVerifier | undefined): Admission {
-  if (rule.acting !== "workload" && !verifier)
+  if (rule.acting !== "workload" && rule.acting !== "operator" && !verifier)
     throw new Error(`${rpc} acts for end users: the server needs a verifier`);
-  const verify = {
-    workload: undefined,
-    user: (authorization: string | undefined) => verifier?.requireUser(authorization),
-    principal: (authorization: string | undefined) => verifier?.requirePrincipal(authorization),
-    optional: (authorization: string | undefined) => verifier?.optionalUser(authorization),
-  }[rule.acting];
+  const verify =
+    verifier &&
+    {
+      workload: undefined,
+      user: (authorization: string | undefined) => verifier.requireUser(authorization),
+      principal: (authorization: string | undefined) => verifier.requirePrincipal(authorization),
+      optional: (authorization: string | undefined) => verifier.optionalUser(authorization),
+      operator: (authorization: string | undefined) => verifier.requireOperator(authorization),
+    }[rule.acting];
   return (call) => {
     const caller = call.peer;
     if (!caller) throw unauthenticated("the client certificate names no spiffe://marquee/ workload");
     if (!rule.callers.includes(caller as AccessRule["callers"][number])) {
       throw permissionDenied(`${caller} may not call ${rpc}`);
     }
-    if (!verify) return undefined;
     const context = call.context;
+    context.caller = caller;
+    // The operator certificate is a person already: a console acts for one and proves it with a token.
+    if (rule.acting === "workload" || (rule.acting === "operator" && caller === "operator")) return undefined;
+    if (!verify) {
+      throw permissionDenied(
+        `${caller} may not call ${rpc} here: this service verifies no tokens (operator certificate only)`,
+      );
+    }
     return Promise.resolve(verify(context.authorization)).then((principal) => {
       if (principal) context.principal = principal;
     });

@@ -16,3 +16,5 @@ export * from "./service-definition.js";
 export * from "./compose.js";
 export * from "./page-token.js";
 export * from "./adaptive-limit.js";
+export * from "./admin/audit.js";
+export { DEAD_LETTER_ACTIONS, deadLetterTarget } from "./admin/admin-service.js";

@@ -172,6 +172,26 @@ export class MongoOutboxRelay {
     return this.collection.countDocuments({ outboxPending: true });
   }
 
+  /**
+   * Events not yet published and the age of the oldest (by its occurredAt), read from the pending
+   * documents (at most `limit` of them: the backlog of a running relay is small). Counted in
+   * code, with a plain find and projection: the subset FerretDB 1.x and MongoDB both run.
+   */
+  async pendingEvents(limit = 10_000): Promise<{ pending: number; oldestAgeMs: number }> {
+    const documents = await this.collection
+      .find({ outboxPending: true }, { projection: { outbox: 1 }, limit })
+      .toArray();
+    let pending = 0;
+    let oldest = Infinity;
+    for (const document of documents) {
+      for (const event of document.outbox ?? []) {
+        pending++;
+        if (event.occurredAt instanceof Date) oldest = Math.min(oldest, event.occurredAt.getTime());
+      }
+    }
+    return { pending, oldestAgeMs: pending > 0 && oldest !== Infinity ? Math.max(0, Date.now() - oldest) : 0 };
+  }
+
   private async step(): Promise<boolean> {
     const batchSize = this.options.batchSize ?? 100;
     const documents = await this.collection

@@ -1,13 +1,18 @@
 import { EVENT_RIGHTS, type EventRights } from "@marquee/proto/access";
+import { auditStreamOf } from "./admin/audit.js";
 import { deadLetterStreamOf, streamOf } from "./events.js";
 import { spiffeIdOf } from "./identity.js";
 
 /**
  * NATS users for the workloads, one per certificate (nats-server maps a verified client
  * certificate's URI, spiffe://marquee/<workload>, to the user of that name: `verify_and_map`).
- * A workload publishes only its own context's events (and dead letters, if it consumes), reads
- * only the streams it consumes, converges only its own stream's configuration, and receives
- * replies only on its own inbox prefix. Nobody but the operator deletes or purges anything.
+ * A workload publishes only its own context's events (and dead letters, if it consumes) and its
+ * own audit records, reads only the streams it consumes and the audit log, converges only its own
+ * stream's configuration, and receives replies only on its own inbox prefix. Nobody but the
+ * operator deletes or purges a stream; the only messages anyone deletes are dead letters, by a
+ * workload that consumes (its operators redrive or discard them; NATS cannot tell one consumer's
+ * dead letters from another's, the admin service keeps to its own). The audit log refuses deletes
+ * and purges whoever asks (deny_delete, deny_purge).
  */
 export interface NatsUser {
   user: string;
@@ -20,18 +25,26 @@ export interface NatsUser {
 /** Replies (JetStream acks, pulled messages) come to `<prefix>.…`; connectNats uses it. */
 export const inboxPrefixOf = (workload: string): string => `_INBOX_${workload.replace(/[^A-Za-z0-9_-]/g, "_")}`;
 
-const NEVER = ["$JS.API.STREAM.DELETE.>", "$JS.API.STREAM.PURGE.>", "$JS.API.STREAM.MSG.DELETE.>"];
+const NEVER = ["$JS.API.STREAM.DELETE.>", "$JS.API.STREAM.PURGE.>"];
+const MESSAGE_DELETE = "$JS.API.STREAM.MSG.DELETE";
 
 export function natsUserOf(namespace: string, workload: string, rights: EventRights): NatsUser {
   const reads = rights.reads.map((context) => streamOf(namespace, context).name);
   const own = rights.publishes ? [streamOf(namespace, rights.publishes).name] : [];
+  const deadLetters = deadLetterStreamOf(namespace).name;
+  const audit = auditStreamOf(namespace).name;
+  const consumes = reads.length > 0;
   // Every process makes sure the streams it touches exist (ensureStreams); only the owner converges one.
-  const touched = [...new Set([...own, ...reads, deadLetterStreamOf(namespace).name])];
+  const touched = [...new Set([...own, ...reads, deadLetters, audit])];
   const allow = [
     "$JS.API.INFO",
     ...(rights.publishes ? [`${namespace}.${rights.publishes}.>`] : []),
-    ...(reads.length > 0 ? [`${namespace}.deadletter.>`] : []),
+    ...(consumes ? [`${namespace}.deadletter.>`] : []),
+    `${namespace}.audit.${workload}.>`,
     ...touched.flatMap((stream) => [`$JS.API.STREAM.INFO.${stream}`, `$JS.API.STREAM.CREATE.${stream}`]),
+    `$JS.API.DIRECT.GET.${audit}`,
+    `$JS.API.DIRECT.GET.${audit}.>`,
+    ...(consumes ? [`$JS.API.STREAM.MSG.GET.${deadLetters}`, `${MESSAGE_DELETE}.${deadLetters}`] : []),
     ...own.map((stream) => `$JS.API.STREAM.UPDATE.${stream}`),
     ...reads.flatMap((stream) => [
       `$JS.API.CONSUMER.CREATE.${stream}`,
@@ -44,9 +57,16 @@ export function natsUserOf(namespace: string, workload: string, rights: EventRig
       ...(rights.deletesConsumers ? [`$JS.API.CONSUMER.DELETE.${stream}.>`] : []),
     ]),
   ];
+  // Denied as well as not allowed: a deny wins over any allow, so no allow added later opens them.
+  const deny = [
+    ...NEVER,
+    ...(consumes
+      ? touched.filter((stream) => stream !== deadLetters).map((stream) => `${MESSAGE_DELETE}.${stream}`)
+      : [`${MESSAGE_DELETE}.>`]),
+  ];
   return {
     user: spiffeIdOf(workload),
-    permissions: { publish: { allow, deny: NEVER }, subscribe: { allow: [`${inboxPrefixOf(workload)}.>`] } },
+    permissions: { publish: { allow, deny }, subscribe: { allow: [`${inboxPrefixOf(workload)}.>`] } },
   };
 }
 
@@ -63,7 +83,7 @@ export function natsUsers(
       permissions: {
         publish: {
           allow: [...new Set(perNamespace.flatMap((user) => user.permissions.publish.allow))],
-          deny: NEVER,
+          deny: [...new Set([...NEVER, ...perNamespace.flatMap((user) => user.permissions.publish.deny ?? [])])],
         },
         subscribe: { allow: [`${inboxPrefixOf(workload)}.>`] },
       },

@@ -80,6 +80,13 @@ export interface StreamSpec {
    * only create it when missing (a reader, or the shared dead letters' stream). Default true.
    */
   converge?: boolean;
+  /**
+   * Append-only: no API call deletes or purges its messages (deny_delete, deny_purge). Once set,
+   * the server refuses any update that lifts it.
+   */
+  appendOnly?: boolean;
+  /** Readable by direct gets (any server of the stream answers, no consumer needed). */
+  allowDirect?: boolean;
 }
 
 /** The window in which JetStream drops a message whose Nats-Msg-Id it has already stored. */
@@ -95,6 +102,8 @@ export async function ensureStreams(jsm: JetStreamManager, streams: StreamSpec[]
       duplicate_window: nanos(DUPLICATE_WINDOW_MS),
       max_age: nanos(spec.maxAgeMs ?? 0),
       num_replicas: spec.replicas ?? 1,
+      ...(spec.appendOnly ? { deny_delete: true, deny_purge: true } : {}),
+      ...(spec.allowDirect ? { allow_direct: true } : {}),
     };
     const exists = await jsm.streams.info(spec.name).then(
       () => true,

@@ -27,6 +27,7 @@ export const WORKLOADS = [
   "bff-web",
   "bff-mobile",
   "bff-partner",
+  "bff-ops",
   "nats",
   "operator",
 ] as const;

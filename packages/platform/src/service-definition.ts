@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { adminService } from "./admin/admin-service.js";
 import { keysFromAccounts, TokenVerifier } from "./auth.js";
 import { loadConfig } from "./config.js";
 import type { RunningGrpcServer, ServiceBinding } from "./grpc-server.js";
@@ -89,7 +90,10 @@ export async function startServiceDefinition<Config extends ServiceSettings, Sto
   for (const schedule of present(definition.schedules?.(parts))) startSchedule(runtime, schedule);
   for (const consumer of present(definition.consumers?.(parts))) await subscribe(runtime, consumer);
   const verifier = "verifier" in parts && parts.verifier instanceof TokenVerifier ? parts.verifier : undefined;
-  const server = await serveGrpc(runtime, { port: config.GRPC_PORT, services: definition.grpc(parts), verifier });
+  // Every service also serves the platform's AdminService to operators. Without a verifier (no
+  // ACCOUNTS_ADDR, no verifier of its own) only the operator certificate gets in, not the console.
+  const services = [...definition.grpc(parts), await adminService(runtime)];
+  const server = await serveGrpc(runtime, { port: config.GRPC_PORT, services, verifier });
   return { runtime, server };
 }
 

@@ -60,6 +60,7 @@ export function relayOutbox(runtime: ServiceRuntime, model: ConstructorParameter
   const relay = new MongoOutboxRelay(model, runtime.publisher, runtime.logger);
   relay.start();
   const untrack = trackOutbox({ relay: relay.relayName, sample: async () => ({ backlog: await relay.backlog() }) });
+  runtime.outboxes.push({ name: relay.relayName, backlog: () => relay.pendingEvents() });
   runtime.lifecycle.onShutdown(`outbox relay ${model.modelName}`, async () => {
     untrack();
     await relay.stop();

@@ -44,6 +44,13 @@ export async function usePostgres(runtime: ServiceRuntime, setup: PostgresSetup)
   const relay = new OutboxRelay(pool, runtime.publisher, logger);
   relay.start();
   const untrackOutbox = trackOutbox({ relay: "outbox", sample: () => relay.sample() });
+  runtime.outboxes.push({
+    name: "outbox",
+    backlog: async () => {
+      const { backlog, oldestAgeSeconds = 0 } = await relay.sample();
+      return { pending: backlog, oldestAgeMs: Math.round(oldestAgeSeconds * 1000) };
+    },
+  });
   lifecycle.onShutdown("outbox relay", async () => {
     untrackOutbox();
     await relay.stop();

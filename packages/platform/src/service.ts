@@ -1,4 +1,4 @@
-import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { jetstream, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import { z } from "zod";
 import { env, loadConfig } from "./config.js";
@@ -6,17 +6,29 @@ import { eventStreamsOf, streamOf, subjectOf, type EventType, type IncomingEvent
 import {
   DEFAULT_CONSUMER_CONCURRENCY,
   deadLetterSubjectOf,
+  handleOutsideDelivery,
   startConsumer,
   type EventBatchHandler,
+  type EventHandler,
   type RunningConsumer,
 } from "./consumer.js";
+import { auditStreamOf, type AuditLog } from "./admin/audit.js";
+import { JetStreamAuditLog } from "./admin/audit-log.js";
+import { poisonSwitch } from "./faults.js";
 import type { TokenVerifier } from "./auth.js";
 import { processIdentity } from "./identity.js";
 import { startGrpcServer, type RunningGrpcServer, type ServiceBinding } from "./grpc-server.js";
 import type { HealthCheck } from "./health.js";
 import { Lifecycle } from "./lifecycle.js";
 import { createLogger } from "./logger.js";
-import { connectNats, ensureStreams, JetStreamPublisher, type EventPublisher, type NatsConnection } from "./nats.js";
+import {
+  connectNats,
+  ensureStreams,
+  JetStreamPublisher,
+  type EventPublisher,
+  type NatsConnection,
+  type StreamSpec,
+} from "./nats.js";
 import { tracedPublisher } from "./telemetry/messaging.js";
 import type { RunningMetricsServer } from "./telemetry/metrics-server.js";
 import { setupTelemetry, type Telemetry } from "./telemetry/setup.js";
@@ -36,6 +48,28 @@ export interface ServiceRuntime {
   telemetry: Telemetry;
   /** How this process's durable consumers behave (CONSUMER_* settings). */
   consumers: ConsumerSettings;
+  /** The append-only audit log every operator action of this service runs through. */
+  audit: AuditLog;
+  /** The durable consumers running in this process (subscribe()), by durable name: what operators see and redrive to. */
+  subscriptions: Map<string, Subscribed>;
+  /** The outboxes of this process's store (usePostgres, relayOutbox): their backlog, for operators. */
+  outboxes: OutboxSource[];
+}
+
+/** A consumer subscribed in this process, as the admin service sees it. */
+export interface Subscribed {
+  durable: string;
+  /** The stream it reads. */
+  stream: string;
+  consumer: RunningConsumer;
+  /** Hands one event to the subscription's handler outside any delivery (a redrive); throws what stopped it. */
+  handleOne(event: IncomingEvent): Promise<void>;
+}
+
+/** An outbox whose backlog operators see: events committed and not yet published, and the oldest one's age. */
+export interface OutboxSource {
+  name: string;
+  backlog(): Promise<{ pending: number; oldestAgeMs: number }>;
 }
 
 /** The settings every process's consumers share, checked at start-up like the rest of its configuration. */
@@ -51,12 +85,22 @@ export const consumerConfig = z.object({
    * (10 connections; orders 30). More than JetStream's max_ack_pending (1000) is never in hand.
    */
   CONSUMER_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).default(DEFAULT_CONSUMER_CONCURRENCY),
+  /**
+   * Deliveries of an event whose handler keeps failing (not transiently) before it is
+   * dead-lettered; a subscription's own maxDeliver wins.
+   */
+  CONSUMER_MAX_DELIVER: z.coerce.number().int().min(1).max(1_000).default(10),
+  /** The first redelivery delay after a failure, doubling each time (capped at 10 s). */
+  CONSUMER_RETRY_DELAY_MS: env.milliseconds(1_000).pipe(z.number().max(60_000)),
 });
 
 export interface ConsumerSettings {
   ackWaitMs: number;
   /** A subscription's default concurrency. */
   concurrency: number;
+  /** A subscription's default deliveries before dead-lettering. */
+  maxDeliver: number;
+  retryDelayMs: number;
 }
 
 export interface RuntimeOptions {
@@ -78,6 +122,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<ServiceRunt
   const consumers = {
     ackWaitMs: consumerSettings.CONSUMER_ACK_WAIT_MS,
     concurrency: consumerSettings.CONSUMER_CONCURRENCY,
+    maxDeliver: consumerSettings.CONSUMER_MAX_DELIVER,
+    retryDelayMs: consumerSettings.CONSUMER_RETRY_DELAY_MS,
   };
   const nats = await connectNats(options.natsUrl, { name: options.name, logger });
   lifecycle.onShutdown("nats", () => nats.drain());
@@ -85,7 +131,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<ServiceRunt
     ...stream,
     converge: stream.name === streamOf(options.namespace, options.name).name,
   }));
-  await ensureStreams(await jetstreamManager(nats), streams);
+  const jsm = await jetstreamManager(nats);
+  await ensureStreams(jsm, [...streams, auditStream(options.namespace)]);
+  await assertAppendOnly(jsm, auditStreamOf(options.namespace).name);
   const publisher = tracedPublisher(new JetStreamPublisher(jetstream(nats)));
   const healthChecks: HealthCheck[] = [
     {
@@ -105,7 +153,27 @@ export async function startRuntime(options: RuntimeOptions): Promise<ServiceRunt
     healthChecks,
     telemetry,
     consumers,
+    audit: new JetStreamAuditLog(jetstream(nats), jsm, options.namespace, options.name),
+    subscriptions: new Map(),
+    outboxes: [],
   };
+}
+
+/**
+ * The audit log's stream, shared by every service of the namespace: created by whichever starts
+ * first and converged by none (no service owns it, and an update could not lift its deny flags
+ * anyway); its configuration is the same in every process.
+ */
+function auditStream(namespace: string): StreamSpec {
+  return { ...auditStreamOf(namespace), converge: false, appendOnly: true, allowDirect: true };
+}
+
+/** An audit log anyone could delete from is no audit log: refuse to start on one. */
+async function assertAppendOnly(jsm: JetStreamManager, stream: string): Promise<void> {
+  const { config } = await jsm.streams.info(stream);
+  if (!config.deny_delete || !config.deny_purge || !config.allow_direct) {
+    throw new Error(`stream ${stream} must have deny_delete, deny_purge and allow_direct set (the audit log)`);
+  }
 }
 
 export interface ServeOptions {
@@ -157,30 +225,58 @@ export type Subscription = SubscriptionSettings &
 
 /**
  * A durable JetStream consumer for some events of one context, dead letters to
- * `<namespace>.deadletter.<durable>`, stopped before NATS drains.
+ * `<namespace>.deadletter.<durable>`, stopped before NATS drains. While it runs it is listed in
+ * `runtime.subscriptions`, where the admin service finds its position and redrives to its handler.
  */
 export async function subscribe(runtime: ServiceRuntime, subscription: Subscription): Promise<RunningConsumer> {
   const contexts = new Set(subscription.events.map((type) => type.context));
   const [context] = contexts;
-  if (contexts.size !== 1 || !context) throw new Error(`${subscription.durable}: events must share one context`);
-  const consumer = await startConsumer({
-    nc: runtime.nats,
-    stream: streamOf(runtime.namespace, context).name,
-    durable: subscription.durable,
-    filterSubjects: subscription.events.map((type) => subjectOf(runtime.namespace, type.context, type.name)),
-    logger: runtime.logger,
-    deadLetterSubject: deadLetterSubjectOf(runtime.namespace, subscription.durable),
-    ackWaitMs: runtime.consumers.ackWaitMs,
-    ...(subscription.maxDeliver ? { maxDeliver: subscription.maxDeliver } : {}),
-    ...("batchHandler" in subscription
+  const { durable } = subscription;
+  if (contexts.size !== 1 || !context) throw new Error(`${durable}: events must share one context`);
+  const stream = streamOf(runtime.namespace, context).name;
+  // The poison switch (faults.ts) stands before the handler, so a redrive meets it too.
+  const dispatch:
+    { handler: EventHandler; concurrency: number } | { batchHandler: EventBatchHandler; maxBatch?: number } =
+    "batchHandler" in subscription
       ? {
-          batchHandler: subscription.batchHandler,
+          batchHandler: async (events) => {
+            poisonSwitch(durable);
+            return subscription.batchHandler(events);
+          },
           ...(subscription.maxBatch ? { maxBatch: subscription.maxBatch } : {}),
         }
-      : { handler: subscription.handler, concurrency: subscription.concurrency ?? runtime.consumers.concurrency }),
+      : {
+          handler: async (event) => {
+            poisonSwitch(durable);
+            return subscription.handler(event);
+          },
+          concurrency: subscription.concurrency ?? runtime.consumers.concurrency,
+        };
+  const consumer = await startConsumer({
+    nc: runtime.nats,
+    stream,
+    durable,
+    filterSubjects: subscription.events.map((type) => subjectOf(runtime.namespace, type.context, type.name)),
+    logger: runtime.logger,
+    deadLetterSubject: deadLetterSubjectOf(runtime.namespace, durable),
+    ackWaitMs: runtime.consumers.ackWaitMs,
+    maxDeliver: subscription.maxDeliver ?? runtime.consumers.maxDeliver,
+    retryDelayMs: runtime.consumers.retryDelayMs,
+    ...dispatch,
   });
-  runtime.lifecycle.onShutdown(`consumer ${subscription.durable}`, () => consumer.stop());
-  return consumer;
+  const stop = async (): Promise<void> => {
+    if (runtime.subscriptions.get(durable)?.consumer === running) runtime.subscriptions.delete(durable);
+    await consumer.stop();
+  };
+  const running: RunningConsumer = { stop, lastError: () => consumer.lastError() };
+  runtime.subscriptions.set(durable, {
+    durable,
+    stream,
+    consumer: running,
+    handleOne: (event) => handleOutsideDelivery(durable, event, dispatch),
+  });
+  runtime.lifecycle.onShutdown(`consumer ${durable}`, stop);
+  return running;
 }
 
 /** Entry-point guard: a failure to start is logged once, clearly, and the process exits 1. */

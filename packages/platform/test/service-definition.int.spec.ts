@@ -77,7 +77,7 @@ describe("a declared service (runService): config, runtime, store, schedules, co
     await db?.drop();
   });
 
-  it("serves health and reflection, listing its service", async () => {
+  it("serves health and reflection, listing its service and the platform's admin service", async () => {
     assert.equal(await tally.health(), "SERVING");
     const { stdout } = await promisify(execFile)(toolPath("grpcurl"), [
       ...(await grpcurlTls("operator")),
@@ -87,6 +87,7 @@ describe("a declared service (runService): config, runtime, store, schedules, co
     assert.deepEqual(stdout.trim().split("\n").sort(), [
       "grpc.health.v1.Health",
       "marquee.accounts.v1.AccountsService",
+      "marquee.admin.v1.AdminService",
     ]);
   });
 

@@ -32,7 +32,7 @@ export interface ProcessRecipe {
 export const PROCESSES: readonly ProcessRecipe[] = [
   { name: "accounts", protocol: "grpc", grpcService: "marquee.accounts.v1.AccountsService", store: "postgres", nats: true, calls: [] },
   { name: "catalog", protocol: "grpc", grpcService: "marquee.catalog.v1.CatalogService", store: "mongo", nats: true, calls: ["accounts"] },
-  { name: "inventory", protocol: "grpc", grpcService: "marquee.inventory.v1.InventoryService", store: "postgres", nats: true, calls: [] },
+  { name: "inventory", protocol: "grpc", grpcService: "marquee.inventory.v1.InventoryService", store: "postgres", nats: true, calls: ["accounts"] },
   { name: "wallet", protocol: "grpc", grpcService: "marquee.wallet.v1.WalletService", store: "postgres", nats: true, calls: ["accounts"] },
   { name: "orders", protocol: "grpc", grpcService: "marquee.orders.v1.OrdersService", store: "postgres", nats: true, calls: ["accounts", "inventory", "wallet"] },
   { name: "query", protocol: "grpc", grpcService: "marquee.query.v1.QueryService", store: "mongo", nats: true, calls: ["accounts", "orders"] },
@@ -40,6 +40,7 @@ export const PROCESSES: readonly ProcessRecipe[] = [
   { name: "bff-web", protocol: "http", calls: ["accounts", "catalog", "inventory", "wallet", "orders", "query"], env: { CSRF_SECRET: "a test secret that is long enough for hmac" } },
   { name: "bff-mobile", protocol: "http", calls: ["accounts", "catalog", "inventory", "orders"] },
   { name: "bff-partner", protocol: "http", store: "postgres", nats: true, calls: ["accounts", "catalog", "inventory", "wallet", "orders"], env: { ALLOW_INSECURE_WEBHOOKS: "true", METRICS_PORT: "0" } },
+  { name: "bff-ops", protocol: "http", calls: ["accounts", "catalog", "inventory", "wallet", "orders", "query"], env: { CSRF_SECRET: "a test secret that is long enough for hmac", METRICS_PORT: "0" } },
 ];
 
 export const recipeOf = (name: string): ProcessRecipe => {

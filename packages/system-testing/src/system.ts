@@ -4,6 +4,7 @@ import { createTestDatabase, type TestDatabase } from "@marquee/platform/testing
 import { startService, type ServiceProcess } from "@marquee/platform/testing/service-process";
 import { startTcpProxy, type TcpProxy } from "@marquee/platform/testing/tcp-proxy";
 import { testTlsDir } from "@marquee/platform/testing/tls";
+import { waitFor } from "@marquee/platform/testing/wait";
 import { BUILT, mainOf, PROCESSES, recipeOf, type ProcessRecipe } from "./process-table.js";
 
 /** A process the harness started, with the environment it was given (without its port). */
@@ -18,6 +19,10 @@ export interface System {
   ferretDb(): FerretDb;
   /** The TCP proxy in front of `service`'s PostgreSQL (SystemOptions.proxiedPostgres): pause() = database down. */
   proxy(service: string): TcpProxy;
+  /** `service`'s database taken away (its proxy paused): returns once it reports NOT_SERVING. */
+  databaseDown(service: string): Promise<void>;
+  /** `service`'s database back (its proxy resumed): returns once it reports SERVING again. */
+  databaseUp(service: string): Promise<void>;
   /** The URL `service`'s PostgreSQL database is reached at directly (to check invariants in SQL). */
   databaseUrl(service: string): string;
   /** A further fresh PostgreSQL database of this run (dropped when the system stops). */
@@ -185,6 +190,19 @@ export async function startSystem(
     services,
     nats,
     proxy: (service) => get(proxies, service),
+    databaseDown: async (service) => {
+      await get(proxies, service).pause();
+      await waitFor(async () => (await get(services, service).health()) === "NOT_SERVING", {
+        message: `${service} to report NOT_SERVING`,
+      });
+    },
+    databaseUp: async (service) => {
+      await get(proxies, service).resume();
+      await waitFor(async () => (await get(services, service).health()) === "SERVING", {
+        timeoutMs: 20_000,
+        message: `${service} to recover`,
+      });
+    },
     ferretDb: () => {
       if (!ferretDb) throw new Error("no MongoDB service was started, so there is no FerretDB");
       return ferretDb;

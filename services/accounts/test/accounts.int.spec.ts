@@ -3,8 +3,8 @@ import { connectAs } from "@marquee/platform/testing/nats-client";
 import { permittedClient } from "@marquee/platform/testing/permitted-client";
 import assert from "node:assert/strict";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { createLocalJWKSet, jwtVerify } from "jose";
-import { bearer, createClient, DomainError, type ErrorKind } from "@marquee/platform";
+import { createLocalJWKSet, decodeJwt, jwtVerify, type JWK } from "jose";
+import { bearer, createClient, DomainError, TOKEN, TokenVerifier, type ErrorKind } from "@marquee/platform";
 import { createTestDatabase, type TestDatabase } from "@marquee/platform/testing/postgres";
 import { startNatsServer, type NatsServer } from "@marquee/platform/testing/nats-server";
 import { startService, type ServiceProcess } from "@marquee/platform/testing/service-process";
@@ -209,6 +209,73 @@ describe("accounts over gRPC (real PostgreSQL, NATS)", function () {
         "invalid_argument",
         "name",
       );
+    });
+  });
+
+  describe("GrantOperator (the operator certificate only)", () => {
+    const claimsOf = (token: string) => decodeJwt(token);
+    /** What every service's verifier (the platform's) makes of a token, with the keys accounts publishes. */
+    const principalOf = async (token: string) => {
+      const { jwks } = await accounts.getSigningKeys({});
+      return new TokenVerifier(async () => jwks.map((k) => JSON.parse(k) as JWK)).verify(token);
+    };
+
+    it("grants the role by email (any case): sign-in, refresh and a new organization's token carry op: true", async () => {
+      const ada = await signUp();
+      assert.equal(claimsOf(ada.token)[TOKEN.operatorClaim], undefined, "no operator claim before the grant");
+      assert.equal((await principalOf(ada.token)).operator, undefined);
+
+      const granted = await accounts.grantOperator({ email: ada.email.toUpperCase(), operator: true });
+      assert.deepEqual(granted, { userId: ada.userId, operator: true });
+
+      const signedIn = await accounts.authenticate({ email: ada.email, password });
+      assert.equal(claimsOf(signedIn.accessToken)[TOKEN.operatorClaim], true);
+      assert.deepEqual(await principalOf(signedIn.accessToken), {
+        kind: "user",
+        userId: ada.userId,
+        roles: {},
+        operator: true,
+      });
+      const refreshed = await accounts.refreshSession({ refreshToken: signedIn.refreshToken });
+      assert.equal(claimsOf(refreshed.accessToken)[TOKEN.operatorClaim], true);
+      const { organization, accessToken } = await accounts.createOrganization(
+        { name: "Ops Hall" },
+        { metadata: bearer(refreshed.accessToken) },
+      );
+      assert.equal(claimsOf(accessToken)[TOKEN.operatorClaim], true);
+      assert.deepEqual(claimsOf(accessToken)[TOKEN.rolesClaim], { [organization!.organizationId]: ["organizer"] });
+    });
+
+    it("is idempotent both ways, and a revoked operator's next tokens say nothing of the role", async () => {
+      const bob = await signUp();
+      const first = await accounts.grantOperator({ email: bob.email, operator: true });
+      const again = await accounts.grantOperator({ email: bob.email, operator: true });
+      assert.deepEqual(again, first);
+      const signedIn = await accounts.authenticate({ email: bob.email, password });
+      assert.equal(claimsOf(signedIn.accessToken)[TOKEN.operatorClaim], true);
+
+      assert.deepEqual(await accounts.grantOperator({ email: bob.email, operator: false }), {
+        userId: bob.userId,
+        operator: false,
+      });
+      assert.deepEqual(await accounts.grantOperator({ email: bob.email, operator: false }), {
+        userId: bob.userId,
+        operator: false,
+      });
+      const refreshed = await accounts.refreshSession({ refreshToken: signedIn.refreshToken });
+      assert.equal(claimsOf(refreshed.accessToken)[TOKEN.operatorClaim], undefined);
+      const later = await accounts.authenticate({ email: bob.email, password });
+      assert.equal(claimsOf(later.accessToken)[TOKEN.operatorClaim], undefined);
+      assert.equal((await principalOf(later.accessToken)).operator, undefined);
+    });
+
+    it("NOT_FOUND for an unknown email, INVALID_ARGUMENT naming a malformed one", async () => {
+      await rejectsWith(
+        accounts.grantOperator({ email: `nobody.${Date.now()}@example.com`, operator: true }),
+        "not_found",
+      );
+      await rejectsWith(accounts.grantOperator({ email: "not-an-email", operator: true }), "invalid_argument", "email");
+      await rejectsWith(accounts.grantOperator({ email: "", operator: false }), "invalid_argument", "email");
     });
   });
 

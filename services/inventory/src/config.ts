@@ -11,6 +11,8 @@ export const inventoryConfig = z.object({
   SAGA_MODE: z.enum(["orchestration", "choreography"]).default("orchestration"),
   HOLD_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
   SWEEP_INTERVAL_MS: env.milliseconds(5_000),
+  /** Where the token signing keys come from (GetSigningKeys): operators acting through bff-ops. */
+  ACCOUNTS_ADDR: env.address("127.0.0.1:50051"),
 });
 
 export type InventoryConfig = z.output<typeof inventoryConfig>;

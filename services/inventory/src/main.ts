@@ -1,5 +1,6 @@
 import { runService } from "@marquee/platform";
 import { postgres } from "@marquee/platform/service-postgres";
+import { inventoryAdminService } from "./adapters/grpc/admin-handlers.js";
 import { inventoryService } from "./adapters/grpc/handlers.js";
 import { holdSweeper } from "./adapters/schedule/hold-sweeper.js";
 import { inventoryConsumers, inventoryParts } from "./composition.js";
@@ -13,5 +14,5 @@ runService({
   compose: inventoryParts,
   schedules: ({ deps, runtime, config }) => [holdSweeper(deps, runtime.logger, config.SWEEP_INTERVAL_MS)],
   consumers: inventoryConsumers,
-  grpc: ({ deps }) => [inventoryService(deps)],
+  grpc: ({ deps }) => [inventoryService(deps), inventoryAdminService(deps)],
 });

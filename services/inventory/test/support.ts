@@ -23,9 +23,11 @@ import { waitFor } from "@marquee/platform/testing/wait";
 import { CatalogEvents, InventoryEvents } from "@marquee/proto/events";
 import { ShowStatus, type Show, type TicketTier } from "@marquee/proto/marquee/catalog/v1/catalog_service";
 import { InventoryServiceClient } from "@marquee/proto/marquee/inventory/v1/inventory_service";
+import { InventoryAdminServiceClient } from "@marquee/proto/marquee/inventory/v1/inventory_admin_service";
 
 export const NAMESPACE = "t";
 export type Inventory = ReturnType<typeof createClient<InventoryServiceClient>>["call"];
+export type InventoryAdmin = ReturnType<typeof createClient<InventoryAdminServiceClient>>["call"];
 
 /** One inventory process of its own: a NATS server, a database, the service built in dist/. */
 export interface Harness {
@@ -33,6 +35,8 @@ export interface Harness {
   db: TestDatabase;
   service: ServiceProcess;
   inventory: Inventory;
+  /** The admin service, as a person holding the operator certificate (this test process's). */
+  admin: InventoryAdmin;
   nc: NatsConnection;
   /** The service's database, for asserting what was (not) written. */
   sql: pg.Pool;
@@ -52,16 +56,19 @@ export async function startHarness(env: NodeJS.ProcessEnv = {}): Promise<Harness
     env: { DATABASE_URL: db.url, NATS_URL: nats.url, EVENT_NAMESPACE: NAMESPACE, ...env },
   });
   const client = permittedClient(InventoryServiceClient, service.address);
+  const admin = createClient(InventoryAdminServiceClient, service.address);
   const sql = new pg.Pool({ connectionString: db.url, max: 2 });
   return {
     nats,
     db,
     service,
     inventory: client.call,
+    admin: admin.call,
     nc,
     sql,
     close: async () => {
       client.close();
+      admin.close();
       await sql.end();
       await nc.close();
       await service.stop();

@@ -11,6 +11,7 @@ import { PostgresOrderStore } from "./adapters/event-store/postgres-event-store.
 import { tierAvailabilitySubscription } from "./adapters/events/on-tier-availability.js";
 import { ruleErrors } from "./adapters/grpc/rule-errors.js";
 import { backfillSalesFacts, PostgresSalesReports } from "./adapters/event-store/sales-report.js";
+import { PostgresSagaRecords } from "./adapters/saga/postgres-saga-records.js";
 import { purchaseSagaRunners } from "./adapters/saga/purchase-saga-runners.js";
 import { randomTicketCodes } from "./adapters/security/random-ticket-codes.js";
 import { JwsTicketSigner } from "./adapters/security/ticket-signer.js";
@@ -56,6 +57,7 @@ export async function ordersParts({ config, runtime, pool, readPool }: OrdersWir
   }
   const deps: OrdersDeps = {
     store: withSagaOutcomeMetrics(store, config.SAGA_MODE),
+    sagas: new PostgresSagaRecords(pool),
     inventory,
     wallet,
     ticketCodes: randomTicketCodes,

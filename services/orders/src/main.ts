@@ -1,5 +1,6 @@
 import { runService } from "@marquee/platform";
 import { postgres } from "@marquee/platform/service-postgres";
+import { ordersAdminService } from "./adapters/grpc/admin-handlers.js";
 import { ordersService } from "./adapters/grpc/handlers.js";
 import { ordersConsumers, ordersParts, ordersSchedules } from "./composition.js";
 import { ordersConfig } from "./config.js";
@@ -12,5 +13,8 @@ runService({
   compose: ordersParts,
   schedules: ordersSchedules,
   consumers: ordersConsumers,
-  grpc: ({ deps, verifier, signer, store }) => [ordersService(deps, verifier, signer, store)],
+  grpc: ({ deps, verifier, signer, store, runtime }) => [
+    ordersService(deps, verifier, signer, store),
+    ordersAdminService(deps, runtime.audit, signer),
+  ],
 });

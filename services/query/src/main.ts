@@ -10,5 +10,7 @@ runService({
   contexts: ["orders", "inventory"],
   store: mongo(),
   compose: queryParts,
-  grpc: ({ deps, projections, jobs, verifier }) => [queryService(deps, projections, jobs, verifier)],
+  grpc: ({ deps, projections, jobs, verifier, runtime }) => [
+    queryService(deps, projections, jobs, verifier, runtime.audit),
+  ],
 });

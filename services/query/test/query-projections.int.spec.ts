@@ -7,11 +7,12 @@ import path from "node:path";
 import { jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import mongoose from "mongoose";
-import { bearer } from "@marquee/platform";
+import { bearer, createClient } from "@marquee/platform";
 import { eventHeaders } from "@marquee/platform/nats";
 import { repoRoot } from "@marquee/platform/testing/binaries";
 import { streamEvents } from "@marquee/platform/testing/streams";
 import { waitFor } from "@marquee/platform/testing/wait";
+import { AdminServiceClient } from "@marquee/proto/marquee/admin/v1/admin_service";
 import { RebuildPhase, type ProjectionStatus } from "@marquee/proto/marquee/query/v1/query_service";
 import { type Actor as Person, type PublishedShow, EVENT_NAMESPACE } from "@marquee/system-testing";
 import {
@@ -19,6 +20,7 @@ import {
   caughtUp,
   partnerOf,
   rebuild,
+  REBUILD_REASON,
   rejectsWith,
   startQuerySystem,
   statusOf,
@@ -48,6 +50,17 @@ describe("query service: projections — redelivery, rebuild while serving, stat
     const { sales } = await h.query.getShowSales({ showId: show.showId }, as(show.organizer.token));
     const { shows } = await h.query.getShowAvailability({ showIds: [show.showId] });
     return { mine, partners, sales, availability: shows };
+  }
+
+  /** The query service's audit records about `target`, newest first (as an operator reads them). */
+  async function auditOf(target: string) {
+    // The platform's AdminService is served by every service: the certificate to expect is query's.
+    const admin = createClient(AdminServiceClient, h.system.address("query"), { serverWorkload: "query" });
+    try {
+      return (await admin.call.listAuditRecords({ pageSize: 200, beforeSequence: 0, target })).records;
+    } finally {
+      admin.close();
+    }
   }
 
   async function allCaughtUp(): Promise<void> {
@@ -226,8 +239,11 @@ describe("query service: projections — redelivery, rebuild while serving, stat
     assert.deepEqual(await snapshot(), before);
   });
 
-  it("lets a second caller follow the rebuild already running", async () => {
-    const [one, two] = await Promise.all([rebuild(h.raw, "organizer-sales"), rebuild(h.raw, "organizer-sales")]);
+  it("lets a second caller follow the rebuild already running; the audit log has both: applied, then already done", async () => {
+    const [one, two] = await Promise.all([
+      rebuild(h.raw, "organizer-sales", undefined, "sales look stale"),
+      rebuild(h.raw, "organizer-sales", undefined, "same here"),
+    ]);
     const generations = [one, two].map((messages) => messages.at(-1)?.progress);
     assert.deepEqual(
       generations.map((p) => [p?.generation, p?.phase]),
@@ -236,6 +252,36 @@ describe("query service: projections — redelivery, rebuild while serving, stat
         [3, RebuildPhase.REBUILD_PHASE_DONE],
       ],
     );
+    // Newest first: the two calls above, after the earlier rebuild of this projection.
+    const records = (await auditOf("organizer-sales")).slice(0, 2).reverse();
+    assert.deepEqual(
+      records.map((r) => [r.service, r.action, r.target, r.actor]),
+      [
+        ["query", "projection.rebuild", "organizer-sales", "operator"],
+        ["query", "projection.rebuild", "organizer-sales", "operator"],
+      ],
+    );
+    assert.deepEqual(
+      records.map((r) => [r.reason, r.result]).sort(),
+      [
+        ["sales look stale", "applied"],
+        ["same here", "already-done"],
+      ].sort(),
+    );
+    assert.ok(records.every((r) => r.at && r.sequence > 0));
+  });
+
+  it("refuses a rebuild without a reason (INVALID_ARGUMENT naming it): nothing starts, nothing is recorded", async () => {
+    const before = await statusOf(h.query, "partner-orders");
+    const recorded = (await auditOf("partner-orders")).length;
+    for (const reason of ["", "   "]) {
+      await rejectsWith(rebuild(h.raw, "partner-orders", undefined, reason), "invalid_argument", { field: "reason" });
+    }
+    const after = await statusOf(h.query, "partner-orders");
+    assert.deepEqual([after.generation, after.rebuilding], [before.generation, undefined]);
+    assert.equal((await auditOf("partner-orders")).length, recorded);
+    // The rebuilds earlier in this file were each recorded, with the reason they gave.
+    assert.ok(recorded > 0 && (await auditOf("partner-orders")).every((r) => r.reason === REBUILD_REASON));
   });
 
   it("refuses an unknown projection with INVALID_ARGUMENT naming it", async () => {
@@ -252,7 +298,13 @@ describe("query service: projections — redelivery, rebuild while serving, stat
       );
 
     it("draws the progress (done/total, rate, ETA) and exits 0 when the rebuild is done", async () => {
-      const { code, stdout, stderr } = await run("availability", "--addr", h.system.address("query"));
+      const { code, stdout, stderr } = await run(
+        "availability",
+        "--reason",
+        "availability drifted",
+        "--addr",
+        h.system.address("query"),
+      );
       assert.equal(code, 0, stderr);
       const lines = stdout.trim().split("\n");
       assert.match(lines.find((l) => l.startsWith("loading history")) ?? "", /\[[#-]{30}\]\s+\d+%\s+[\d,]+\/[\d,]+/);
@@ -261,11 +313,14 @@ describe("query service: projections — redelivery, rebuild while serving, stat
       assert.equal((await statusOf(h.query, "availability")).generation, 3);
     });
 
-    it("exits 1 with the reason when the rebuild is refused, 2 without a projection", async () => {
-      const refused = await run("everything", "--addr", h.system.address("query"));
+    it("exits 1 with the reason when the rebuild is refused, 2 without a projection or a reason", async () => {
+      const refused = await run("everything", "--reason", "why not", "--addr", h.system.address("query"));
       assert.equal(refused.code, 1);
       assert.match(refused.stderr, /everything: rebuild failed: invalid projection: must be one of my-orders/);
       assert.equal((await run()).code, 2);
+      const unexplained = await run("availability", "--addr", h.system.address("query"));
+      assert.equal(unexplained.code, 2);
+      assert.match(unexplained.stderr, /--reason/);
     });
   });
 

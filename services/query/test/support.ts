@@ -70,13 +70,17 @@ export async function rejectsWith(
   return error;
 }
 
+/** The reason the tests give for their rebuilds (RebuildProjection requires one; it is audited). */
+export const REBUILD_REASON = "integration test: rebuild while serving";
+
 /** Every progress message of a rebuild, the stream read to its end (or its error, as a DomainError). */
 export async function rebuild(
   raw: QueryServiceClient,
   projection: string,
   onMessage: (message: RebuildProjectionResponse) => void = () => undefined,
+  reason = REBUILD_REASON,
 ): Promise<RebuildProjectionResponse[]> {
-  const call = raw.rebuildProjection({ projection }, new Metadata(), { deadline: Date.now() + 120_000 });
+  const call = raw.rebuildProjection({ projection, reason }, new Metadata(), { deadline: Date.now() + 120_000 });
   const messages: RebuildProjectionResponse[] = [];
   try {
     for await (const message of call as AsyncIterable<RebuildProjectionResponse>) {

@@ -1,5 +1,6 @@
 import { runService } from "@marquee/platform";
 import { postgres } from "@marquee/platform/service-postgres";
+import { walletAdminService } from "./adapters/grpc/admin-handlers.js";
 import { walletService } from "./adapters/grpc/handlers.js";
 import { walletConsumers, walletParts } from "./composition.js";
 import { walletConfig } from "./config.js";
@@ -11,5 +12,5 @@ runService({
   store: postgres(new URL("../../migrations", import.meta.url)),
   compose: walletParts,
   consumers: walletConsumers,
-  grpc: ({ deps, verifier }) => [walletService(deps, verifier)],
+  grpc: ({ deps, verifier }) => [walletService(deps, verifier), walletAdminService(deps)],
 });

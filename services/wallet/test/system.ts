@@ -21,11 +21,16 @@ export const eur = (amountMinor: number) => ({ amountMinor, currency: "EUR" });
 export interface User {
   userId: string;
   token: string;
+  email: string;
 }
+
+export type Accounts = ReturnType<typeof createClient<AccountsServiceClient>>["call"];
 
 /** Real servers of this test file's own: NATS, two databases, accounts (for tokens) and wallet. */
 export interface WalletSystem {
   wallet: Wallet;
+  /** Accounts, as this test process's certificate (the operator's): GrantOperator works. */
+  accounts: Accounts;
   walletProcess: ServiceProcess;
   /** The wallet's database, for what only SQL can show (ledger sums, row counts). */
   sql: pg.Pool;
@@ -70,6 +75,7 @@ export async function startWalletSystem(env: NodeJS.ProcessEnv = {}): Promise<Wa
 
   return {
     wallet,
+    accounts,
     walletProcess,
     sql,
     nc,
@@ -78,7 +84,7 @@ export async function startWalletSystem(env: NodeJS.ProcessEnv = {}): Promise<Wa
       const password = "correct horse battery staple";
       const { user } = await accounts.registerUser({ email, displayName: "Buyer", password });
       const { accessToken } = await accounts.authenticate({ email, password });
-      return { userId: user!.userId, token: accessToken };
+      return { userId: user!.userId, token: accessToken, email };
     },
     publish: async (type, aggregateId, message) => {
       const event = newEvent(NAMESPACE, type, aggregateId, message);

@@ -1,6 +1,7 @@
 import { notFound } from "@marquee/platform";
-import { rolesByOrganization, type Organization } from "../domain/organization.js";
+import type { Organization } from "../domain/organization.js";
 import type { AccountsDeps } from "./ports.js";
+import { currentAccess } from "./start-session.js";
 
 /**
  * The caller founds the organization as its first organizer and gets a token that says so, of
@@ -21,7 +22,6 @@ export async function createOrganization(
   };
   const founder = { organizationId: organization.organizationId, userId: callerId, role: "organizer" as const };
   await deps.store.insertOrganization(organization, founder, [deps.events.organizationCreated(organization)]);
-  const roles = rolesByOrganization(await deps.store.membershipsOf(callerId));
-  const { token } = await deps.tokens.issue(callerId, roles, sessionId);
+  const { token } = await deps.tokens.issue(callerId, await currentAccess(deps, callerId), sessionId);
   return { organization, accessToken: token };
 }

@@ -1,5 +1,6 @@
 import type { OutgoingEvent } from "@marquee/platform";
-import type { Membership, Organization, OrganizationRole } from "../domain/organization.js";
+import type { Access } from "../domain/access.js";
+import type { Membership, Organization } from "../domain/organization.js";
 import type { PartnerApiKey, PartnerClient } from "../domain/partner.js";
 import type { RefreshTokenState, SessionPolicy } from "../domain/session.js";
 import type { User, UserWithCredentials } from "../domain/user.js";
@@ -11,6 +12,10 @@ export interface AccountsStore {
   findUserByEmail(email: string): Promise<UserWithCredentials | undefined>;
   findUser(userId: string): Promise<User | undefined>;
   membershipsOf(userId: string): Promise<Membership[]>;
+  /** Whether the user holds the operator role. */
+  isOperator(userId: string): Promise<boolean>;
+  /** Grants (true) or takes back (false) the operator role; doing it again changes nothing. */
+  setOperator(userId: string, operator: boolean, at: Date): Promise<void>;
   insertOrganization(organization: Organization, founder: Membership, events: OutgoingEvent[]): Promise<void>;
   findOrganization(organizationId: string): Promise<Organization | undefined>;
   /** Returns false when the membership already existed (nothing written). */
@@ -79,12 +84,11 @@ export interface ApiKeySecrets {
 }
 
 export interface TokenIssuer {
-  /** A user's access token; with `sessionId`, its `sid` claim names the session it belongs to. */
-  issue(
-    userId: string,
-    roles: Record<string, OrganizationRole[]>,
-    sessionId?: string,
-  ): Promise<{ token: string; expiresAt: Date }>;
+  /**
+   * A user's access token carrying their roles (and `op` for an operator, nothing for others);
+   * with `sessionId`, its `sid` claim names the session it belongs to.
+   */
+  issue(userId: string, access: Access, sessionId?: string): Promise<{ token: string; expiresAt: Date }>;
   /** A short-lived token whose subject is a partner client. */
   issueForPartner(partnerClientId: string): Promise<{ token: string; expiresAt: Date }>;
   /** Public JWKs (JSON) of every key whose tokens may still be valid. */

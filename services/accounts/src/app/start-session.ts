@@ -1,4 +1,4 @@
-import { rolesByOrganization } from "../domain/organization.js";
+import { accessOf, type Access } from "../domain/access.js";
 import { refreshTokenExpiry, sessionExpiry } from "../domain/session.js";
 import type { User } from "../domain/user.js";
 import type { AccountsDeps } from "./ports.js";
@@ -27,13 +27,18 @@ export async function startSession(deps: AccountsDeps, user: User): Promise<Sess
   return { ...(await accessFor(deps, user, sessionId)), refreshToken, refreshTokenExpiresAt, sessionId, user };
 }
 
-/** An access token with the user's roles as they are now, naming the session. */
+/** An access token with the user's roles (and operator role) as they are now, naming the session. */
 export async function accessFor(
   deps: AccountsDeps,
   user: User,
   sessionId: string,
 ): Promise<{ accessToken: string; expiresAt: Date }> {
-  const roles = rolesByOrganization(await deps.store.membershipsOf(user.userId));
-  const { token, expiresAt } = await deps.tokens.issue(user.userId, roles, sessionId);
+  const { token, expiresAt } = await deps.tokens.issue(user.userId, await currentAccess(deps, user.userId), sessionId);
   return { accessToken: token, expiresAt };
+}
+
+/** The user's memberships and operator role as stored now (two reads, side by side). */
+export async function currentAccess(deps: AccountsDeps, userId: string): Promise<Access> {
+  const [memberships, operator] = await Promise.all([deps.store.membershipsOf(userId), deps.store.isOperator(userId)]);
+  return accessOf(memberships, operator);
 }

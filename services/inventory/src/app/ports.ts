@@ -1,5 +1,6 @@
 import type { IncomingEvent, OutgoingEvent } from "@marquee/platform";
 import type { Hold, HoldStatus, Rejection, Reservation, SeatOffer, SeatRequest } from "../domain/hold.js";
+import type { SeatsChange } from "../domain/seats-history.js";
 import type { ShowOnSale, StockDelta, TierChange, TierStock } from "../domain/stock.js";
 
 /** The inventory database. */
@@ -11,19 +12,30 @@ export interface InventoryStore {
   /** The order's reservation if it has one, else what its tier offers now: one read. */
   reservationContext(request: SeatRequest): Promise<ReservationContext>;
   findReservation(orderId: string): Promise<Reservation | undefined>;
+  /** The order's show and tier and every change of its seats (any order); undefined when inventory never saw it. */
+  orderSeats(orderId: string): Promise<OrderSeats | undefined>;
   /**
    * One atomic write: takes the hold's seats with the conditional UPDATE (never oversells),
-   * provided the tier still offers what the hold was priced on, and records the hold and its
-   * events (`soldOut` only when the hold took the last seats).
+   * provided the tier still offers what the hold was priced on, and records the hold, its first
+   * history entry and its events (`soldOut` only when the hold took the last seats).
    */
   holdSeats(hold: Hold, events: HoldEvents, now: Date): Promise<WriteOutcome>;
   /** One atomic write: the refused reservation and `event`. */
   recordRejection(rejection: Rejection, event: OutgoingEvent, now: Date): Promise<WriteOutcome>;
   /**
-   * One atomic write: the hold goes `from` → `to` (only if it is still `from`), the stock by
-   * `delta`, and `event`; `backOnSale` too when the move gave seats back to a sold-out tier.
+   * One atomic write: the hold goes `from` → `to` (only if it is still `from`) with its history
+   * entry, the stock by `delta`, and `event`; `backOnSale` too when the move gave seats back to a
+   * sold-out tier.
    */
   moveHold(change: HoldMove, event: OutgoingEvent, backOnSale?: OutgoingEvent): Promise<WriteOutcome>;
+}
+
+/** An order as inventory saw it: the tier it asked seats of, and how its seats changed. */
+export interface OrderSeats {
+  showId: string;
+  tierId: string;
+  /** Empty when the reservation was refused (no seats were ever held). */
+  changes: SeatsChange[];
 }
 
 /** What holdSeats records: `reserved` always, `soldOut` too when the hold took the tier's last seats. */
@@ -56,6 +68,7 @@ export interface InventoryTransaction {
   lockShow(showId: string): Promise<void>;
   /** Resolves the seats the tier has available after the change. */
   adjustStock(delta: StockDelta): Promise<number>;
+  /** Moves the holds to `status`, each with its history entry. */
   setHoldStatus(orderIds: string[], status: HoldStatus, now: Date, releaseReason?: string): Promise<void>;
   /** Up to `limit` held holds past expiry, locked; holds another transaction has locked are skipped. */
   claimExpiredHolds(now: Date, limit: number): Promise<Hold[]>;

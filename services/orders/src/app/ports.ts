@@ -3,6 +3,10 @@ import type { SeatHold } from "../domain/decisions.js";
 import type { Money, OrderEvent, OrderState } from "../domain/order.js";
 import type { PurchaseStep } from "../domain/purchase-saga.js";
 import type { SagaFailureCause } from "../domain/saga-bounds.js";
+import type { SagaChange, SagaRecord, SagaState } from "../domain/saga-operations.js";
+import type { SagaKind, SagaStep } from "../domain/saga-steps.js";
+
+export type { SagaKind } from "../domain/saga-steps.js";
 
 /** Who is calling: a signed-in user, or a partner client (partner API). */
 export interface Caller {
@@ -41,6 +45,8 @@ export interface AppendOptions {
   previous?: OrderState;
   /** PlaceOrder: nothing is written (append answers false) while inventory reports this tier sold out. */
   unlessSoldOut?: TierRef;
+  /** Saga steps (attempts) to record with the events, written only if they are. */
+  steps?: readonly SagaStep[];
 }
 
 export interface TierRef {
@@ -54,13 +60,6 @@ export interface TierAvailabilityReport extends TierRef {
   /** The report's position among inventory's reports (its stream sequence). */
   sequence: number;
 }
-
-/**
- * purchase: the orchestrator's steps; cancel: a cancellation's compensations; compensate: the
- * compensations of a purchase given up (never given up themselves); deadline: choreography's
- * timer, which gives a purchase up when it is still pending at SAGA_DEADLINE_MS.
- */
-export type SagaKind = "purchase" | "cancel" | "compensate" | "deadline";
 
 export interface SagaSchedule {
   kind: SagaKind;
@@ -81,13 +80,30 @@ export interface PurchaseSagaRunner {
   sagaFor(trigger: "placed" | "cancelled"): SagaSchedule | undefined;
   /** After that transaction committed: run the saga now (leased to this process) or at the next poll. */
   started(schedule: SagaSchedule | undefined, order: OrderState): void;
+  /** A stored saga was made due now (an operator's retry): the worker looks at once. */
+  wake(): void;
+  /**
+   * An operator gives the purchase up now, the way its saga would past its bounds (REJECTED
+   * SAGA_FAILED; its compensations follow: orchestration's compensate saga, or in choreography the
+   * other services' reactions to the rejection). `why` is recorded as the give-up step's error,
+   * `actor` as the rejection's.
+   */
+  giveUpNow(orderId: string, by: { why: string; actor: string }): Promise<GivenUp>;
+}
+
+/** A purchase given up: the order as it was (what the saga was waiting for), and whether this call failed it. */
+export interface GivenUp {
+  before: OrderState;
+  /** False: the order had already ended (confirmed or rejected); nothing was recorded. */
+  failed: boolean;
 }
 
 /** A purchase its saga gave up (REJECTED SAGA_FAILED), as operators hear of it: a metric and a log line. */
 export interface PurchaseGivenUp {
   orderId: string;
   mode: "orchestration" | "choreography";
-  cause: SagaFailureCause;
+  /** operator: CompensateSaga. */
+  cause: SagaFailureCause | "operator";
   /** The step the saga could not get past (what it was waiting for, in choreography). */
   step: PurchaseStep;
   /** Runs of the saga (orchestration); choreography's retries happen in the other services. */
@@ -115,6 +131,8 @@ export class DuplicateOrder extends Error {
 
 export interface OrderStore {
   load(orderId: string): Promise<OrderState | undefined>;
+  /** Several orders at once (one read); unknown ids are left out. */
+  loadMany(orderIds: readonly string[]): Promise<OrderState[]>;
   /**
    * The order as this process's last append left it, if remembered: a read saved, but possibly
    * behind the stream (another process appended since), so an append decided on it may conflict.
@@ -212,8 +230,34 @@ export interface SalesReports {
   read(organizationId: string): Promise<SalesReport>;
 }
 
+/** ListSagas' filter (each condition optional but the limit). */
+export interface SagaFilter {
+  state: SagaState | undefined;
+  /** Created at least this long ago. */
+  minAgeMs: number;
+  minAttempts: number;
+  limit: number;
+}
+
+/** The stored sagas and their steps, as operators see and change them. */
+export interface SagaRecords {
+  /** Oldest first. */
+  list(filter: SagaFilter): Promise<SagaRecord[]>;
+  ofOrder(orderId: string): Promise<SagaRecord[]>;
+  /**
+   * The order's saga rows changed as `decide` says, atomically: it sees them (locked) and the
+   * database's clock, and the rows it returns are written. Answers the changes made.
+   */
+  change(orderId: string, decide: (sagas: SagaRecord[], now: Date) => SagaChange[]): Promise<SagaChange[]>;
+  /** The order's saga steps in the order they started. */
+  steps(orderId: string): Promise<SagaStep[]>;
+  /** Steps recorded on their own (an attempt that failed before any write of its own). */
+  record(orderId: string, steps: readonly SagaStep[]): Promise<void>;
+}
+
 export interface OrdersDeps {
   store: OrderStore;
+  sagas: SagaRecords;
   inventory: InventoryGateway;
   wallet: WalletGateway;
   ticketCodes: TicketCodes;

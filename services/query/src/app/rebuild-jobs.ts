@@ -4,6 +4,12 @@ import type { ProjectionName, RebuildProgress } from "../domain/projections.js";
 import type { ProjectionDeps } from "./ports.js";
 import { rebuildProjection } from "./rebuild-projection.js";
 
+/** A rebuild as its caller sees it: whether this call started it, and its progress. */
+export interface RebuildRun {
+  started: boolean;
+  follow(signal: AbortSignal): AsyncGenerator<RebuildProgress>;
+}
+
 interface Job {
   latest: RebuildProgress | undefined;
   listeners: Set<(progress: RebuildProgress) => void>;
@@ -20,9 +26,18 @@ export class RebuildJobs {
 
   constructor(private readonly deps: ProjectionDeps) {}
 
-  /** The rebuild of `name`, started if none runs, as a stream of progress that ends when it does. */
-  async *follow(name: ProjectionName, signal: AbortSignal): AsyncGenerator<RebuildProgress> {
-    const job = this.jobs.get(name) ?? this.start(name);
+  /**
+   * The rebuild of `name`: the one running (`started` false), or a new one. Follow it for its
+   * progress; it runs on whether anyone follows or not.
+   */
+  begin(name: ProjectionName): RebuildRun {
+    const running = this.jobs.get(name);
+    const job = running ?? this.start(name);
+    return { started: !running, follow: (signal) => this.follow(job, signal) };
+  }
+
+  /** A job's progress as a stream that ends when the job does (or when `signal` aborts). */
+  private async *follow(job: Job, signal: AbortSignal): AsyncGenerator<RebuildProgress> {
     const queue: RebuildProgress[] = job.latest ? [job.latest] : [];
     let wake: (() => void) | undefined;
     const listener = (progress: RebuildProgress) => {

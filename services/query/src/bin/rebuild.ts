@@ -2,10 +2,12 @@
 /**
  * Rebuilds a projection of the query service and draws its progress:
  *
- *   npm run rebuild -- <projection> [--addr host:port]
+ *   npm run rebuild -- <projection> --reason "<why>" [--addr host:port]
  *
- * projections: my-orders, partner-orders, organizer-sales, availability. The address defaults to
- * QUERY_ADDR or 127.0.0.1:50056. Exits 0 when the rebuild is done, 1 (with the reason) if it fails.
+ * projections: my-orders, partner-orders, organizer-sales, availability. The reason is required:
+ * the rebuild is an operator action, kept in the query service's audit log with who asked. The
+ * address defaults to QUERY_ADDR or 127.0.0.1:50056. Exits 0 when the rebuild is done, 1 (with the
+ * reason) if it fails, 2 on a usage error.
  */
 import { parseArgs } from "node:util";
 import { Metadata, type ServiceError } from "@grpc/grpc-js";
@@ -24,11 +26,17 @@ const LINE_EVERY_MS = 2_000;
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { addr: { type: "string", default: process.env.QUERY_ADDR ?? "127.0.0.1:50056" } },
+    options: {
+      addr: { type: "string", default: process.env.QUERY_ADDR ?? "127.0.0.1:50056" },
+      reason: { type: "string", default: "" },
+    },
   });
   const projection = positionals[0];
-  if (!projection || positionals.length > 1) {
-    process.stderr.write(`usage: npm run rebuild -- <${PROJECTION_NAMES.join("|")}> [--addr host:port]\n`);
+  const reason = values.reason.trim();
+  if (!projection || positionals.length > 1 || !reason) {
+    process.stderr.write(
+      `usage: npm run rebuild -- <${PROJECTION_NAMES.join("|")}> --reason "<why>" [--addr host:port]\n`,
+    );
     return 2;
   }
   const client = createClient(QueryServiceClient, values.addr, { defaultTimeoutMs: DEADLINE_MS });
@@ -37,7 +45,9 @@ async function main(): Promise<number> {
   let lastPrintedAt = 0;
   let lastPhase: RebuildPhase | undefined;
   try {
-    const call = client.raw.rebuildProjection({ projection }, new Metadata(), { deadline: Date.now() + DEADLINE_MS });
+    const call = client.raw.rebuildProjection({ projection, reason }, new Metadata(), {
+      deadline: Date.now() + DEADLINE_MS,
+    });
     for await (const message of call as AsyncIterable<RebuildProjectionResponse>) {
       const progress = message.progress;
       if (!progress) continue;

@@ -31,6 +31,7 @@ export const schemas = {
   }),
   chargeForOrder: z.object({ orderId, accountId, amount: money(MONEY_RULES.charge) }),
   refundOrder: z.object({ orderId, reason: z.string().max(200) }),
+  getOrderLedgerAsOf: z.object({ orderId, at: z.date().optional() }),
   getBalance: z.object({ accountId }),
   getStatement: z
     .object({

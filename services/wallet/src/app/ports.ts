@@ -45,6 +45,8 @@ export interface WalletStore {
    */
   transact<T>(work: (ledger: Ledger) => Promise<T>): Promise<T>;
   findAccount(accountId: string): Promise<WalletAccount | undefined>;
+  /** The order's charge and refund transactions with their entries (none for an order never charged). */
+  orderTransactions(orderId: string): Promise<LedgerTransaction[]>;
   /** Newest first; lines after `after` in that order. */
   statement(accountId: string, limit: number, after: StatementCursor | undefined): Promise<StatementLine[]>;
 }

@@ -9,6 +9,7 @@ import { createPartnerClient } from "../../app/create-partner-client.js";
 import { endSession } from "../../app/end-session.js";
 import { getOrganization } from "../../app/get-organization.js";
 import { getUser } from "../../app/get-user.js";
+import { grantOperator } from "../../app/grant-operator.js";
 import type { AccountsDeps } from "../../app/ports.js";
 import { refreshSession } from "../../app/refresh-session.js";
 import { registerUser } from "../../app/register-user.js";
@@ -76,6 +77,8 @@ export function accountsService(deps: AccountsDeps, verifier: TokenVerifier): Se
         expiresAt: verified.expiresAt,
       };
     },
+    // The operator certificate only (ACCOUNTS_ACCESS): no token, no console.
+    grantOperator: async (request) => grantOperator(deps, validate(schemas.grantOperator, request)),
   });
 }
 

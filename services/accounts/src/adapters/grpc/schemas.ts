@@ -32,4 +32,5 @@ export const schemas = {
   verifyApiKey: z.object({ apiKey: z.string().min(1).max(200) }),
   refreshSession: z.object({ refreshToken: z.string().min(1).max(200) }),
   endSession: z.object({ refreshToken: z.string().min(1).max(200) }),
+  grantOperator: z.object({ email: z.email().max(254), operator: z.boolean() }),
 };

@@ -48,6 +48,23 @@ export class PostgresAccountsStore implements AccountsStore {
     return rows.map((r) => ({ organizationId: r.organization_id, userId: r.user_id, role: r.role }));
   }
 
+  async isOperator(userId: string): Promise<boolean> {
+    const { rows } = await this.pool.query<{ operator: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM operators WHERE user_id = $1) AS operator`,
+      [userId],
+    );
+    return rows[0]?.operator === true;
+  }
+
+  async setOperator(userId: string, operator: boolean, at: Date): Promise<void> {
+    await this.pool.query(
+      operator
+        ? `INSERT INTO operators (user_id, granted_at) VALUES ($1, $2) ON CONFLICT (user_id) DO NOTHING`
+        : `DELETE FROM operators WHERE user_id = $1`,
+      operator ? [userId, at] : [userId],
+    );
+  }
+
   async insertOrganization(org: Organization, founder: Membership, events: OutgoingEvent[]): Promise<void> {
     await this.write(events, async (tx) => {
       await tx.query(

@@ -1,7 +1,7 @@
 import { SignJWT } from "jose";
 import { TOKEN } from "@marquee/platform";
 import type { PostgresKeyring } from "@marquee/platform/keyring";
-import type { OrganizationRole } from "../../domain/organization.js";
+import type { Access } from "../../domain/access.js";
 import type { Clock, TokenIssuer } from "../../app/ports.js";
 import { SESSION_CLAIM } from "../session-claim.js";
 
@@ -16,9 +16,11 @@ export class JoseTokens implements TokenIssuer {
     private readonly ttlSeconds: number,
   ) {}
 
-  issue(userId: string, roles: Record<string, OrganizationRole[]>, sessionId?: string) {
+  issue(userId: string, access: Access, sessionId?: string) {
     const session = sessionId ? { [SESSION_CLAIM]: sessionId } : {};
-    return this.sign(userId, { [TOKEN.rolesClaim]: roles, ...session }, this.ttlSeconds);
+    // Only an operator's token says anything about the role: everyone else's has no `op` claim.
+    const operator = access.operator ? { [TOKEN.operatorClaim]: true } : {};
+    return this.sign(userId, { [TOKEN.rolesClaim]: access.roles, ...operator, ...session }, this.ttlSeconds);
   }
 
   issueForPartner(partnerClientId: string) {

@@ -5,7 +5,13 @@ import {
   type ReserveSeatsResponse,
   type TierAvailability,
 } from "@marquee/proto/marquee/inventory/v1/inventory_service";
+import {
+  SeatsState as SeatsStateMessage,
+  type GetOrderSeatsAsOfResponse,
+} from "@marquee/proto/marquee/inventory/v1/inventory_admin_service";
+import type { OrderSeatsAsOf } from "../../app/get-order-seats-as-of.js";
 import type { Hold, HoldStatus as Status, Reservation } from "../../domain/hold.js";
+import type { SeatsState } from "../../domain/seats-history.js";
 import { available, type TierStock } from "../../domain/stock.js";
 
 // The contract has no "lost": a lost hold's seats are released.
@@ -48,4 +54,23 @@ export const tierToProto = (stock: TierStock): TierAvailability => ({
   held: stock.held,
   sold: stock.sold,
   price: stock.price,
+});
+
+const SEATS_STATE: Record<SeatsState, SeatsStateMessage> = {
+  none: SeatsStateMessage.SEATS_STATE_NONE,
+  held: SeatsStateMessage.SEATS_STATE_HELD,
+  sold: SeatsStateMessage.SEATS_STATE_SOLD,
+  released: SeatsStateMessage.SEATS_STATE_RELEASED,
+};
+
+export const seatsAsOfToProto = (seats: OrderSeatsAsOf): GetOrderSeatsAsOfResponse => ({
+  showId: seats.showId,
+  tierId: seats.tierId,
+  state: SEATS_STATE[seats.state],
+  quantity: seats.quantity,
+  history: seats.history.map((change) => ({
+    state: SEATS_STATE[change.state],
+    quantity: change.quantity,
+    at: change.at,
+  })),
 });

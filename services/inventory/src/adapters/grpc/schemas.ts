@@ -17,4 +17,5 @@ export const schemas = {
   }),
   confirmSeats: z.object({ orderId: z.uuid() }),
   getAvailability: z.object({ showIds: z.array(z.uuid()).min(1).max(MAX_SHOWS_PER_AVAILABILITY) }),
+  getOrderSeatsAsOf: z.object({ orderId: z.uuid(), at: z.date().optional() }),
 };

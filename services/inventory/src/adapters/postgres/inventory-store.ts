@@ -9,10 +9,12 @@ import type {
   HoldMove,
   InventoryStore,
   InventoryTransaction,
+  OrderSeats,
   ReservationContext,
   WriteOutcome,
 } from "../../app/ports.js";
 import type { Hold, HoldStatus, Rejection, Reservation, SeatRequest } from "../../domain/hold.js";
+import { seatsStateAfter, type SeatsChange } from "../../domain/seats-history.js";
 import { seatsFreed, type ShowOnSale, type StockDelta, type TierChange, type TierStock } from "../../domain/stock.js";
 import { HOLD_COLUMNS, toReservation, toStock, type HoldRow, type StockRow } from "./rows.js";
 
@@ -98,6 +100,11 @@ export class PostgresInventoryStore implements InventoryStore {
               ${now}, ${now}
          FROM taken`,
     );
+    statement.with(
+      "history",
+      `INSERT INTO hold_history (order_id, state, quantity, at)
+       SELECT ${p(hold.orderId, "uuid")}, 'HELD', ${p(hold.quantity, "int")}, ${now} FROM taken`,
+    );
     writeToOutbox(statement, [events.reserved], "EXISTS (SELECT 1 FROM taken)");
     writeToOutbox(statement, [events.soldOut], "EXISTS (SELECT 1 FROM taken WHERE available = 0)", "sold_out_row");
     return this.write(statement, "EXISTS (SELECT 1 FROM taken)", inbox);
@@ -132,8 +139,18 @@ export class PostgresInventoryStore implements InventoryStore {
               release_reason = COALESCE(${p(change.releaseReason ?? null, "text")}, release_reason)
         WHERE order_id = ${p(change.hold.orderId, "uuid")} AND status = ${p(STATUS[change.from], "text")}
               ${fresh ? `AND ${fresh}` : ""}
-       RETURNING show_id, tier_id`,
+       RETURNING order_id, show_id, tier_id, quantity, release_reason`,
     );
+    const seats = seatsStateAfter(change.to);
+    if (seats) {
+      statement.with(
+        "history",
+        `INSERT INTO hold_history (order_id, state, quantity, reason, at)
+         SELECT order_id, ${p(SEATS_STATE[seats], "text")}, quantity,
+                ${seats === "released" ? "release_reason" : "NULL"}, ${p(change.now, "timestamptz")}
+           FROM moved`,
+      );
+    }
     if (change.delta) {
       statement.with(
         "restocked",
@@ -183,6 +200,38 @@ export class PostgresInventoryStore implements InventoryStore {
     }
   }
 
+  async orderSeats(orderId: string): Promise<OrderSeats | undefined> {
+    const { rows } = await this.pool.query<{
+      show_id: string;
+      tier_id: string;
+      state: keyof typeof SEATS_STATE_OF | null;
+      quantity: number | null;
+      reason: string | null;
+      at: Date | null;
+    }>({
+      name: "inventory_order_seats",
+      text: `SELECT h.show_id, h.tier_id, c.state, c.quantity, c.reason, c.at
+               FROM holds h LEFT JOIN hold_history c ON c.order_id = h.order_id
+              WHERE h.order_id = $1`,
+      values: [orderId],
+    });
+    const first = rows[0];
+    if (!first) return undefined;
+    const changes = rows.flatMap((row): SeatsChange[] =>
+      row.state === null || row.quantity === null || row.at === null
+        ? []
+        : [
+            {
+              state: SEATS_STATE_OF[row.state],
+              quantity: row.quantity,
+              at: row.at,
+              ...(row.reason === null ? {} : { reason: row.reason }),
+            },
+          ],
+    );
+    return { showId: first.show_id, tierId: first.tier_id, changes };
+  }
+
   transaction<T>(work: (tx: InventoryTransaction) => Promise<T>): Promise<T> {
     if (this.client) return work(new PostgresInventoryTransaction(this.client));
     return withTransaction(this.pool, (client) => work(new PostgresInventoryTransaction(client)));
@@ -213,6 +262,10 @@ const STATUS: Record<HoldStatus, string> = {
   lost: "LOST",
 };
 
+/** hold_history.state: what the order's seats became. */
+const SEATS_STATE: Record<SeatsChange["state"], string> = { held: "HELD", sold: "SOLD", released: "RELEASED" };
+const SEATS_STATE_OF = { HELD: "held", SOLD: "sold", RELEASED: "released" } as const;
+
 class PostgresInventoryTransaction implements InventoryTransaction {
   constructor(private readonly tx: PoolClient) {}
 
@@ -232,10 +285,19 @@ class PostgresInventoryTransaction implements InventoryTransaction {
   }
 
   async setHoldStatus(orderIds: string[], status: HoldStatus, now: Date, releaseReason?: string): Promise<void> {
+    const update = `UPDATE holds SET status = $2, updated_at = $3, release_reason = COALESCE($4, release_reason)
+        WHERE order_id = ANY($1::uuid[])`;
+    const seats = seatsStateAfter(status);
+    if (!seats) {
+      await this.tx.query(update, [orderIds, STATUS[status], now, releaseReason ?? null]);
+      return;
+    }
+    // The history row in the same statement as the move.
     await this.tx.query(
-      `UPDATE holds SET status = $2, updated_at = $3, release_reason = COALESCE($4, release_reason)
-        WHERE order_id = ANY($1::uuid[])`,
-      [orderIds, STATUS[status], now, releaseReason ?? null],
+      `WITH moved AS (${update} RETURNING order_id, quantity, release_reason)
+       INSERT INTO hold_history (order_id, state, quantity, reason, at)
+       SELECT order_id, $5, quantity, ${seats === "released" ? "release_reason" : "NULL"}, $3 FROM moved`,
+      [orderIds, STATUS[status], now, releaseReason ?? null, SEATS_STATE[seats]],
     );
   }
 

@@ -21,6 +21,7 @@ import {
 } from "../../app/ports.js";
 import { salesFactOf } from "../../domain/sales-facts.js";
 import { decodeOrderEvent, encodeOrderEvent, eventTypeOf } from "../order-event-codec.js";
+import { writeSagaSteps } from "../saga-steps-sql.js";
 import { writeSalesFactRows } from "./sales-report.js";
 import { reviveState } from "./snapshot-codec.js";
 
@@ -78,19 +79,33 @@ export class PostgresOrderStore implements OrderStore, OrderEventLog {
 
   /** The latest snapshot and the events after it, in one round trip (a prepared statement). */
   async load(orderId: string): Promise<OrderState | undefined> {
-    const { rows } = await this.pool.query<Partial<EventRow> & { snapshot_version: number | null; snapshot: unknown }>({
+    const { rows } = await this.pool.query<SnapshotAndEventRow>({
       name: "orders_load",
-      text: `SELECT s.version AS snapshot_version, s.state AS snapshot, ${PREFIXED_EVENT_COLUMNS}
+      text: `SELECT o.id AS stream_id, s.version AS snapshot_version, s.state AS snapshot, ${PREFIXED_EVENT_COLUMNS}
                FROM (SELECT $1::uuid AS id) o
                LEFT JOIN snapshots s ON s.stream_id = o.id
                LEFT JOIN events e ON e.stream_id = o.id AND e.version > COALESCE(s.version, 0)
               ORDER BY e.version`,
       values: [orderId],
     });
-    const first = rows[0];
-    const from = first?.snapshot_version != null ? reviveState(first.snapshot) : undefined;
-    const events = rows.filter((row): row is typeof row & EventRow => row.event_id != null).map(toEntry);
-    return fold(events, from);
+    return foldStored(rows);
+  }
+
+  /** load() for several orders in one round trip. */
+  async loadMany(orderIds: readonly string[]): Promise<OrderState[]> {
+    if (orderIds.length === 0) return [];
+    const { rows } = await this.pool.query<SnapshotAndEventRow>({
+      name: "orders_load_many",
+      text: `SELECT o.id AS stream_id, s.version AS snapshot_version, s.state AS snapshot, ${PREFIXED_EVENT_COLUMNS}
+               FROM unnest($1::uuid[]) o (id)
+               LEFT JOIN snapshots s ON s.stream_id = o.id
+               LEFT JOIN events e ON e.stream_id = o.id AND e.version > COALESCE(s.version, 0)
+              ORDER BY o.id, e.version`,
+      values: [orderIds],
+    });
+    const byOrder = new Map<string, SnapshotAndEventRow[]>();
+    for (const row of rows) byOrder.set(row.stream_id, [...(byOrder.get(row.stream_id) ?? []), row]);
+    return [...byOrder.values()].flatMap((stream) => foldStored(stream) ?? []);
   }
 
   async loadAsOf(orderId: string, asOf: { version: number } | { at: Date }): Promise<OrderState | undefined> {
@@ -292,6 +307,7 @@ export class PostgresOrderStore implements OrderStore, OrderEventLog {
     for (const event of events) writeLookups(statement, state, event, when);
     writeSalesFacts(statement, events, state, outgoing, when);
     this.writeSaga(statement, orderId, options, outgoing[0]?.traceparent, when, endsPurchase(events));
+    writeSagaSteps(statement, orderId, options.steps ?? [], when);
     this.writeSnapshotIfDue(statement, state, expectedVersion, when);
     writeToOutbox(statement, outgoing, when);
     return { statement, state };
@@ -312,9 +328,9 @@ export class PostgresOrderStore implements OrderStore, OrderEventLog {
       const leased = schedule.leaseMs !== undefined;
       statement.with(
         "saga_scheduled",
-        `INSERT INTO sagas (order_id, kind, traceparent, attempts, next_attempt_at)
+        `INSERT INTO sagas (order_id, kind, traceparent, attempts, leased, next_attempt_at)
          SELECT ${statement.param(orderId, "uuid")}, ${statement.param(schedule.kind, "text")},
-                ${statement.param(traceparent ?? null, "text")}, ${leased ? 1 : 0},
+                ${statement.param(traceparent ?? null, "text")}, ${leased ? 1 : 0}, ${leased},
                 now() + make_interval(secs => ${statement.param((schedule.leaseMs ?? schedule.dueInMs ?? 0) / 1000, "float8")})
          ${where(when)} ON CONFLICT DO NOTHING`,
       );
@@ -437,6 +453,20 @@ function writeSalesFacts(
     return fact && eventId ? [{ eventId, fact }] : [];
   });
   if (facts.length > 0) writeSalesFactRows(statement, facts, when);
+}
+
+type SnapshotAndEventRow = Partial<EventRow> & {
+  stream_id: string;
+  snapshot_version: number | null;
+  snapshot: unknown;
+};
+
+/** One stream's rows of a load (its snapshot, if any, on each; the events after it) folded. */
+function foldStored(rows: SnapshotAndEventRow[]): OrderState | undefined {
+  const first = rows[0];
+  const from = first?.snapshot_version != null ? reviveState(first.snapshot) : undefined;
+  const events = rows.filter((row): row is typeof row & EventRow => row.event_id != null).map(toEntry);
+  return fold(events, from);
 }
 
 function toEntry(row: EventRow): { event: OrderEvent; recordedAt: Date } {

@@ -2,7 +2,8 @@ import { BuyerKind, OrderStatus, type Order } from "@marquee/proto/marquee/order
 import type { OrderState } from "../../domain/order.js";
 import type { TicketSigner } from "../../app/ports.js";
 
-const STATUS: Record<OrderState["status"], OrderStatus> = {
+/** An order's status as the contract spells it. */
+export const STATUS: Record<OrderState["status"], OrderStatus> = {
   pending: OrderStatus.ORDER_STATUS_PENDING,
   confirmed: OrderStatus.ORDER_STATUS_CONFIRMED,
   rejected: OrderStatus.ORDER_STATUS_REJECTED,

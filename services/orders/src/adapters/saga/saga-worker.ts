@@ -1,7 +1,10 @@
 import type { Pool } from "pg";
 import { runOutsideRequest, type Logger } from "@marquee/platform";
-import { inSpan, remoteParent } from "@marquee/platform/telemetry/tracing";
+import { inSpan, remoteParent, SpanStatusCode, type Span } from "@marquee/platform/telemetry/tracing";
+import { WriteStatement } from "@marquee/platform/write-statement";
 import type { SagaKind } from "../../app/ports.js";
+import { SagaJournal } from "../../app/purchase-saga/saga-journal.js";
+import { writeSagaSteps } from "../saga-steps-sql.js";
 import {
   backoffMs,
   givenUp,
@@ -21,8 +24,13 @@ export interface SagaWorkerSettings {
   bounds: PurchaseSagaBounds;
 }
 
-/** Runs one saga; `ended`: its last append also deleted the saga's row. */
-export type SagaRunner = (kind: SagaKind, orderId: string) => Promise<{ ended: boolean }>;
+const CLOCK = { now: () => new Date() };
+
+/**
+ * Runs one saga, its steps recorded in `journal`; `ended`: its last append also deleted the
+ * saga's row (and wrote the steps it took from the journal).
+ */
+export type SagaRunner = (kind: SagaKind, orderId: string, journal: SagaJournal) => Promise<{ ended: boolean }>;
 
 export interface LeasedSaga {
   orderId: string;
@@ -38,7 +46,12 @@ export interface LeasedSaga {
  * Ends a purchase whose bounds are spent, instead of retrying it (its order fails, its
  * compensations follow); `ended`: its append also deleted the saga's row.
  */
-export type PurchaseGiveUp = (saga: LeasedSaga, cause: SagaFailureCause, error: unknown) => Promise<{ ended: boolean }>;
+export type PurchaseGiveUp = (
+  saga: LeasedSaga,
+  cause: SagaFailureCause,
+  error: unknown,
+  journal: SagaJournal,
+) => Promise<{ ended: boolean }>;
 
 /**
  * Runs persisted sagas under a lease, holding no transaction while a saga calls other services.
@@ -49,7 +62,9 @@ export type PurchaseGiveUp = (saga: LeasedSaga, cause: SagaFailureCause, error: 
  * continuing the trace context stored with the saga (the call that placed or cancelled the order).
  * A purchase is retried within its bounds only (SAGA_MAX_ATTEMPTS runs, SAGA_DEADLINE_MS since it
  * was placed): past them the failed run is the last, and `giveUp` ends it. Every other kind
- * (compensations above all) is retried until it succeeds.
+ * (compensations above all) is retried until it succeeds. A saga parked by an operator is not
+ * claimed (a run in progress finishes). Each run's steps (its journal) are written by the write
+ * that ends the run anyway: the run's append, or the statement that deletes or reschedules the row.
  */
 export class SagaWorker {
   private running = false;
@@ -144,8 +159,8 @@ export class SagaWorker {
     }>({
       name: "sagas_claim",
       // The saga's age as the database sees it, so its start is on this process's clock.
-      text: `UPDATE sagas s SET attempts = s.attempts + 1, next_attempt_at = now() + make_interval(secs => $2)
-               FROM (SELECT order_id, kind FROM sagas WHERE next_attempt_at <= now()
+      text: `UPDATE sagas s SET attempts = s.attempts + 1, leased = true, next_attempt_at = now() + make_interval(secs => $2)
+               FROM (SELECT order_id, kind FROM sagas WHERE next_attempt_at <= now() AND parked_at IS NULL
                       ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED) due
               WHERE s.order_id = due.order_id AND s.kind = due.kind
           RETURNING s.order_id, s.kind, s.attempts, s.traceparent,
@@ -163,48 +178,75 @@ export class SagaWorker {
   }
 
   private async execute(saga: LeasedSaga, execute: SagaRunner): Promise<void> {
+    const journal = new SagaJournal(saga.kind, saga.attempt, CLOCK);
+    // The span holds the run and its recording (a give-up step carries its trace id too).
+    await inSpan(
+      `saga ${saga.kind}`,
+      {
+        parent: remoteParent(saga.traceparent ?? undefined),
+        attributes: { "marquee.order.id": saga.orderId, "marquee.saga.attempt": saga.attempt },
+      },
+      async (span) => {
+        try {
+          const { ended } = await execute(saga.kind, saga.orderId, journal);
+          await (ended ? this.recordSteps(saga, journal) : this.end(saga, journal));
+        } catch (error) {
+          markFailed(span, error);
+          await this.failed(saga, error, journal).catch((failure: unknown) =>
+            // The lease runs out and the saga is taken over then.
+            this.logger.warn({ err: failure, orderId: saga.orderId }, "could not record the saga's failure"),
+          );
+        }
+      },
+    );
+  }
+
+  /** The saga is over: its row goes, with the run's steps not written yet, in one statement. */
+  private async end(saga: LeasedSaga, journal: SagaJournal): Promise<void> {
+    const steps = journal.unwritten();
+    const statement = new WriteStatement();
+    writeSagaSteps(statement, saga.orderId, steps);
+    statement.with(
+      "saga_ended",
+      `DELETE FROM sagas WHERE order_id = ${statement.param(saga.orderId, "uuid")} AND kind = ${statement.param(saga.kind, "text")}`,
+    );
+    await statement.run(this.pool);
+    journal.markWritten(steps);
+  }
+
+  /**
+   * Steps the run's own writes did not carry (rare: the append that ended the saga carries them),
+   * best effort: the saga is over whatever happens to its timeline.
+   */
+  private async recordSteps(saga: LeasedSaga, journal: SagaJournal): Promise<void> {
+    const steps = journal.unwritten();
+    if (steps.length === 0) return;
+    const statement = new WriteStatement();
+    writeSagaSteps(statement, saga.orderId, steps);
     try {
-      const { ended } = await inSpan(
-        `saga ${saga.kind}`,
-        {
-          parent: remoteParent(saga.traceparent ?? undefined),
-          attributes: { "marquee.order.id": saga.orderId, "marquee.saga.attempt": saga.attempt },
-        },
-        () => execute(saga.kind, saga.orderId),
-      );
-      if (!ended) await this.end(saga);
+      await statement.run(this.pool);
+      journal.markWritten(steps);
     } catch (error) {
-      await this.failed(saga, error).catch((failure: unknown) =>
-        // The lease runs out and the saga is taken over then.
-        this.logger.warn({ err: failure, orderId: saga.orderId }, "could not record the saga's failure"),
-      );
+      this.logger.warn({ err: error, orderId: saga.orderId }, "could not record the saga's steps");
     }
   }
 
-  private async end(saga: LeasedSaga): Promise<void> {
-    await this.pool.query({
-      name: "sagas_end",
-      text: `DELETE FROM sagas WHERE order_id = $1 AND kind = $2`,
-      values: [saga.orderId, saga.kind],
-    });
-  }
-
   /** A failed run: the last one of a purchase past its bounds (given up), else retried later. */
-  private async failed(saga: LeasedSaga, error: unknown): Promise<void> {
+  private async failed(saga: LeasedSaga, error: unknown, journal: SagaJournal): Promise<void> {
     const cause = saga.kind === "purchase" ? givenUp(saga, this.settings.bounds, new Date()) : undefined;
     if (cause && this.giveUp) {
       try {
-        const { ended } = await this.giveUp(saga, cause, error);
-        if (!ended) await this.end(saga);
+        const { ended } = await this.giveUp(saga, cause, error, journal);
+        await (ended ? this.recordSteps(saga, journal) : this.end(saga, journal));
         return;
       } catch (failure) {
         this.logger.warn({ err: failure, orderId: saga.orderId }, "could not give the purchase up; will try again");
       }
     }
-    await this.retryLater(saga, error);
+    await this.retryLater(saga, error, journal);
   }
 
-  private async retryLater(saga: LeasedSaga, error: unknown): Promise<void> {
+  private async retryLater(saga: LeasedSaga, error: unknown, journal: SagaJournal): Promise<void> {
     const { maxBackoffMs, bounds } = this.settings;
     const delayMs =
       saga.kind === "purchase"
@@ -217,11 +259,26 @@ export class SagaWorker {
         ? "compensation of a failed purchase failed; will retry"
         : "saga step failed; will retry",
     );
-    await this.pool.query({
-      name: "sagas_retry",
-      text: `UPDATE sagas SET last_error = $3, next_attempt_at = now() + make_interval(secs => $4::double precision / 1000)
-              WHERE order_id = $1 AND kind = $2`,
-      values: [saga.orderId, saga.kind, error instanceof Error ? error.message : String(error), delayMs],
-    });
+    // The row waits for its back-off (no longer leased), with the run's steps, in one statement.
+    const steps = journal.unwritten();
+    const statement = new WriteStatement();
+    writeSagaSteps(statement, saga.orderId, steps);
+    statement.with(
+      "saga_retried",
+      `UPDATE sagas SET last_error = ${statement.param(error instanceof Error ? error.message : String(error), "text")},
+              leased = false,
+              next_attempt_at = now() + make_interval(secs => ${statement.param(delayMs / 1000, "float8")})
+        WHERE order_id = ${statement.param(saga.orderId, "uuid")} AND kind = ${statement.param(saga.kind, "text")}`,
+    );
+    await statement.run(this.pool);
+    journal.markWritten(steps);
   }
+}
+
+/** The run's span as inSpan marks a failure, for a failure handled inside it. */
+function markFailed(span: Span, error: unknown): void {
+  if (!span.isRecording()) return;
+  const message = error instanceof Error ? error.message : String(error);
+  span.recordException(error instanceof Error ? error : message);
+  span.setStatus({ code: SpanStatusCode.ERROR, message });
 }

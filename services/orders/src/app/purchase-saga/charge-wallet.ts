@@ -5,17 +5,18 @@ import type { OrderEvent, OrderState } from "../../domain/order.js";
 import { RejectionReason, type Decision } from "../../domain/purchase-saga.js";
 import type { Charge, OrdersDeps } from "../ports.js";
 import { releaseSeats } from "./compensations/release-seats.js";
+import type { SagaJournal } from "./saga-journal.js";
 
 /**
  * Step 2 of the purchase saga: charge the buyer the held total (wallet). Without the money the
  * held seats are given back (compensation: release-seats) and the order is rejected
  * INSUFFICIENT_FUNDS. In choreography inventory releases on OrderRejected instead.
  */
-export async function chargeWallet(deps: OrdersDeps, state: OrderState): Promise<Decision> {
+export async function chargeWallet(deps: OrdersDeps, state: OrderState, journal: SagaJournal): Promise<Decision> {
   if (!state.held) throw new Error(`order ${state.orderId}: charge before the seats are held`);
   const charge = await deps.wallet.chargeForOrder(state.orderId, state.buyerId, state.held.total);
   crashPoint("saga:after-charge");
-  if (charge.outcome === "insufficient_funds") await releaseSeats(deps, state.orderId, "ORDER_REJECTED");
+  if (charge.outcome === "insufficient_funds") await releaseSeats(deps, state.orderId, "ORDER_REJECTED", journal);
   return onCharge(charge, deps.clock.now());
 }
 

@@ -4,6 +4,7 @@ import type { OrderEvent, OrderState } from "../../domain/order.js";
 import { RejectionReason, type Decision } from "../../domain/purchase-saga.js";
 import type { OrdersDeps } from "../ports.js";
 import { refundPayment } from "./compensations/refund-payment.js";
+import type { SagaJournal } from "./saga-journal.js";
 
 /**
  * Step 3 of the purchase saga: the paid-for seats become sold (inventory), and only then are the
@@ -13,10 +14,10 @@ import { refundPayment } from "./compensations/refund-payment.js";
  * OrderPaid with SeatsConfirmed / SeatsUnavailable(HOLD_EXPIRED), and the wallet refunds on
  * OrderRejected.
  */
-export async function confirmOrder(deps: OrdersDeps, state: OrderState): Promise<Decision> {
+export async function confirmOrder(deps: OrdersDeps, state: OrderState, journal: SagaJournal): Promise<Decision> {
   const seatsConfirmed = await deps.inventory.confirmSeats(state.orderId);
   if (seatsConfirmed) crashPoint("saga:after-confirm");
-  if (!seatsConfirmed) await refundPayment(deps, state.orderId, RejectionReason.holdExpired);
+  if (!seatsConfirmed) await refundPayment(deps, state.orderId, RejectionReason.holdExpired, journal);
   return onSeatsConfirmation(deps, seatsConfirmed);
 }
 

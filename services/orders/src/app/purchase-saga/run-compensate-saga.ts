@@ -3,6 +3,7 @@ import { RejectionReason } from "../../domain/purchase-saga.js";
 import type { OrdersDeps, SagaRun } from "../ports.js";
 import { refundPayment } from "./compensations/refund-payment.js";
 import { releaseSeats } from "./compensations/release-seats.js";
+import type { SagaJournal } from "./saga-journal.js";
 
 /**
  * Orchestration: what a purchase given up (REJECTED SAGA_FAILED) owes, undone: its seats go back
@@ -12,7 +13,11 @@ import { releaseSeats } from "./compensations/release-seats.js";
  * whole saga, for as long as it takes: both calls are idempotent by order id, and compensations
  * are never given up.
  */
-export async function runCompensateSaga(deps: OrdersDeps, orderId: string): Promise<Pick<SagaRun, "ended">> {
+export async function runCompensateSaga(
+  deps: OrdersDeps,
+  orderId: string,
+  journal: SagaJournal,
+): Promise<Pick<SagaRun, "ended">> {
   const state = await deps.store.load(orderId);
   if (!state) throw new Error(`compensations for unknown order ${orderId}`);
   const owed = compensationsFor(state);
@@ -20,8 +25,8 @@ export async function runCompensateSaga(deps: OrdersDeps, orderId: string): Prom
   const attempt = async (compensation: () => Promise<void>) => {
     await compensation().catch((error: unknown) => failures.push(error));
   };
-  if (owed.refundPayment) await attempt(() => refundPayment(deps, orderId, RejectionReason.sagaFailed));
-  if (owed.releaseSeats) await attempt(() => releaseSeats(deps, orderId, "ORDER_REJECTED"));
+  if (owed.refundPayment) await attempt(() => refundPayment(deps, orderId, RejectionReason.sagaFailed, journal));
+  if (owed.releaseSeats) await attempt(() => releaseSeats(deps, orderId, "ORDER_REJECTED", journal));
   if (failures.length === 1) throw failures[0];
   if (failures.length > 1) throw new AggregateError(failures, `order ${orderId}: compensations failed`);
   return { ended: false }; // nothing to record: the worker deletes the saga's row

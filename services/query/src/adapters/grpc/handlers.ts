@@ -1,4 +1,11 @@
-import { bindService, validate, type Principal, type ServiceBinding, type TokenVerifier } from "@marquee/platform";
+import {
+  bindService,
+  validate,
+  type AuditLog,
+  type Principal,
+  type ServiceBinding,
+  type TokenVerifier,
+} from "@marquee/platform";
 import { QUERY_ACCESS } from "@marquee/proto/access";
 import { QueryServiceService } from "@marquee/proto/marquee/query/v1/query_service";
 import { getMyOrder } from "../../app/get-my-order.js";
@@ -11,6 +18,7 @@ import { listOrganizationSales } from "../../app/list-organization-sales.js";
 import { listPartnerOrders } from "../../app/list-partner-orders.js";
 import type { Caller, ProjectionDeps, QueryDeps } from "../../app/ports.js";
 import type { RebuildJobs } from "../../app/rebuild-jobs.js";
+import { requestRebuild } from "../../app/request-rebuild.js";
 import {
   availabilityToProto,
   myTicketToProto,
@@ -31,14 +39,15 @@ const callerOf = (principal: Principal): Caller => ({
 
 /**
  * gRPC edge of the read side: who calls, is the request well-formed, run the query, map the
- * answer. GetProjectionStatus and RebuildProjection are internal (operators and the rebuild CLI;
- * NetworkPolicies restrict callers), like orders' ReadEvents.
+ * answer. GetProjectionStatus and RebuildProjection are for operators (the operator certificate:
+ * the rebuild CLI, grpcurl; or the console for an operator user); a rebuild is audited.
  */
 export function queryService(
   deps: QueryDeps,
   projections: ProjectionDeps,
   jobs: RebuildJobs,
   verifier: TokenVerifier,
+  audit: AuditLog,
 ): ServiceBinding {
   const user = async () => callerOf(await verifier.requireUser());
   const anyone = async () => callerOf(await verifier.requirePrincipal());
@@ -98,8 +107,9 @@ export function queryService(
       return { projections: (await getProjectionStatus(projections, jobs, projection)).map(statusToProto) };
     },
     rebuildProjection: async function* (request, call) {
-      const { projection } = validate(schemas.rebuildProjection, request);
-      for await (const progress of jobs.follow(projection, call.signal)) {
+      const { projection, reason } = validate(schemas.rebuildProjection, request);
+      const run = await requestRebuild(audit, jobs, projection, reason);
+      for await (const progress of run.follow(call.signal)) {
         yield { projection, progress: progressToProto(progress) };
       }
     },

@@ -29,6 +29,14 @@ const orderPage = z
 
 const projection = z.enum(PROJECTION_NAMES, { error: `must be one of ${PROJECTION_NAMES.join(", ")}` });
 
+/** An operator's reason for an audited action: required, a note (the audit log's own limit). */
+export const MAX_REASON_LENGTH = 2_000;
+const reason = z
+  .string()
+  .trim()
+  .min(1, "say why (kept in the audit log)")
+  .max(MAX_REASON_LENGTH, `at most ${MAX_REASON_LENGTH} characters`);
+
 export const MAX_MIN_VERSION = 1_000_000;
 export const MAX_SHOWS = 100;
 
@@ -45,5 +53,5 @@ export const schemas = {
   getProjectionStatus: z.object({
     projection: z.union([z.literal(""), projection]).transform((name) => name || undefined),
   }),
-  rebuildProjection: z.object({ projection }),
+  rebuildProjection: z.object({ projection, reason }),
 };

@@ -29,9 +29,26 @@ describe("query request schemas", () => {
     );
   });
 
+  it("a rebuild needs a reason: blank or only spaces is refused, and it is kept trimmed", () => {
+    for (const reason of ["", "   "]) {
+      assert.deepEqual(
+        fieldsOf(() => validate(schemas.rebuildProjection, { projection: "my-orders", reason })),
+        ["reason"],
+      );
+    }
+    assert.deepEqual(
+      fieldsOf(() => validate(schemas.rebuildProjection, { projection: "my-orders", reason: "x".repeat(2_001) })),
+      ["reason"],
+    );
+    assert.deepEqual(validate(schemas.rebuildProjection, { projection: "my-orders", reason: "  stale after #42 " }), {
+      projection: "my-orders",
+      reason: "stale after #42",
+    });
+  });
+
   it("name the projection and the show ids that are wrong", () => {
     assert.deepEqual(
-      fieldsOf(() => validate(schemas.rebuildProjection, { projection: "everything" })),
+      fieldsOf(() => validate(schemas.rebuildProjection, { projection: "everything", reason: "stale" })),
       ["projection"],
     );
     assert.equal(validate(schemas.getProjectionStatus, { projection: "" }).projection, undefined);

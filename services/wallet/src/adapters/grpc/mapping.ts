@@ -4,7 +4,9 @@ import {
   type ChargeForOrderResponse,
   type StatementEntry,
 } from "@marquee/proto/marquee/wallet/v1/wallet_service";
+import type { GetOrderLedgerAsOfResponse } from "@marquee/proto/marquee/wallet/v1/wallet_admin_service";
 import type { TransactionKind } from "../../domain/ledger.js";
+import type { OrderLedgerAsOf } from "../../domain/order-ledger.js";
 import type { StatementLine } from "../../domain/statement.js";
 import type { OrderCharge } from "../../domain/transaction.js";
 
@@ -30,4 +32,15 @@ export const lineToProto = (line: StatementLine): StatementEntry => ({
   balanceAfter: line.balanceAfter,
   orderId: line.orderId ?? "",
   occurredAt: line.occurredAt,
+});
+
+export const orderLedgerToProto = (ledger: OrderLedgerAsOf): GetOrderLedgerAsOfResponse => ({
+  entries: ledger.entries.map((entry) => ({
+    transactionId: entry.transactionId,
+    kind: ENTRY_KINDS[entry.kind],
+    account: entry.accountId,
+    amount: entry.amount,
+    at: entry.at,
+  })),
+  netCharged: ledger.netCharged,
 });

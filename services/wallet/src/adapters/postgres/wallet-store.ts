@@ -3,8 +3,16 @@ import { isUniqueViolation, withTransaction } from "@marquee/platform/postgres";
 import type { Ledger, WalletStore } from "../../app/ports.js";
 import type { WalletAccount } from "../../domain/account.js";
 import type { StatementCursor, StatementLine } from "../../domain/statement.js";
+import type { LedgerTransaction } from "../../domain/transaction.js";
 import { PostgresLedger } from "./postgres-ledger.js";
-import { toAccount, toStatementLine, type AccountRow, type StatementRow } from "./rows.js";
+import {
+  toAccount,
+  toStatementLine,
+  toTransaction,
+  type AccountRow,
+  type StatementRow,
+  type TransactionRow,
+} from "./rows.js";
 
 const ATTEMPTS = 3;
 
@@ -45,6 +53,37 @@ export class PostgresWalletStore implements WalletStore {
       [accountId],
     );
     return rows[0] && toAccount(rows[0]);
+  }
+
+  async orderTransactions(orderId: string): Promise<LedgerTransaction[]> {
+    // (kind, order_id) is unique: two index probes. A free order's charge has no entries (LEFT JOIN).
+    const { rows } = await this.db.query<
+      TransactionRow & { entry_account_id: string | null; entry_amount: string | null; entry_currency: string | null }
+    >(
+      `SELECT t.transaction_id, t.kind, t.account_id, t.amount, t.currency, t.order_id, t.idempotency_key,
+              t.reason, t.created_at,
+              e.account_id AS entry_account_id, e.amount AS entry_amount, e.currency AS entry_currency
+         FROM transactions t LEFT JOIN entries e ON e.transaction_id = t.transaction_id
+        WHERE t.kind IN ('CHARGE', 'REFUND') AND t.order_id = $1
+        ORDER BY t.created_at, t.transaction_id, e.entry_id`,
+      [orderId],
+    );
+    const byId = new Map<string, LedgerTransaction>();
+    for (const row of rows) {
+      let transaction = byId.get(row.transaction_id);
+      if (!transaction) {
+        transaction = { ...toTransaction(row), entries: [] };
+        byId.set(row.transaction_id, transaction);
+      }
+      if (row.entry_account_id !== null && row.entry_amount !== null && row.entry_currency !== null) {
+        transaction.entries.push({
+          accountId: row.entry_account_id,
+          amountMinor: Number(row.entry_amount),
+          currency: row.entry_currency,
+        });
+      }
+    }
+    return [...byId.values()];
   }
 
   async statement(accountId: string, limit: number, after: StatementCursor | undefined): Promise<StatementLine[]> {

@@ -1,4 +1,5 @@
-import { currentContext, DomainError, runWithContext } from "@marquee/platform";
+import { currentContext, runWithContext } from "../context.js";
+import { DomainError } from "../errors.js";
 
 /**
  * Runs a composition with the gRPC calls it makes capped at `deadlineMs` (or the request's own
@@ -16,4 +17,13 @@ export function withinDeadline<T>(deadlineMs: number, run: () => Promise<T>): Pr
 export function asRequiredPartError(part: string, error: unknown): unknown {
   if (error instanceof DomainError) return error;
   return new DomainError("deadline_exceeded", `${part} did not answer within the page's deadline`, { cause: error });
+}
+
+/**
+ * Runs `run` with its gRPC calls' deadline `ms` from now, not the request's: for the work of a
+ * stream (server-sent events, a rebuild's progress) that outlives the request deadline it started under.
+ */
+export function withFreshDeadline<T>(ms: number, run: () => Promise<T>): Promise<T> {
+  const context = currentContext();
+  return context ? runWithContext({ ...context, deadline: new Date(Date.now() + ms) }, run) : run();
 }

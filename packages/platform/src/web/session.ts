@@ -1,14 +1,10 @@
 import type { Context, Middleware } from "koa";
 import type { Logger } from "pino";
-import {
-  asDomainError,
-  currentContext,
-  DomainError,
-  runWithContext,
-  unauthenticated,
-  type Principal,
-  type TokenVerifier,
-} from "@marquee/platform";
+import type { AccountsServiceClient } from "@marquee/proto/marquee/accounts/v1/accounts_service";
+import type { Principal, TokenVerifier } from "../auth.js";
+import { currentContext, runWithContext } from "../context.js";
+import { asDomainError, DomainError, unauthenticated } from "../errors.js";
+import type { PromiseClient } from "../grpc-client.js";
 import type { SessionCookies, SessionTokens } from "./cookies.js";
 import type { CsrfTokens } from "./csrf.js";
 import type { SessionRefresher } from "./refresher.js";
@@ -177,4 +173,23 @@ export function openSession(
 
 function stateOf(ctx: Context): SessionState {
   return ctx.state as SessionState;
+}
+
+type SessionEnder = Pick<PromiseClient<AccountsServiceClient>, "endSession">;
+
+/** Signing in again on a browser that has a session ends that one (best effort: it may have ended). */
+export async function endPreviousSession(ctx: Context, cookies: SessionCookies, accounts: SessionEnder): Promise<void> {
+  const previous = cookies.refreshToken(ctx);
+  if (previous) await accounts.endSession({ refreshToken: previous }).catch(() => undefined);
+}
+
+/**
+ * Log-out: the session is revoked at accounts (every refresh token of it), then the cookies are
+ * cleared. When accounts cannot be reached this throws and the cookies are kept (503), so the
+ * log-out can be tried again rather than leave a live session behind.
+ */
+export async function signOut(ctx: Context, cookies: SessionCookies, accounts: SessionEnder): Promise<void> {
+  const refreshToken = currentRefreshToken(ctx, cookies);
+  if (refreshToken) await accounts.endSession({ refreshToken });
+  cookies.clear(ctx);
 }

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
-import { putNewest } from "@marquee/platform/bounded-map";
-import type { Clients } from "../clients.js";
+import type { AccountsServiceClient } from "@marquee/proto/marquee/accounts/v1/accounts_service";
+import { putNewest } from "../bounded-map.js";
+import type { PromiseClient } from "../grpc-client.js";
 import type { SessionTokens } from "./cookies.js";
 
 /** A session renewed at accounts: new access and refresh tokens (the old refresh token is spent). */
@@ -27,7 +28,7 @@ const MAX_REMEMBERED = 10_000;
 export class SessionRefresher {
   private readonly renewals = new Map<string, { renewal: Promise<RenewedSession>; until: number }>();
 
-  constructor(private readonly accounts: Pick<Clients["accounts"], "refreshSession">) {}
+  constructor(private readonly accounts: Pick<PromiseClient<AccountsServiceClient>, "refreshSession">) {}
 
   refresh(refreshToken: string, clientAddress: string): Promise<RenewedSession> {
     const key = createHash("sha256").update(refreshToken).update("\0").update(clientAddress).digest("base64url");

@@ -1,11 +1,24 @@
 import type { Context } from "koa";
 
-/** httpOnly: the access token is never readable by scripts. */
-export const SESSION_COOKIE = "mq_session";
-/** httpOnly, and sent only to the API: the refresh token that renews the access token. */
-export const REFRESH_COOKIE = "mq_refresh";
-/** Readable by the page's script, which echoes it in X-CSRF-Token (double submit). */
-export const CSRF_COOKIE = "mq_csrf";
+/**
+ * The three cookies of a session, named after the BFF's prefix (bff-web's "mq": mq_session, ...).
+ * Browsers do not keep cookies apart by port, so two BFFs on one host (bff-web on 8080, bff-ops on
+ * 8083) need names of their own, or signing in to one would replace the other's session.
+ */
+export interface CookieNames {
+  /** httpOnly: the access token is never readable by scripts. */
+  session: string;
+  /** httpOnly, and sent only to the API: the refresh token that renews the access token. */
+  refresh: string;
+  /** Readable by the page's script, which echoes it in X-CSRF-Token (double submit). */
+  csrf: string;
+}
+
+export const cookieNames = (prefix: string): CookieNames => ({
+  session: `${prefix}_session`,
+  refresh: `${prefix}_refresh`,
+  csrf: `${prefix}_csrf`,
+});
 
 /** Only the API reads the refresh token (any API request may renew the session); the page's files never see it. */
 const REFRESH_PATH = "/api";
@@ -13,6 +26,8 @@ const REFRESH_PATH = "/api";
 export interface CookiePolicy {
   /** COOKIE_SECURE: Secure even when the request looks like plain http (TLS ended before a proxy that says nothing). */
   alwaysSecure: boolean;
+  /** The cookies' names (default: bff-web's, "mq"). */
+  names?: CookieNames;
 }
 
 /**
@@ -46,14 +61,18 @@ function cookieBase(ctx: Context, policy: CookiePolicy) {
  * since it is bound to the session, not to one access token).
  */
 export class SessionCookies {
-  constructor(readonly policy: CookiePolicy) {}
+  readonly names: CookieNames;
+
+  constructor(readonly policy: CookiePolicy) {
+    this.names = policy.names ?? cookieNames("mq");
+  }
 
   /** Writes the tokens accounts just issued, and the session's CSRF token. */
   write(ctx: Context, tokens: SessionTokens, csrfToken: string): void {
     const base = cookieBase(ctx, this.policy);
-    ctx.cookies.set(SESSION_COOKIE, tokens.accessToken, { ...base, expires: tokens.expiresAt, httpOnly: true });
+    ctx.cookies.set(this.names.session, tokens.accessToken, { ...base, expires: tokens.expiresAt, httpOnly: true });
     if (tokens.refreshToken && tokens.refreshTokenExpiresAt) {
-      ctx.cookies.set(REFRESH_COOKIE, tokens.refreshToken, {
+      ctx.cookies.set(this.names.refresh, tokens.refreshToken, {
         ...base,
         path: REFRESH_PATH,
         expires: tokens.refreshTokenExpiresAt,
@@ -63,26 +82,26 @@ export class SessionCookies {
     // Only the access token renewed (same session, same CSRF token): the CSRF cookie keeps its
     // lifetime, the session's. A token of no known session gets a CSRF token of its own.
     const expires = tokens.refreshTokenExpiresAt ?? (csrfToken !== this.csrfToken(ctx) ? tokens.expiresAt : undefined);
-    if (expires) ctx.cookies.set(CSRF_COOKIE, csrfToken, { ...base, expires, httpOnly: false });
+    if (expires) ctx.cookies.set(this.names.csrf, csrfToken, { ...base, expires, httpOnly: false });
   }
 
   /** Clears every session cookie (log-out, or a session that ended). */
   clear(ctx: Context): void {
     const base = { ...cookieBase(ctx, this.policy), expires: new Date(0) };
-    ctx.cookies.set(SESSION_COOKIE, "", { ...base, httpOnly: true });
-    ctx.cookies.set(REFRESH_COOKIE, "", { ...base, path: REFRESH_PATH, httpOnly: true });
-    ctx.cookies.set(CSRF_COOKIE, "", { ...base, httpOnly: false });
+    ctx.cookies.set(this.names.session, "", { ...base, httpOnly: true });
+    ctx.cookies.set(this.names.refresh, "", { ...base, path: REFRESH_PATH, httpOnly: true });
+    ctx.cookies.set(this.names.csrf, "", { ...base, httpOnly: false });
   }
 
   accessToken(ctx: Context): string | undefined {
-    return ctx.cookies.get(SESSION_COOKIE) || undefined;
+    return ctx.cookies.get(this.names.session) || undefined;
   }
 
   refreshToken(ctx: Context): string | undefined {
-    return ctx.cookies.get(REFRESH_COOKIE) || undefined;
+    return ctx.cookies.get(this.names.refresh) || undefined;
   }
 
   csrfToken(ctx: Context): string | undefined {
-    return ctx.cookies.get(CSRF_COOKIE) || undefined;
+    return ctx.cookies.get(this.names.csrf) || undefined;
   }
 }

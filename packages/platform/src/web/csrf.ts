@@ -1,7 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Context, Middleware } from "koa";
-import { DomainError } from "@marquee/platform";
-import { CSRF_COOKIE } from "./cookies.js";
+import { DomainError } from "../errors.js";
+import type { SessionCookies } from "./cookies.js";
 import { optionalSession, type Session } from "./session.js";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -53,6 +53,8 @@ export function sameOriginWrites(allowedOrigins: string[]): Middleware {
 
 export interface CsrfOptions {
   tokens: CsrfTokens;
+  /** Where the page keeps its copy of the token (the readable csrf cookie). */
+  cookies: SessionCookies;
   /** Writes that do not rely on the session (sign up, log in): no token. */
   exempt: (ctx: Context) => boolean;
 }
@@ -69,7 +71,7 @@ export function csrfProtection(options: CsrfOptions): Middleware {
     if (!session) return next();
     const header = ctx.get("X-CSRF-Token");
     if (!header) throw refused("the X-CSRF-Token header is missing", "CSRF_TOKEN_MISSING");
-    if (header !== ctx.cookies.get(CSRF_COOKIE) || !options.tokens.matches(session, header)) {
+    if (header !== options.cookies.csrfToken(ctx) || !options.tokens.matches(session, header)) {
       throw refused("the X-CSRF-Token header does not match this session", "CSRF_TOKEN_INVALID");
     }
     return next();
