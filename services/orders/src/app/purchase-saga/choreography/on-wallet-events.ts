@@ -1,8 +1,9 @@
 import type { IncomingEvent } from "@marquee/platform";
 import type { FundsCharged, InsufficientFunds } from "@marquee/proto/marquee/wallet/events/v1/events";
 import { RejectionReason } from "../../../domain/purchase-saga.js";
-import type { OrdersDeps } from "../../ports.js";
+import type { Charge, OrdersDeps } from "../../ports.js";
 import { onCharge } from "../charge-wallet.js";
+import type { StepResult } from "../saga-journal.js";
 import { recordReaction } from "./reaction.js";
 
 /**
@@ -13,32 +14,27 @@ import { recordReaction } from "./reaction.js";
  */
 export function reactToWallet(deps: OrdersDeps, inbox: string, causedBy: IncomingEvent) {
   const now = deps.clock.now();
+  const charged = (orderId: string, result: StepResult, answer: Charge) =>
+    recordReaction(
+      deps,
+      causedBy,
+      inbox,
+      orderId,
+      { step: "charge-wallet", result, decide: onCharge(answer, now) },
+      now,
+    );
   return {
     fundsCharged: (e: FundsCharged) =>
-      recordReaction(
-        deps,
-        causedBy,
-        inbox,
+      charged(
         e.orderId,
-        {
-          step: "charge-wallet",
-          result: { outcome: "succeeded", error: undefined },
-          decide: onCharge({ outcome: "charged", transactionId: e.transactionId }, now),
-        },
-        now,
+        { outcome: "succeeded", error: undefined },
+        { outcome: "charged", transactionId: e.transactionId },
       ),
     insufficientFunds: (e: InsufficientFunds) =>
-      recordReaction(
-        deps,
-        causedBy,
-        inbox,
+      charged(
         e.orderId,
-        {
-          step: "charge-wallet",
-          result: { outcome: "declined", error: RejectionReason.insufficientFunds },
-          decide: onCharge({ outcome: "insufficient_funds" }, now),
-        },
-        now,
+        { outcome: "declined", error: RejectionReason.insufficientFunds },
+        { outcome: "insufficient_funds" },
       ),
   };
 }
