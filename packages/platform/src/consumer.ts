@@ -173,6 +173,9 @@ async function ensureConsumer(options: ConsumerOptions): Promise<void> {
     // are dead-lettered after maxDeliver), so an outage never dead-letters a saga's events.
     max_deliver: -1,
     ack_wait: nanos(options.ackWaitMs ?? 30_000),
+    // As many copies as its stream has, now and after the stream is given more: set on every
+    // update too, so a consumer pinned to fewer (by hand, or by an older config) follows again.
+    num_replicas: 0,
   };
   const exists = await jsm.consumers.info(options.stream, options.durable).then(
     () => true,

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 import { connect, headers as natsHeaders, nanos, type NatsConnection } from "@nats-io/transport-node";
 import {
   DiscardPolicy,
@@ -9,6 +10,7 @@ import {
   type JsMsg,
 } from "@nats-io/jetstream";
 import type { Logger } from "pino";
+import { z } from "zod";
 import { EventHeaders, type IncomingEvent, type OutgoingEvent } from "./events.js";
 import { processIdentity, type TransportIdentity } from "./identity.js";
 import { inboxPrefixOf } from "./nats-authorization.js";
@@ -35,10 +37,22 @@ export function natsTls(identity: TransportIdentity): {
   };
 }
 
+/**
+ * The servers of a NATS_URL: one URL, or several separated by commas (the nodes of a cluster).
+ * The client connects to one of them and, when it goes away, reconnects to any other that is live
+ * (those listed, and those the cluster announces).
+ */
+export function natsServers(url: string): string[] {
+  return url
+    .split(",")
+    .map((server) => server.trim())
+    .filter((server) => server !== "");
+}
+
 /** A connection as this workload's NATS user that reconnects forever and logs every change of state. */
 export async function connectNats(url: string, options: NatsOptions): Promise<NatsConnection> {
   const nc = await connect({
-    servers: url,
+    servers: natsServers(url),
     ...natsTls(options.identity ?? processIdentity()),
     name: options.name,
     maxReconnectAttempts: -1,
@@ -74,6 +88,7 @@ export interface StreamSpec {
   name: string;
   subjects: string[];
   maxAgeMs?: number;
+  /** Copies of the stream in a cluster (default: ensureStreams' `replicas`, STREAM_REPLICAS in a service). */
   replicas?: number;
   /**
    * Bring an existing stream to this configuration (its owner: the context's own service), or
@@ -89,41 +104,110 @@ export interface StreamSpec {
   allowDirect?: boolean;
 }
 
+/** The most copies of a stream JetStream keeps (its Raft groups are of 1, 3 or 5 in practice). */
+export const MAX_STREAM_REPLICAS = 5;
+
+/** The stream settings every process that ensures streams reads once at start (startRuntime). */
+export const streamConfig = z.object({
+  /**
+   * Copies of each stream the process creates or converges, one per cluster node (3 on a
+   * three-node cluster: a node can die without losing an acknowledged event). Never lowers an
+   * existing stream's: an operator's raise (nats stream edit --replicas) is kept.
+   */
+  STREAM_REPLICAS: z.coerce.number().int().min(1).max(MAX_STREAM_REPLICAS).default(1),
+});
+
+export interface EnsureStreamsOptions {
+  /** Replicas of a stream whose spec names none (default 1); an existing stream keeps more if it has them. */
+  replicas?: number;
+}
+
 /** The window in which JetStream drops a message whose Nats-Msg-Id it has already stored. */
 export const DUPLICATE_WINDOW_MS = 120_000;
 const STREAM_NAME_IN_USE = 10058;
 
-/** Creates each stream, or brings an existing one to this configuration; safe to run on every start. */
-export async function ensureStreams(jsm: JetStreamManager, streams: StreamSpec[]): Promise<void> {
+/**
+ * Creates each stream, or brings an existing one to this configuration; safe to run on every
+ * start. Replicas only go up: a stream keeps max(its replicas, the wanted), so a process started
+ * with fewer (an old setting, a one-off tool) does not shrink a replicated stream.
+ */
+export async function ensureStreams(
+  jsm: JetStreamManager,
+  streams: StreamSpec[],
+  options: EnsureStreamsOptions = {},
+): Promise<void> {
   for (const spec of streams) {
     const config = {
       subjects: spec.subjects,
       discard: DiscardPolicy.Old,
       duplicate_window: nanos(DUPLICATE_WINDOW_MS),
       max_age: nanos(spec.maxAgeMs ?? 0),
-      num_replicas: spec.replicas ?? 1,
+      num_replicas: spec.replicas ?? options.replicas ?? 1,
       ...(spec.appendOnly ? { deny_delete: true, deny_purge: true } : {}),
       ...(spec.allowDirect ? { allow_direct: true } : {}),
     };
-    const exists = await jsm.streams.info(spec.name).then(
-      () => true,
-      (error: unknown) => {
-        if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound) return false;
-        throw error;
-      },
-    );
-    if (exists) {
-      if (spec.converge ?? true) await jsm.streams.update(spec.name, config);
-      continue;
-    }
     try {
-      await jsm.streams.add({ name: spec.name, storage: StorageType.File, ...config });
+      let existing = await replicasOf(jsm, spec.name);
+      if (existing === undefined) {
+        try {
+          await jsm.streams.add({ name: spec.name, storage: StorageType.File, ...config });
+          continue;
+        } catch (error) {
+          // Another process created it first, with a different configuration: converge on ours.
+          if (!(error instanceof JetStreamApiError && error.code === STREAM_NAME_IN_USE)) throw error;
+          existing = (await replicasOf(jsm, spec.name)) ?? 0;
+        }
+      }
+      if (!(spec.converge ?? true)) continue;
+      const replicas = Math.max(existing, config.num_replicas);
+      await jsm.streams.update(spec.name, { ...config, num_replicas: replicas });
+      if (replicas > existing) await untilReplicated(jsm, spec.name, replicas);
     } catch (error) {
-      // Another process created it first, with a different configuration: converge on ours.
-      if (!(error instanceof JetStreamApiError && error.code === STREAM_NAME_IN_USE)) throw error;
-      if (spec.converge ?? true) await jsm.streams.update(spec.name, config);
+      if (error instanceof JetStreamApiError && error.code === REPLICAS_NEED_CLUSTER) {
+        throw new Error(
+          `stream ${spec.name}: ${config.num_replicas} replicas asked for (STREAM_REPLICAS), but the NATS server is not a cluster`,
+          { cause: error },
+        );
+      }
+      throw error;
     }
   }
+}
+
+const REPLICAS_NEED_CLUSTER = 10074;
+const REPLICATION_TIMEOUT_MS = 30_000;
+
+/**
+ * Waits until a stream just given more replicas has them all caught up with its leader: until
+ * then JetStream refuses to place a consumer on it ("insufficient resources").
+ */
+async function untilReplicated(jsm: JetStreamManager, stream: string, replicas: number): Promise<void> {
+  const deadline = Date.now() + REPLICATION_TIMEOUT_MS;
+  let seen = "no answer";
+  for (;;) {
+    const { cluster } = await jsm.streams.info(stream).catch(() => ({ cluster: undefined }));
+    const followers = cluster?.replicas ?? [];
+    if (cluster?.leader && followers.length >= replicas - 1 && followers.every((peer) => peer.current)) return;
+    if (cluster)
+      seen = `leader ${cluster.leader ?? "none"}, ${followers.filter((peer) => peer.current).length} current`;
+    if (Date.now() >= deadline) {
+      throw new Error(
+        `stream ${stream}: ${replicas} replicas not caught up after ${REPLICATION_TIMEOUT_MS} ms (${seen})`,
+      );
+    }
+    await delay(100);
+  }
+}
+
+/** The stream's replicas, or undefined when there is no such stream. */
+async function replicasOf(jsm: JetStreamManager, stream: string): Promise<number | undefined> {
+  return jsm.streams.info(stream).then(
+    (info) => info.config.num_replicas,
+    (error: unknown) => {
+      if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound) return undefined;
+      throw error;
+    },
+  );
 }
 
 export interface PublishResult {

@@ -46,10 +46,12 @@ export interface ServiceSpec {
   protocol?: "grpc" | "http";
   /** The certificate it runs with (default: the test CA's for `name`), as the workload it names. */
   workload?: string;
+  /** Its port (default: a free one), e.g. one its callers were given before it started. */
+  port?: number;
 }
 
 export async function startService(spec: ServiceSpec): Promise<ServiceProcess> {
-  const port = await freePort();
+  const port = spec.port ?? (await freePort());
   const address = `127.0.0.1:${port}`;
   const main = spec.main ?? path.join(repoRoot(), "services", spec.name, "dist", "src", "main.js");
   const http = spec.protocol === "http";
