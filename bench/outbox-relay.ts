@@ -78,7 +78,7 @@ interface Bench {
   pool: Pool;
   js: JetStreamClient;
   jsm: JetStreamManager;
-  natsPort: number;
+  natsConfigFile: string;
   runs: number;
 }
 
@@ -140,9 +140,9 @@ async function waitForStream(bench: Bench, stream: string, count: number): Promi
 }
 
 /** CPU used while a run lasts: this process (relay, inserter, publisher), PostgreSQL, nats-server, the rest. */
-function cpuSampler(natsPort: number): () => RunResult["cpu"] {
+function cpuSampler(natsConfigFile: string): () => RunResult["cpu"] {
   const postgresPids = (): number[] => findPids((_cmd, comm) => comm === "postgres");
-  const natsPids = findPids((cmd) => cmd.includes("nats-server") && cmd.includes(`-p ${natsPort}`));
+  const natsPids = findPids((cmd) => cmd.includes("nats-server") && cmd.includes(natsConfigFile));
   const pg = cpuByPid(postgresPids());
   const nats = cpuByPid(natsPids);
   const machine = machineCpu();
@@ -165,7 +165,7 @@ function cpuSampler(natsPort: number): () => RunResult["cpu"] {
 async function runRaw(bench: Bench, batch: number, round: number): Promise<RunResult> {
   const { namespace, stream } = await freshStream(bench);
   const { events, eventsPerAggregate } = bench.options;
-  const cpu = cpuSampler(bench.natsPort);
+  const cpu = cpuSampler(bench.natsConfigFile);
   const started = performance.now();
   for (let from = 0; from < events; from += batch) {
     const window = makeEvents(namespace, from, Math.min(batch, events - from), eventsPerAggregate);
@@ -204,7 +204,7 @@ async function runRelay(bench: Bench, mode: Exclude<Mode, "raw">, batch: number,
     const insertStarted = performance.now();
     await insertAll(bench, namespace, () => undefined);
     insertPerSecond = events / ((performance.now() - insertStarted) / 1000);
-    cpu = cpuSampler(bench.natsPort);
+    cpu = cpuSampler(bench.natsConfigFile);
     started = performance.now();
     relay.start();
     ended = await waitForRelay(bench, relay, stream, events);
@@ -212,7 +212,7 @@ async function runRelay(bench: Bench, mode: Exclude<Mode, "raw">, batch: number,
     // Nothing to wait for: the writer's commits wake the relay in this process (appendToOutbox
     // registers an after-commit hook), and a wake during a step runs another step at once.
     relay.start();
-    cpu = cpuSampler(bench.natsPort);
+    cpu = cpuSampler(bench.natsConfigFile);
     const insertStarted = performance.now();
     const [insertEnded, streamFull] = await Promise.all([
       insertAll(bench, namespace, () => (started = performance.now())).then(() => performance.now()),
@@ -334,7 +334,7 @@ async function main(): Promise<void> {
       pool,
       js: jetstream(nc),
       jsm: await jetstreamManager(nc),
-      natsPort: nats.port,
+      natsConfigFile: nats.configFile,
       runs: 0,
     };
     // Warm-up: JIT, connections, stream creation paths.

@@ -1,7 +1,7 @@
 // Many of everything (docs/scaling.md, "Replicas" and "JetStream cluster"): two replicas each of
 // orders, inventory and wallet, on a three-node JetStream cluster whose streams keep three copies.
-// Each replica's callers list every replica (round_robin); servers close connections after
-// GRPC_MAX_CONNECTION_AGE_MS. The contention test runs in both saga modes; the faults are split
+// Each replica's callers list every replica (round_robin); the maximum connection age itself is
+// proven in packages/platform/test/grpc-replicas.int.spec.ts. The contention test runs in both saga modes; the faults are split
 // between the modes (a node of the cluster dies under choreography, whose saga travels as events;
 // an orders replica dies under orchestration, whose saga a replica leases), as is the scale-up.
 import { describe, it, before, after } from "mocha";
@@ -33,9 +33,8 @@ import {
 const SYSTEM = ["accounts", "catalog", "inventory", "wallet", "orders", "query"];
 const REPLICATED = { orders: 2, inventory: 2, wallet: 2 } as const;
 const PRICE = 1_000;
-/** A server closes a connection this old (after the grace period): long-lived clients rebalance within it. */
-const MAX_CONNECTION_AGE_MS = 5_000;
-const MAX_CONNECTION_AGE_GRACE_MS = 2_000;
+/** How long a replica listed before it starts may wait for its first calls (GRPC_MAX_RECONNECT_BACKOFF_MS). */
+const RECONNECT_BACKOFF_MS = 1_000;
 const SERVICE_NAMES = {
   inventory: "marquee.inventory.v1.InventoryService",
   wallet: "marquee.wallet.v1.WalletService",
@@ -136,9 +135,9 @@ for (const mode of ["orchestration", "choreography"] as const) {
           // over while it still runs, and its steps would run twice (harmless, but not "once").
           CONSUMER_ACK_WAIT_MS: "3000",
           SAGA_LEASE_MS: "20000",
-          GRPC_MAX_CONNECTION_AGE_MS: String(MAX_CONNECTION_AGE_MS),
-          GRPC_MAX_CONNECTION_AGE_GRACE_MS: String(MAX_CONNECTION_AGE_GRACE_MS),
-          GRPC_MAX_RECONNECT_BACKOFF_MS: "1000",
+          // The servers keep the default maximum connection age (5 minutes): a few seconds, under
+          // this load, made calls that raced a GOAWAY fail (docs/scaling.md, "Replicas").
+          GRPC_MAX_RECONNECT_BACKOFF_MS: String(RECONNECT_BACKOFF_MS),
         },
       });
       market = marketplace(system);
@@ -257,10 +256,9 @@ for (const mode of ["orchestration", "choreography"] as const) {
           { timeoutMs: 60_000, message: "the new inventory replica to receive ReserveSeats" },
         );
         const waited = Date.now() - started;
-        assert.ok(
-          waited <= MAX_CONNECTION_AGE_MS + MAX_CONNECTION_AGE_GRACE_MS + 10_000,
-          `reached after ${waited} ms, within the maximum connection age`,
-        );
+        // A listed replica is picked up by the channel's reconnect attempts (backoff ≤ 1 s here),
+        // well within the maximum connection age, after which a dns:/// name is resolved again.
+        assert.ok(waited <= RECONNECT_BACKOFF_MS + 15_000, `reached after ${waited} ms`);
       });
 
       it("kill -9 one orders replica mid-run: the other finishes every saga", async () => {

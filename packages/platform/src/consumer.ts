@@ -17,7 +17,7 @@ import { Batches } from "./event-batches.js";
 import { runWithContext, type RequestContext } from "./context.js";
 import { asDomainError } from "./errors.js";
 import type { IncomingEvent } from "./events.js";
-import { toIncomingEvent } from "./nats.js";
+import { retryingApiTimeouts, toIncomingEvent } from "./nats.js";
 import { countDelivery, startConsumerSpan, trackConsumer } from "./telemetry/messaging.js";
 import { endSpan, formatTraceparent, type Span } from "./telemetry/tracing.js";
 
@@ -166,6 +166,10 @@ async function restartWhenLost(messages: ConsumerMessages, logger: Logger): Prom
 }
 
 async function ensureConsumer(options: ConsumerOptions): Promise<void> {
+  await retryingApiTimeouts(() => convergeConsumer(options));
+}
+
+async function convergeConsumer(options: ConsumerOptions): Promise<void> {
   const jsm = await jetstreamManager(options.nc);
   const config = {
     filter_subjects: options.filterSubjects,

@@ -92,18 +92,27 @@ export function createClient<C extends Client>(
   options: ClientOptions = {},
 ): { raw: C; call: PromiseClient<C>; close(): void } {
   const identity = options.identity ?? processIdentity();
-  const raw = new Constructor(grpcTarget(address), clientCredentials(identity), channelOptions(Constructor, options));
+  const target = grpcTarget(address);
+  const raw = new Constructor(target, clientCredentials(identity), channelOptions(Constructor, target, options));
   return { raw, call: promisify(raw), close: () => raw.close() };
 }
 
-function channelOptions<C>(Constructor: ClientConstructor<C>, options: ClientOptions): ChannelOptions {
+/**
+ * round_robin over a target with several addresses (a list, or dns:/// for a headless Service);
+ * pick_first (grpc-js's default) for one: after its server restarts, pick_first reconnects when the
+ * next call comes, where round_robin would have tried at once, failed, and answered calls
+ * UNAVAILABLE until its reconnect backoff ran out.
+ */
+const balancesOverReplicas = (target: string): boolean => /^(ipv4|ipv6):|^dns:/.test(target);
+
+function channelOptions<C>(Constructor: ClientConstructor<C>, target: string, options: ClientOptions): ChannelOptions {
   const maxMessageBytes = options.maxMessageBytes ?? 4 * 1024 * 1024;
   const serviceName = serviceNameOf(Constructor);
   const serverWorkload = options.serverWorkload ?? serviceName.split(".")[1] ?? "";
   const maxBackoffMs =
     options.maxReconnectBackoffMs ?? (clientSettings ??= parseConfig(grpcClientConfig)).GRPC_MAX_RECONNECT_BACKOFF_MS;
   const serviceConfig = {
-    loadBalancingConfig: [{ round_robin: {} }],
+    ...(balancesOverReplicas(target) ? { loadBalancingConfig: [{ round_robin: {} }] } : {}),
     methodConfig: [
       {
         name: (options.idempotentMethods ?? []).map((method) => ({ service: serviceName, method })),

@@ -6,7 +6,7 @@ import { isIPv4, isIPv6 } from "node:net";
  * - `127.0.0.1:50055,127.0.0.1:50155` (IPv6 as `[::1]:50055`): a fixed list of replicas, grpc-js's
  *   static `ipv4:` (or `ipv6:`) target; a single bracketed IPv6 address is a list of one;
  * - `dns:///name:port`: every address the name resolves to (a Kubernetes headless Service), as given.
- * A channel balances its calls over every address (round_robin, grpc-client.ts).
+ * A channel on a list or a dns:/// name balances its calls over every address (round_robin, grpc-client.ts).
  */
 export function grpcTarget(address: string): string {
   const parsed = parseAddress(address);

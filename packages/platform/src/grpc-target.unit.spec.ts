@@ -70,10 +70,10 @@ describe("gRPC replica settings (every client and server of a process)", () => {
     }
   });
 
-  it("reads GRPC_MAX_CONNECTION_AGE_MS (300000) and GRPC_MAX_CONNECTION_AGE_GRACE_MS (30000), positive whole milliseconds", () => {
+  it("reads GRPC_MAX_CONNECTION_AGE_MS (300000) and GRPC_MAX_CONNECTION_AGE_GRACE_MS (21600000), positive whole milliseconds", () => {
     assert.deepEqual(parseConfig(grpcServerConfig, {}), {
       GRPC_MAX_CONNECTION_AGE_MS: 300_000,
-      GRPC_MAX_CONNECTION_AGE_GRACE_MS: 30_000,
+      GRPC_MAX_CONNECTION_AGE_GRACE_MS: 21_600_000,
     });
     assert.throws(
       () => parseConfig(grpcServerConfig, { GRPC_MAX_CONNECTION_AGE_MS: "0", GRPC_MAX_CONNECTION_AGE_GRACE_MS: "x" }),

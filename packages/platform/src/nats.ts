@@ -1,5 +1,5 @@
 import { setTimeout as delay } from "node:timers/promises";
-import { connect, headers as natsHeaders, nanos, type NatsConnection } from "@nats-io/transport-node";
+import { connect, headers as natsHeaders, nanos, TimeoutError, type NatsConnection } from "@nats-io/transport-node";
 import {
   DiscardPolicy,
   JetStreamApiCodes,
@@ -8,6 +8,7 @@ import {
   type JetStreamClient,
   type JetStreamManager,
   type JsMsg,
+  type StreamConfig,
 } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import { z } from "zod";
@@ -136,41 +137,66 @@ export async function ensureStreams(
   streams: StreamSpec[],
   options: EnsureStreamsOptions = {},
 ): Promise<void> {
-  for (const spec of streams) {
-    const config = {
-      subjects: spec.subjects,
-      discard: DiscardPolicy.Old,
-      duplicate_window: nanos(DUPLICATE_WINDOW_MS),
-      max_age: nanos(spec.maxAgeMs ?? 0),
-      num_replicas: spec.replicas ?? options.replicas ?? 1,
-      ...(spec.appendOnly ? { deny_delete: true, deny_purge: true } : {}),
-      ...(spec.allowDirect ? { allow_direct: true } : {}),
-    };
+  for (const spec of streams) await ensureStream(jsm, spec, options);
+}
+
+async function ensureStream(jsm: JetStreamManager, spec: StreamSpec, options: EnsureStreamsOptions): Promise<void> {
+  await retryingApiTimeouts(() => convergeStream(jsm, spec, options));
+}
+
+/**
+ * Runs a start's JetStream API exchange again while it times out, up to a deadline: on a cluster the
+ * API answers through the meta leader, which is slow while many processes start at once (each
+ * request times out after 5 s), and a start that gave up would stop the process.
+ */
+export async function retryingApiTimeouts<T>(exchange: () => Promise<T>, deadlineMs = 60_000): Promise<T> {
+  const deadline = Date.now() + deadlineMs;
+  for (;;) {
     try {
-      let existing = await replicasOf(jsm, spec.name);
-      if (existing === undefined) {
-        try {
-          await jsm.streams.add({ name: spec.name, storage: StorageType.File, ...config });
-          continue;
-        } catch (error) {
-          // Another process created it first, with a different configuration: converge on ours.
-          if (!(error instanceof JetStreamApiError && error.code === STREAM_NAME_IN_USE)) throw error;
-          existing = (await replicasOf(jsm, spec.name)) ?? 0;
-        }
-      }
-      if (!(spec.converge ?? true)) continue;
-      const replicas = Math.max(existing, config.num_replicas);
-      await jsm.streams.update(spec.name, { ...config, num_replicas: replicas });
-      if (replicas > existing) await untilReplicated(jsm, spec.name, replicas);
+      return await exchange();
     } catch (error) {
-      if (error instanceof JetStreamApiError && error.code === REPLICAS_NEED_CLUSTER) {
-        throw new Error(
-          `stream ${spec.name}: ${config.num_replicas} replicas asked for (STREAM_REPLICAS), but the NATS server is not a cluster`,
-          { cause: error },
-        );
-      }
-      throw error;
+      if (!(error instanceof TimeoutError) || Date.now() >= deadline) throw error;
     }
+  }
+}
+
+async function convergeStream(jsm: JetStreamManager, spec: StreamSpec, options: EnsureStreamsOptions): Promise<void> {
+  const config = {
+    subjects: spec.subjects,
+    discard: DiscardPolicy.Old,
+    duplicate_window: nanos(DUPLICATE_WINDOW_MS),
+    max_age: nanos(spec.maxAgeMs ?? 0),
+    num_replicas: spec.replicas ?? options.replicas ?? 1,
+    ...(spec.appendOnly ? { deny_delete: true, deny_purge: true } : {}),
+    ...(spec.allowDirect ? { allow_direct: true } : {}),
+  };
+  try {
+    let existing = await configOf(jsm, spec.name);
+    if (existing === undefined) {
+      try {
+        await jsm.streams.add({ name: spec.name, storage: StorageType.File, ...config });
+        return;
+      } catch (error) {
+        // Another process created it first, with a different configuration: converge on ours.
+        if (!(error instanceof JetStreamApiError && error.code === STREAM_NAME_IN_USE)) throw error;
+        existing = await configOf(jsm, spec.name);
+      }
+    }
+    if (!(spec.converge ?? true)) return;
+    const had = existing?.num_replicas ?? 0;
+    const wanted = { ...config, num_replicas: Math.max(had, config.num_replicas) };
+    // Unchanged (the usual start, and every replica after the first): no update through the meta leader.
+    if (existing && sameConfig(existing, wanted)) return;
+    await jsm.streams.update(spec.name, wanted);
+    if (wanted.num_replicas > had) await untilReplicated(jsm, spec.name, wanted.num_replicas);
+  } catch (error) {
+    if (error instanceof JetStreamApiError && error.code === REPLICAS_NEED_CLUSTER) {
+      throw new Error(
+        `stream ${spec.name}: ${config.num_replicas} replicas asked for (STREAM_REPLICAS), but the NATS server is not a cluster`,
+        { cause: error },
+      );
+    }
+    throw error;
   }
 }
 
@@ -199,10 +225,37 @@ async function untilReplicated(jsm: JetStreamManager, stream: string, replicas: 
   }
 }
 
-/** The stream's replicas, or undefined when there is no such stream. */
-async function replicasOf(jsm: JetStreamManager, stream: string): Promise<number | undefined> {
+type ConvergedConfig = Pick<
+  StreamConfig,
+  | "subjects"
+  | "discard"
+  | "duplicate_window"
+  | "max_age"
+  | "num_replicas"
+  | "deny_delete"
+  | "deny_purge"
+  | "allow_direct"
+>;
+
+/** Whether a stream already has every setting ensureStreams sets (flags it leaves unset count as false). */
+function sameConfig(existing: StreamConfig, wanted: Partial<ConvergedConfig>): boolean {
+  const subjects = (list: string[] | undefined) => [...(list ?? [])].sort().join(" ");
+  return (
+    subjects(existing.subjects) === subjects(wanted.subjects) &&
+    existing.discard === wanted.discard &&
+    existing.duplicate_window === wanted.duplicate_window &&
+    existing.max_age === wanted.max_age &&
+    existing.num_replicas === wanted.num_replicas &&
+    Boolean(existing.deny_delete) === Boolean(wanted.deny_delete) &&
+    Boolean(existing.deny_purge) === Boolean(wanted.deny_purge) &&
+    Boolean(existing.allow_direct) === Boolean(wanted.allow_direct)
+  );
+}
+
+/** The stream's configuration, or undefined when there is no such stream. */
+async function configOf(jsm: JetStreamManager, stream: string): Promise<StreamConfig | undefined> {
   return jsm.streams.info(stream).then(
-    (info) => info.config.num_replicas,
+    (info) => info.config,
     (error: unknown) => {
       if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound) return undefined;
       throw error;

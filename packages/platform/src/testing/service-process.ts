@@ -110,6 +110,9 @@ export async function startService(spec: ServiceSpec): Promise<ServiceProcess> {
     ).catch((error: unknown) => {
       // A process that never came up must not outlive the test (nor keep mocha from exiting).
       started.kill("SIGKILL");
+      if (error instanceof Error && !error.message.includes("\n")) {
+        error.message += `; its last output:\n${output.split("\n").slice(-15).join("\n")}`;
+      }
       throw error;
     });
   };
