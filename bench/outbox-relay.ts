@@ -17,11 +17,10 @@
  * Not a test: it prints figures and a PASS / BELOW GOAL line, and exits 0 either way.
  */
 import "./lib/operator.js";
-import { randomUUID } from "node:crypto";
 import { setTimeout as delay } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
-import { createLogger, newEvent, streamOf, type Logger, type OutgoingEvent } from "@marquee/platform";
+import { createLogger, streamOf, type Logger, type OutgoingEvent } from "@marquee/platform";
 import {
   connectNats,
   ensureStreams,
@@ -30,11 +29,10 @@ import {
   type EventPublisher,
   type PublishResult,
 } from "@marquee/platform/nats";
-import { appendToOutbox, OutboxRelay } from "@marquee/platform/outbox";
-import { createPool, migratePlatform, withTransaction, type Pool } from "@marquee/platform/postgres";
+import { OutboxRelay } from "@marquee/platform/outbox";
+import { createPool, migratePlatform, type Pool } from "@marquee/platform/postgres";
 import { startNatsServer } from "@marquee/platform/testing/nats-server";
 import { createTestDatabase } from "@marquee/platform/testing/postgres";
-import { AccountsEvents } from "@marquee/proto/events";
 import {
   busyCoreSeconds,
   cpuByPid,
@@ -46,10 +44,10 @@ import {
   median,
   printTable,
 } from "./lib/measure.js";
+import { insertAll, makeEvents, resetOutbox, SEED_ROWS, waitForRelay } from "./lib/outbox-runs.js";
 
 const GOAL = 0.6;
 const DEFAULT_RELAY_BATCH = 250; // OutboxRelay's default (options.batchSize ?? 250); usePostgres passes none
-const userRegistered = AccountsEvents.userRegistered;
 
 interface Options {
   events: number;
@@ -80,7 +78,7 @@ interface Bench {
   pool: Pool;
   js: JetStreamClient;
   jsm: JetStreamManager;
-  natsPort: number;
+  natsConfigFile: string;
   runs: number;
 }
 
@@ -125,25 +123,6 @@ function parseOptions(): Options {
   };
 }
 
-/** Events as a service would write them: one UserRegistered per new user (its own aggregate). */
-function makeEvents(namespace: string, from: number, count: number, perAggregate: number): OutgoingEvent[] {
-  const events: OutgoingEvent[] = [];
-  let aggregate: string;
-  for (let i = from; i < from + count; i++) {
-    if (perAggregate === 1) aggregate = randomUUID();
-    else aggregate = `user-${Math.floor(i / perAggregate)}`;
-    events.push(
-      newEvent(namespace, userRegistered, aggregate, {
-        userId: aggregate,
-        email: `user${i}@bench.example`,
-        displayName: `Bench User ${i}`,
-        occurredAt: new Date(),
-      }),
-    );
-  }
-  return events;
-}
-
 async function freshStream(bench: Bench): Promise<{ namespace: string; stream: string }> {
   const namespace = `bench${++bench.runs}`;
   const spec = streamOf(namespace, "accounts");
@@ -160,54 +139,10 @@ async function waitForStream(bench: Bench, stream: string, count: number): Promi
   }
 }
 
-/**
- * Resolves when the relay has had `count` events acked by JetStream and marked published (its own
- * counter, polled in-process so the measurement puts no extra load on NATS), then checks the
- * stream really holds them.
- */
-async function waitForRelay(bench: Bench, relay: OutboxRelay, stream: string, count: number): Promise<number> {
-  while (relay.stats.published < count) await delay(1);
-  const seen = performance.now();
-  const info = await bench.jsm.streams.info(stream);
-  if (info.state.messages !== count) {
-    throw new Error(`relay reports ${relay.stats.published} published but ${stream} holds ${info.state.messages}`);
-  }
-  return seen;
-}
-
-/** Writes the events in transactions of `insertTx`, one after another, as one busy service would. */
-async function insertAll(
-  bench: Bench,
-  namespace: string,
-  onFirstCommit: () => void,
-  events = bench.options.events,
-): Promise<void> {
-  const { insertTx, eventsPerAggregate } = bench.options;
-  for (let from = 0; from < events; from += insertTx) {
-    const batch = makeEvents(namespace, from, Math.min(insertTx, events - from), eventsPerAggregate);
-    await withTransaction(bench.pool, (client) => appendToOutbox(client, batch));
-    if (from === 0) onFirstCommit();
-  }
-}
-
-const SEED_ROWS = 1_000;
-
-/**
- * Empties the outbox and leaves it as a running service's looks to the planner: some published rows
- * (the relay keeps them for a day), analyzed while nothing was pending. Every relay run starts from
- * this state, so runs don't inherit statistics from each other.
- */
-async function resetOutbox(bench: Bench): Promise<void> {
-  await bench.pool.query("TRUNCATE outbox");
-  await insertAll(bench, "benchseed", () => undefined, SEED_ROWS);
-  await bench.pool.query("UPDATE outbox SET published_at = now()");
-  await bench.pool.query("ANALYZE outbox");
-}
-
 /** CPU used while a run lasts: this process (relay, inserter, publisher), PostgreSQL, nats-server, the rest. */
-function cpuSampler(natsPort: number): () => RunResult["cpu"] {
+function cpuSampler(natsConfigFile: string): () => RunResult["cpu"] {
   const postgresPids = (): number[] => findPids((_cmd, comm) => comm === "postgres");
-  const natsPids = findPids((cmd) => cmd.includes("nats-server") && cmd.includes(`-p ${natsPort}`));
+  const natsPids = findPids((cmd) => cmd.includes("nats-server") && cmd.includes(natsConfigFile));
   const pg = cpuByPid(postgresPids());
   const nats = cpuByPid(natsPids);
   const machine = machineCpu();
@@ -230,7 +165,7 @@ function cpuSampler(natsPort: number): () => RunResult["cpu"] {
 async function runRaw(bench: Bench, batch: number, round: number): Promise<RunResult> {
   const { namespace, stream } = await freshStream(bench);
   const { events, eventsPerAggregate } = bench.options;
-  const cpu = cpuSampler(bench.natsPort);
+  const cpu = cpuSampler(bench.natsConfigFile);
   const started = performance.now();
   for (let from = 0; from < events; from += batch) {
     const window = makeEvents(namespace, from, Math.min(batch, events - from), eventsPerAggregate);
@@ -269,7 +204,7 @@ async function runRelay(bench: Bench, mode: Exclude<Mode, "raw">, batch: number,
     const insertStarted = performance.now();
     await insertAll(bench, namespace, () => undefined);
     insertPerSecond = events / ((performance.now() - insertStarted) / 1000);
-    cpu = cpuSampler(bench.natsPort);
+    cpu = cpuSampler(bench.natsConfigFile);
     started = performance.now();
     relay.start();
     ended = await waitForRelay(bench, relay, stream, events);
@@ -277,7 +212,7 @@ async function runRelay(bench: Bench, mode: Exclude<Mode, "raw">, batch: number,
     // Nothing to wait for: the writer's commits wake the relay in this process (appendToOutbox
     // registers an after-commit hook), and a wake during a step runs another step at once.
     relay.start();
-    cpu = cpuSampler(bench.natsPort);
+    cpu = cpuSampler(bench.natsConfigFile);
     const insertStarted = performance.now();
     const [insertEnded, streamFull] = await Promise.all([
       insertAll(bench, namespace, () => (started = performance.now())).then(() => performance.now()),
@@ -399,7 +334,7 @@ async function main(): Promise<void> {
       pool,
       js: jetstream(nc),
       jsm: await jetstreamManager(nc),
-      natsPort: nats.port,
+      natsConfigFile: nats.configFile,
       runs: 0,
     };
     // Warm-up: JIT, connections, stream creation paths.

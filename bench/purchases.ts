@@ -16,7 +16,8 @@
  * each order's terminal event arrives; latency = that time - the time PlaceOrder was sent. The query
  * service's projections are fed by the same events: their lag is sampled during each measured window
  * (lib/projection-lag.ts). Last, an open loop at 3× the best rate checks that PlaceOrder sheds load
- * at the door and the admitted orders stay fast (lib/overload.ts).
+ * at the door and the admitted orders stay fast (lib/overload.ts). With --nats-nodes 3 the system
+ * runs on a three-node JetStream cluster with R3 streams (what replication costs per order).
  *
  * Not a test: it prints figures, PASS / BELOW GOAL lines and, last, one `summary: {...}` JSON line
  * with issue #11's figures and goals; it exits 0 either way unless --gate is given, when a missed
@@ -76,6 +77,9 @@ const GOAL_PROJECTION_LAG_MS = 1000;
 /** Admitted orders' p99 under overload ≤ this × the half-load p99. */
 const GOAL_OVERLOAD_P99_FACTOR = 2;
 const SERVICES = ["accounts", "catalog", "inventory", "wallet", "orders", "query"];
+/** On a three-node cluster, every stream keeps three copies. */
+const natsEnv = (options: Options): NodeJS.ProcessEnv => (options.natsNodes === 3 ? { STREAM_REPLICAS: "3" } : {});
+
 /** The system's processes: without the read side with --skip-query (the purchase path alone). */
 const servicesOf = (options: Pick<Options, "skipQuery">): string[] =>
   options.skipQuery ? SERVICES.filter((name) => name !== "query") : SERVICES;
@@ -114,6 +118,8 @@ interface Options {
   overloadDuration: number;
   /** --env NAME=value (repeatable): set in every service of the system, e.g. ADMISSION_TARGET_MS=200. */
   serviceEnv: Record<string, string>;
+  /** --nats-nodes 3: the system runs on a three-node JetStream cluster with R3 streams (STREAM_REPLICAS=3). */
+  natsNodes: 1 | 3;
   gate: boolean;
 }
 
@@ -143,10 +149,13 @@ function parseOptions(): Options {
       "overload-factor": { type: "string", default: "3" },
       "overload-duration": { type: "string", default: "10" },
       env: { type: "string", multiple: true, default: [] },
+      "nats-nodes": { type: "string", default: "1" },
       gate: { type: "boolean", default: false },
     },
   });
   const modes = values.modes.split(",").map((m) => m.trim());
+  const natsNodes = Number(values["nats-nodes"]);
+  if (natsNodes !== 1 && natsNodes !== 3) throw new Error(`--nats-nodes is 1 or 3, not ${values["nats-nodes"]}`);
   for (const mode of modes) {
     if (mode !== "orchestration" && mode !== "choreography") throw new Error(`unknown saga mode ${mode}`);
   }
@@ -181,6 +190,7 @@ function parseOptions(): Options {
       }),
     ),
     gate: values.gate,
+    natsNodes,
   };
 }
 
@@ -314,7 +324,7 @@ function deliveriesPerOrder(before: Map<string, number>, after: Map<string, numb
 async function runMode(mode: Mode, options: Options, logger: Logger, admin: AdminConnection): Promise<ModeResult> {
   console.log("");
   console.log(`=== SAGA_MODE=${mode} ===`);
-  const env: NodeJS.ProcessEnv = { SAGA_MODE: mode, LOG_LEVEL: "warn", ...options.serviceEnv };
+  const env: NodeJS.ProcessEnv = { SAGA_MODE: mode, LOG_LEVEL: "warn", ...natsEnv(options), ...options.serviceEnv };
   if (options.sagaConcurrency) env.SAGA_CONCURRENCY = options.sagaConcurrency;
   const profileDir = options.cpuProf ? path.join(options.cpuProf, mode) : undefined;
   if (profileDir) {
@@ -324,7 +334,7 @@ async function runMode(mode: Mode, options: Options, logger: Logger, admin: Admi
   }
   let started = performance.now();
   const services = servicesOf(options);
-  const system: System = await startSystem(services, { env });
+  const system: System = await startSystem(services, { env, natsNodes: options.natsNodes });
   let nc: NatsConnection | undefined;
   try {
     console.log(
@@ -684,9 +694,9 @@ async function runAudit(mode: Mode, options: Options, logger: Logger, admin: Adm
   let system: System | undefined;
   let nc: NatsConnection | undefined;
   try {
-    const env: NodeJS.ProcessEnv = { SAGA_MODE: mode, LOG_LEVEL: "warn" };
+    const env: NodeJS.ProcessEnv = { SAGA_MODE: mode, LOG_LEVEL: "warn", ...natsEnv(options) };
     if (options.sagaConcurrency) env.SAGA_CONCURRENCY = options.sagaConcurrency;
-    system = await startSystem(servicesOf(options), { env });
+    system = await startSystem(servicesOf(options), { env, natsNodes: options.natsNodes });
     if (saved === undefined) delete process.env.TEST_POSTGRES_URL;
     else process.env.TEST_POSTGRES_URL = saved;
     const market = marketplace(system);

@@ -15,6 +15,14 @@
 # NATS_MONITOR_PORT (8222), MONGO_PORT (27017). State lives in the git-ignored <repo>/.data:
 # nats/ and ferretdb/ (data), nats.conf, tls/ (certificates), ferretdb-state/, logs/*.log, run/*.pid.
 # Idempotent: what already runs is left alone, so a second `up` takes well under a second.
+#
+# NATS_NODES=3 runs a three-node JetStream cluster instead of the one server (as production:
+# routes over TLS, `sync_interval: always`): node i listens on NATS_PORT+i-1 (4222-4224), routes
+# on NATS_CLUSTER_PORT+i-1 (6222-6224) and monitors on NATS_MONITOR_PORT+i-1 (8222-8224), with
+# nats-i/ (data), nats-i.conf, logs/nats-i.log and run/nats-server-i.pid. The nats line then
+# gives every node's URL, comma-separated: NATS_URL for the services (with STREAM_REPLICAS=3 for
+# replicated streams). `up` with the other NATS_NODES stops the layout that runs and starts this
+# one; each keeps its own data. `stop` and `status` handle both.
 set -euo pipefail
 
 SCRIPT_DIR="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)"
@@ -31,10 +39,14 @@ HOST="127.0.0.1"
 PG_PORT="${PG_PORT:-${PGPORT:-5432}}"
 NATS_PORT="${NATS_PORT:-4222}"
 NATS_MONITOR_PORT="${NATS_MONITOR_PORT:-8222}"
+NATS_CLUSTER_PORT="${NATS_CLUSTER_PORT:-6222}"
+NATS_NODES="${NATS_NODES:-1}"
 MONGO_PORT="${MONGO_PORT:-27017}"
+CLUSTER_NODES=3 # the one cluster size: a quorum survives one node
 
 PG_DEADLINE=30
 NATS_DEADLINE=15
+NATS_CLUSTER_DEADLINE=60
 FERRETDB_DEADLINE=15
 
 log() { echo "infra: $*" >&2; }
@@ -43,9 +55,11 @@ die() {
   exit 1
 }
 
-for port_var in PG_PORT NATS_PORT NATS_MONITOR_PORT MONGO_PORT; do
+for port_var in PG_PORT NATS_PORT NATS_MONITOR_PORT NATS_CLUSTER_PORT MONGO_PORT; do
   [[ "${!port_var}" =~ ^[0-9]+$ ]] || die "$port_var must be a port number, got '${!port_var}'"
 done
+[[ "$NATS_NODES" == 1 || "$NATS_NODES" == "$CLUSTER_NODES" ]] ||
+  die "NATS_NODES must be 1 (one server) or $CLUSTER_NODES (a JetStream cluster), got '$NATS_NODES'"
 
 # --- process helpers ------------------------------------------------------------------------
 
@@ -85,19 +99,25 @@ is_ours() { # pid tool
 
 pid_file() { echo "$RUN_DIR/$1.pid"; }
 
-our_pid() { # tool port: pid of our running instance (from the pid file, else the port's listener)
-  local file pid=""
-  file="$(pid_file "$1")"
+runs_with() { # pid config: true when config is empty or the process was started with -c <config>
+  [[ -z "$2" ]] || tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -qF -- "-c $2 "
+}
+
+# tool port [pid-name] [config]: pid of our running instance (from the pid file <pid-name>.pid, else
+# the port's listener); with a config, only an instance started with -c <config> counts.
+our_pid() {
+  local tool="$1" port="$2" name="${3:-$1}" config="${4:-}" file pid=""
+  file="$(pid_file "$name")"
   if [[ -f "$file" ]]; then
     pid="$(<"$file")"
-    if ! is_ours "$pid" "$1"; then
+    if ! is_ours "$pid" "$tool" || ! runs_with "$pid" "$config"; then
       rm -f "$file" # stale
       pid=""
     fi
   fi
   if [[ -z "$pid" ]]; then
-    pid="$(listener_pid "$2")"
-    if is_ours "$pid" "$1"; then
+    pid="$(listener_pid "$port")"
+    if is_ours "$pid" "$tool" && runs_with "$pid" "$config"; then
       mkdir -p "$RUN_DIR"
       echo "$pid" >"$file" # adopt one started by hand or by an earlier checkout of this script
     else
@@ -107,7 +127,9 @@ our_pid() { # tool port: pid of our running instance (from the pid file, else th
   echo "$pid"
 }
 
-start_daemon() { # tool log-file args...: starts .tools/bin/<tool> detached, prints its pid
+# tool log-file args...: starts .tools/bin/<tool> detached, prints its pid (pid file <tool>.pid,
+# or <PID_NAME>.pid when set)
+start_daemon() {
   local tool="$1" logfile="$2"
   shift 2
   mkdir -p "$RUN_DIR" "$LOG_DIR"
@@ -116,7 +138,7 @@ start_daemon() { # tool log-file args...: starts .tools/bin/<tool> detached, pri
   # take the server down with it. Without job control setsid does not fork, so $! is the pid.
   (cd "$DATA_DIR" && exec setsid nohup "$TOOLS_BIN/$tool" "$@" </dev/null >>"$logfile" 2>&1) &
   local pid=$!
-  echo "$pid" >"$(pid_file "$tool")"
+  echo "$pid" >"$(pid_file "${PID_NAME:-$tool}")"
   echo "$pid"
 }
 
@@ -206,51 +228,127 @@ nats_healthy() {
   curl -fsS --max-time 2 "http://$HOST:$NATS_MONITOR_PORT/healthz?js-enabled-only=true" >/dev/null 2>&1
 }
 
-# Frees NATS_PORT when a nats-server we did not start holds it: Marquee's needs TLS and its users,
+# Frees a NATS port when a nats-server we did not start holds it: Marquee's needs TLS and its users,
 # so another one cannot stand in. The system's own (Debian's, from /usr/sbin) is stopped.
-free_nats_port() { # pid
-  local pid="$1" exe comm
+free_nats_port() { # pid [port]
+  local pid="$1" port="${2:-$NATS_PORT}" exe comm
   exe="$(exe_of "$pid")"
   comm="$(cat "/proc/$pid/comm" 2>/dev/null || true)"
   if [[ "${exe##*/}" != nats-server* && "$comm" != nats-server* ]]; then
-    die "port $NATS_PORT is held by another program ($(describe "$pid")); stop it or set NATS_PORT"
+    die "port $port is held by another program ($(describe "$pid")); stop it or set NATS_PORT"
   fi
   if [[ "$exe" != /usr/sbin/nats-server && "$exe" != /usr/bin/nats-server ]]; then
-    die "port $NATS_PORT is held by a nats-server infra.sh did not start ($(describe "$pid")); Marquee's runs" \
+    die "port $port is held by a nats-server infra.sh did not start ($(describe "$pid")); Marquee's runs" \
       "with TLS and per-service users: stop that one or set NATS_PORT/NATS_MONITOR_PORT"
   fi
-  log "stopping the system's nats-server on port $NATS_PORT ($(describe "$pid")): Marquee runs its own, with TLS and users"
+  log "stopping the system's nats-server on port $port ($(describe "$pid")): Marquee runs its own, with TLS and users"
   if command -v start-stop-daemon >/dev/null 2>&1; then
     start-stop-daemon --stop --quiet --oknodo --retry TERM/10/KILL/5 --exec "$exe" ||
       die "could not stop $exe (pid $pid)"
   else
     stop_pid "$pid" "nats-server"
   fi
-  wait_port_free "$NATS_PORT" "nats-server (pid $pid)"
+  wait_port_free "$port" "nats-server (pid $pid)"
 }
 
-# Issues the certificates (kept while valid) and writes NATS's configuration; true when it changed.
-write_nats_config() {
+issue_nats_certificates() {
   [[ -f "$PLATFORM_BIN/nats-config.js" ]] || die "no ${PLATFORM_BIN#"$REPO_ROOT/"}/nats-config.js: build first (npm run build)"
   node "$PLATFORM_BIN/issue-certs.js" --dir "$TLS_ROOT" >/dev/null || die "could not issue the certificates (see above)"
-  local next="$NATS_CONF.next"
-  node "$PLATFORM_BIN/nats-config.js" --tls-dir "$TLS_ROOT/nats" --store "$DATA_DIR/nats" \
-    --host "$HOST" --port "$NATS_PORT" --http-port "$NATS_MONITOR_PORT" >"$next" ||
-    die "could not write the NATS configuration (see above)"
-  if [[ -f "$NATS_CONF" ]] && cmp -s "$next" "$NATS_CONF"; then
+}
+
+# Writes a NATS configuration (nats-config.js) to <config-file>.next.
+render_nats_config() { # config-file store-dir port monitor-port [nats-config options...]
+  local config="$1" store="$2" port="$3" monitor="$4"
+  shift 4
+  node "$PLATFORM_BIN/nats-config.js" --tls-dir "$TLS_ROOT/nats" --store "$store" \
+    --host "$HOST" --port "$port" --http-port "$monitor" "$@" >"$config.next" ||
+    die "could not write the NATS configuration $config (see above)"
+}
+
+install_nats_config() { # config-file: puts the rendered one in place; true when it changed
+  local config="$1" next="$1.next"
+  if [[ -f "$config" ]] && cmp -s "$next" "$config"; then
     rm -f "$next"
     return 1
   fi
-  mv -f "$next" "$NATS_CONF"
+  mv -f "$next" "$config"
+}
+
+write_nats_config() { # as render_nats_config; true when the configuration changed
+  render_nats_config "$@"
+  install_nats_config "$1"
+}
+
+# Node i of the cluster: its ports and files.
+node_port() { echo $((NATS_PORT + $1 - 1)); }
+node_cluster_port() { echo $((NATS_CLUSTER_PORT + $1 - 1)); }
+node_monitor_port() { echo $((NATS_MONITOR_PORT + $1 - 1)); }
+node_conf() { echo "$DATA_DIR/nats-$1.conf"; }
+node_pid() { our_pid nats-server "$(node_port "$1")" "nats-server-$1" "$(node_conf "$1")"; }
+cluster_url() {
+  local i urls=()
+  for ((i = 1; i <= CLUSTER_NODES; i++)); do urls+=("nats://$HOST:$(node_port "$i")"); done
+  (IFS=,; echo "${urls[*]}")
+}
+single_pid() { our_pid nats-server "$NATS_PORT" nats-server "$NATS_CONF"; }
+
+# Stops what runs of one layout (single, or cluster) before `up` starts the other; both keep their data.
+stop_nats_layout() { # single|cluster
+  local i pid
+  if [[ "$1" == single ]]; then
+    pid="$(single_pid)"
+    [[ -n "$pid" ]] || return 0
+    log "stopping the single nats-server (pid $pid): NATS_NODES=$NATS_NODES runs a cluster instead (its data stays in $DATA_DIR/nats)"
+    stop_pid "$pid" "nats-server"
+    rm -f "$(pid_file nats-server)"
+    wait_port_free "$NATS_PORT" "nats-server (pid $pid)"
+    return 0
+  fi
+  for ((i = 1; i <= CLUSTER_NODES; i++)); do
+    pid="$(node_pid "$i")"
+    [[ -n "$pid" ]] || continue
+    log "stopping cluster node nats-$i (pid $pid): NATS_NODES=1 runs one server instead (the cluster's data stays in $DATA_DIR/nats-$i)"
+    stop_pid "$pid" "nats-server"
+    rm -f "$(pid_file "nats-server-$i")"
+    wait_port_free "$(node_port "$i")" "nats-server (pid $pid)"
+  done
+}
+
+# Fails unless a port is free, or held by a system nats-server that can be stopped (free_nats_port).
+claim_nats_port() { # port what
+  local holder
+  holder="$(listener_pid "$1")"
+  if [[ -n "$holder" ]]; then
+    [[ "$2" == client ]] || die "the NATS $2 port $1 is in use by $(describe "$holder"); free it or set the NATS_*_PORT"
+    free_nats_port "$holder" "$1"
+  elif port_open "$1"; then
+    die "port $1 accepts connections but its process is not visible (another user's?); free it or set NATS_PORT"
+  fi
+}
+
+warn_if_not_pinned() { # pid
+  local running pinned
+  running="$(nats_version_of "$1")"
+  pinned="$(tool_version nats-server)"
+  if [[ -n "$pinned" && -n "$running" && "$running" != "$pinned" ]]; then
+    log "warning: the running nats-server is $running but the pinned one is $pinned: run scripts/infra.sh restart"
+  fi
+  echo "$running"
 }
 
 ensure_nats() {
   command -v curl >/dev/null 2>&1 || die "curl is required to check NATS health (apt-get install curl)"
-  local pid state logfile="$LOG_DIR/nats.log" pinned running changed=0
+  if ((NATS_NODES > 1)); then
+    ensure_nats_cluster
+    return
+  fi
+  local pid state logfile="$LOG_DIR/nats.log" running changed=0
   mkdir -p "$DATA_DIR"
-  if write_nats_config; then changed=1; fi
+  stop_nats_layout cluster
+  issue_nats_certificates
+  if write_nats_config "$NATS_CONF" "$DATA_DIR/nats" "$NATS_PORT" "$NATS_MONITOR_PORT"; then changed=1; fi
   pid="$(our_pid nats-server "$NATS_PORT")"
-  if [[ -n "$pid" ]] && { ((changed == 1)) || ! tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "-c $NATS_CONF"; }; then
+  if [[ -n "$pid" ]] && { ((changed == 1)) || ! runs_with "$pid" "$NATS_CONF"; }; then
     log "restarting our nats-server (pid $pid): its configuration changed (TLS, users)"
     stop_pid "$pid" "nats-server"
     rm -f "$(pid_file nats-server)"
@@ -262,16 +360,8 @@ ensure_nats() {
       die "our nats-server (pid $pid) is not listening on port $NATS_PORT (started with other ports?); run scripts/infra.sh restart"
     state="already running, pid $pid"
   else
-    local holder
-    holder="$(listener_pid "$NATS_PORT")"
-    if [[ -n "$holder" ]]; then
-      free_nats_port "$holder"
-    elif port_open "$NATS_PORT"; then
-      die "port $NATS_PORT accepts connections but its process is not visible (another user's?); free it or set NATS_PORT"
-    fi
-    if port_open "$NATS_MONITOR_PORT"; then
-      die "the NATS monitoring port $NATS_MONITOR_PORT is in use by $(describe "$(listener_pid "$NATS_MONITOR_PORT")"); free it or set NATS_MONITOR_PORT"
-    fi
+    claim_nats_port "$NATS_PORT" client
+    claim_nats_port "$NATS_MONITOR_PORT" monitoring
     mkdir -p "$DATA_DIR/nats"
     log "starting nats-server on $HOST:$NATS_PORT (JetStream store $DATA_DIR/nats, log $logfile) ..."
     pid="$(start_daemon nats-server "$logfile" -c "$NATS_CONF")"
@@ -285,12 +375,69 @@ ensure_nats() {
         "(http://$HOST:$NATS_MONITOR_PORT/healthz?js-enabled-only=true)"
     sleep 0.1
   done
-  running="$(nats_version_of "$pid")"
-  pinned="$(tool_version nats-server)"
-  if [[ -n "$pinned" && -n "$running" && "$running" != "$pinned" ]]; then
-    log "warning: the running nats-server is $running but the pinned one is $pinned: run scripts/infra.sh restart"
-  fi
+  running="$(warn_if_not_pinned "$pid")"
   echo "nats      nats://$HOST:$NATS_PORT  (nats-server ${running:-?}, JetStream, TLS + a user per workload, monitor http://$HOST:$NATS_MONITOR_PORT; $state)"
+}
+
+# The cluster is ready when every node is healthy: routed to the others and current with the
+# JetStream meta leader (/healthz without js-enabled-only checks that).
+cluster_node_healthy() { # i
+  curl -fsS --max-time 2 "http://$HOST:$(node_monitor_port "$1")/healthz" >/dev/null 2>&1
+}
+
+ensure_nats_cluster() {
+  local i pid config changed routes=() pids=() started=0 running="" deadline
+  mkdir -p "$DATA_DIR"
+  stop_nats_layout single
+  issue_nats_certificates
+  for ((i = 1; i <= CLUSTER_NODES; i++)); do routes+=(--route "nats-route://$HOST:$(node_cluster_port "$i")"); done
+  local rendering=()
+  for ((i = 1; i <= CLUSTER_NODES; i++)); do # side by side: each is a node start-up
+    render_nats_config "$(node_conf "$i")" "$DATA_DIR/nats-$i" "$(node_port "$i")" "$(node_monitor_port "$i")" \
+      --server-name "marquee-nats-$i" --sync-always --cluster-name marquee \
+      --cluster-port "$(node_cluster_port "$i")" "${routes[@]}" &
+    rendering+=($!)
+  done
+  for pid in "${rendering[@]}"; do wait "$pid" || die "could not write the cluster's NATS configuration (see above)"; done
+  for ((i = 1; i <= CLUSTER_NODES; i++)); do
+    config="$(node_conf "$i")"
+    changed=0
+    if install_nats_config "$config"; then changed=1; fi
+    pid="$(node_pid "$i")"
+    if [[ -n "$pid" ]] && ((changed == 1)); then
+      log "restarting cluster node nats-$i (pid $pid): its configuration changed (TLS, users, routes)"
+      stop_pid "$pid" "nats-server"
+      rm -f "$(pid_file "nats-server-$i")"
+      wait_port_free "$(node_port "$i")" "nats-server (pid $pid)"
+      pid=""
+    fi
+    if [[ -z "$pid" ]]; then
+      claim_nats_port "$(node_port "$i")" client
+      claim_nats_port "$(node_cluster_port "$i")" cluster
+      claim_nats_port "$(node_monitor_port "$i")" monitoring
+      mkdir -p "$DATA_DIR/nats-$i"
+      log "starting cluster node nats-$i on $HOST:$(node_port "$i") (store $DATA_DIR/nats-$i, log $LOG_DIR/nats-$i.log) ..."
+      pid="$(PID_NAME="nats-server-$i" start_daemon nats-server "$LOG_DIR/nats-$i.log" -c "$config")"
+      started=$((started + 1))
+    fi
+    pids+=("$pid")
+  done
+  deadline=$((SECONDS + NATS_CLUSTER_DEADLINE))
+  for ((i = 1; i <= CLUSTER_NODES; i++)); do
+    pid="${pids[i - 1]}"
+    until cluster_node_healthy "$i"; do
+      alive "$pid" || fail_start "$LOG_DIR/nats-$i.log" "cluster node nats-$i (pid $pid) exited during start-up"
+      ((SECONDS < deadline)) ||
+        fail_start "$LOG_DIR/nats-$i.log" "cluster node nats-$i (pid $pid) not current with the JetStream cluster" \
+          "within ${NATS_CLUSTER_DEADLINE}s (http://$HOST:$(node_monitor_port "$i")/healthz)"
+      sleep 0.2
+    done
+    running="$(warn_if_not_pinned "$pid")"
+  done
+  local state="already running, pids ${pids[*]}"
+  ((started == 0)) || state="$started node(s) started, pids ${pids[*]}"
+  echo "nats      $(cluster_url)  (nats-server ${running:-?}, JetStream cluster of $CLUSTER_NODES, sync_interval always," \
+    "STREAM_REPLICAS=3 for R3 streams, TLS + a user per workload, monitor http://$HOST:$(node_monitor_port 1)-$(node_monitor_port "$CLUSTER_NODES"); $state)"
 }
 
 # --- FerretDB -------------------------------------------------------------------------------
@@ -344,19 +491,50 @@ cmd_up() {
 }
 
 cmd_stop() {
-  local tool port pid
+  local tool port pid i
+  # A cluster's nodes first: node 1 listens on NATS_PORT, where the single server would.
+  for ((i = 1; i <= CLUSTER_NODES; i++)); do
+    pid="$(node_pid "$i")"
+    # In parallel: each takes a second or two to shut down gracefully.
+    [[ -z "$pid" ]] || (stop_pid "$pid" "nats-$i" && rm -f "$(pid_file "nats-server-$i")" && log "stopped cluster node nats-$i (pid $pid)") &
+  done
+  wait
   for tool in nats-server:"$NATS_PORT" ferretdb:"$MONGO_PORT"; do
     port="${tool#*:}"
     tool="${tool%%:*}"
     pid="$(our_pid "$tool" "$port")"
     if [[ -n "$pid" ]]; then
-      # In parallel: each takes a second or two to shut down gracefully.
       (stop_pid "$pid" "$tool" && rm -f "$(pid_file "$tool")" && log "stopped $tool (pid $pid)") &
+    elif [[ "$tool" == nats-server ]]; then
+      log "$tool: no single server running (none started by infra.sh)"
     else
       log "$tool: not running (none started by infra.sh)"
     fi
   done
   wait
+}
+
+status_nats_cluster() { # true when a node of the cluster runs (and its line was printed)
+  local i pid nodes=() found=0 healthy=0
+  for ((i = 1; i <= CLUSTER_NODES; i++)); do
+    pid="$(node_pid "$i")"
+    if [[ -n "$pid" ]]; then
+      found=1
+      if cluster_node_healthy "$i"; then
+        healthy=$((healthy + 1))
+        nodes+=("nats-$i healthy, pid $pid")
+      else
+        nodes+=("nats-$i UNHEALTHY, pid $pid")
+      fi
+    else
+      nodes+=("nats-$i DOWN")
+    fi
+  done
+  ((found == 1)) || return 1
+  local summary="cluster, $healthy of $CLUSTER_NODES healthy" listed
+  ((healthy == CLUSTER_NODES)) || summary="CLUSTER DEGRADED, $healthy of $CLUSTER_NODES healthy"
+  listed="$(IFS=';' && echo "${nodes[*]}")"
+  echo "nats      $(cluster_url)  ($summary: ${listed//;/, })"
 }
 
 cmd_status() {
@@ -366,13 +544,17 @@ cmd_status() {
   else
     echo "postgres  postgres://$HOST:$PG_PORT  (DOWN)"
   fi
-  pid="$(our_pid nats-server "$NATS_PORT")"
-  if nats_healthy; then
-    echo "nats      nats://$HOST:$NATS_PORT  (healthy${pid:+, ours, pid $pid})"
-  elif [[ -n "$(listener_pid "$NATS_PORT")" ]]; then
-    echo "nats      nats://$HOST:$NATS_PORT  (NOT OURS/UNHEALTHY: $(describe "$(listener_pid "$NATS_PORT")"))"
+  if status_nats_cluster; then
+    :
   else
-    echo "nats      nats://$HOST:$NATS_PORT  (DOWN)"
+    pid="$(our_pid nats-server "$NATS_PORT")"
+    if nats_healthy; then
+      echo "nats      nats://$HOST:$NATS_PORT  (healthy${pid:+, ours, pid $pid})"
+    elif [[ -n "$(listener_pid "$NATS_PORT")" ]]; then
+      echo "nats      nats://$HOST:$NATS_PORT  (NOT OURS/UNHEALTHY: $(describe "$(listener_pid "$NATS_PORT")"))"
+    else
+      echo "nats      nats://$HOST:$NATS_PORT  (DOWN)"
+    fi
   fi
   pid="$(our_pid ferretdb "$MONGO_PORT")"
   if [[ -n "$pid" ]]; then
@@ -392,6 +574,6 @@ case "${1:-up}" in
     cmd_up
     ;;
   status) cmd_status ;;
-  -h | --help | help) sed -n '2,16s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" ;;
+  -h | --help | help) sed -n '2,25s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" ;;
   *) die "unknown command '$1' (use up, stop, restart, status or --help)" ;;
 esac

@@ -80,7 +80,13 @@ service_main() {
   esac
 }
 
+# An instance is a process's name (its first replica) or <name>-<k> (replica k, scripts/up.sh REPLICAS).
 service_pid_file() { echo "$RUN_DIR/service-$1.pid"; }
+
+# The process an instance runs: orders for orders-2, bff-web for bff-web (no process name ends in -<digits>).
+process_of() { # instance
+  if [[ "$1" =~ ^(.+)-[0-9]+$ ]]; then echo "${BASH_REMATCH[1]}"; else echo "$1"; fi
+}
 
 # True when pid runs services/<name>/dist/src/main.js of this checkout (not a recycled pid).
 is_service_process() { # pid name
@@ -94,7 +100,7 @@ port_holder() { # port
   echo "${line#users:((}"
 }
 
-# Sends SIGTERM to every "name:pid", waits up to 10 s for all of them, then SIGKILLs the rest.
+# Sends SIGTERM to every "instance:pid", waits up to 10 s for all of them, then SIGKILLs the rest.
 stop_service_processes() { # name:pid...
   local entry name pid i left
   for entry in "$@"; do
@@ -121,7 +127,7 @@ stop_service_processes() { # name:pid...
   done
 }
 
-# Stops every service whose pid file (written by up.sh) names a live process of this checkout.
+# Stops every service instance whose pid file (written by up.sh) names a live process of this checkout.
 stop_recorded_services() {
   local file name pid entries=()
   shopt -s nullglob
@@ -129,7 +135,7 @@ stop_recorded_services() {
     name="${file##*/service-}"
     name="${name%.pid}"
     pid="$(<"$file")"
-    if is_service_process "$pid" "$name"; then
+    if is_service_process "$pid" "$(process_of "$name")"; then
       entries+=("$name:$pid")
     else
       rm -f "$file" # stale: that process is gone

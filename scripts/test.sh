@@ -111,6 +111,12 @@ if ((${#kinds[@]} > 0)); then
 fi
 say "running ${TEST_KIND:-unit, int, e2e} tests (mocha) ..."
 code=0
+TEST_TIMINGS="$(mktemp -t marquee-test-timings.XXXXXX)"
+export TEST_TIMINGS
 "$REPO_ROOT/node_modules/.bin/mocha" || code=$?
+# The suite's budget is 15 minutes: the slowest files are where time goes (mocha-hooks.ts writes the lines).
+say "slowest spec files (wall seconds, two run side by side):"
+sort -rn "$TEST_TIMINGS" | head -12 | awk -F'\t' -v root="$REPO_ROOT/" '{ sub(root, "", $2); printf "  %6.1f  %s\n", $1 / 1000, $2 }'
+rm -f "$TEST_TIMINGS"
 say "total $((SECONDS - started_at)) s (preparation ${prep} s, tests $((SECONDS - started_at - prep)) s); mocha exit code $code"
 exit "$code"

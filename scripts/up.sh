@@ -9,11 +9,21 @@
 #                            infrastructure keeps running (scripts/infra.sh stop stops it).
 #   scripts/up.sh --detach   the same, but returns once everything is up and seeded, leaving the
 #                            services running; scripts/down.sh stops them.
+#   scripts/up.sh --skip-build  (with or without --detach) no npm ci and no build: runs what is built.
+#
+#   REPLICAS=orders=2,inventory=2,wallet=2 scripts/up.sh
+#                            runs N replicas (1-10) of each named service or BFF: replica k listens on
+#                            its port + 100*(k-1) (metrics on that + 1000), logs to <name>-<k>.log. Every
+#                            process gets <SERVICE>_ADDR listing every replica of each gRPC service
+#                            (127.0.0.1:50053,127.0.0.1:50153), so its calls spread over them.
+#   NATS_NODES=3 scripts/up.sh
+#                            a three-node JetStream cluster (scripts/infra.sh): every process gets
+#                            NATS_URL with the three nodes and STREAM_REPLICAS (default 3).
 #
 # Services left running by an earlier up are stopped first, so every up runs the fresh build.
 # Each service logs JSON lines to .data/logs/<name>.log (the previous run's log is kept as
-# <name>.log.1); its pid is in .data/run/service-<name>.pid. A service starts only when
-# services/<name>/dist/src/main.js exists (one still being written has none yet).
+# <name>.log.1); its pid is in .data/run/service-<name>.pid (replica k: <name>-<k>). A service starts
+# only when services/<name>/dist/src/main.js exists (one still being written has none yet).
 set -euo pipefail
 
 # The services, in start order (a service comes after the ones it calls): name:gRPC port.
@@ -32,21 +42,30 @@ SERVICES=(
   bff-ops:8083
 )
 
+# Services whose store is FerretDB, which does not isolate concurrent writes to one document
+# (docs/scaling.md): one writer per FerretDB, so REPLICAS refuses more than one of them.
+ONE_PER_FERRETDB=(catalog query)
+REPLICA_PORT_STEP=100
+MAX_REPLICAS=10 # replica 11 would listen on the first replica's metrics port (+ 1000)
+
 PROG="up"
 READY_DEADLINE=60 # seconds for one service to report SERVING (the first start runs migrations)
 # shellcheck source=scripts/lib.sh
 source "$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)/lib.sh"
 
 DETACH=0
-case "${1:-}" in
-  "") ;;
-  -d | --detach) DETACH=1 ;;
-  -h | --help)
-    sed -n '2,17s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
-    exit 0
-    ;;
-  *) die "unknown argument '$1' (use --detach or --help)" ;;
-esac
+SKIP_BUILD=0
+for arg in "$@"; do
+  case "$arg" in
+    -d | --detach) DETACH=1 ;;
+    --skip-build) SKIP_BUILD=1 ;;
+    -h | --help)
+      sed -n '2,26s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+      exit 0
+      ;;
+    *) die "unknown argument '$arg' (use --detach, --skip-build or --help)" ;;
+  esac
+done
 
 started_at=$SECONDS
 STARTED=()   # name:pid of the services this run started
@@ -107,6 +126,74 @@ port_of() { # name: its gRPC port from SERVICES
   die "no service '$1' in SERVICES"
 }
 
+is_listed() { # name: in SERVICES?
+  local entry
+  for entry in "${SERVICES[@]}"; do
+    [[ "${entry%%:*}" == "$1" ]] && return 0
+  done
+  return 1
+}
+
+# --- replicas ---------------------------------------------------------------------------------
+declare -A REPLICA_COUNT=() # name -> replicas, from REPLICAS (1 when not named)
+
+read_replicas() {
+  local entries entry name count
+  IFS=',' read -ra entries <<<"${REPLICAS:-}"
+  for entry in "${entries[@]}"; do
+    [[ "$entry" =~ ^([a-z][a-z-]*)=([0-9]+)$ ]] ||
+      die "REPLICAS: '$entry' is not <name>=<count> (e.g. REPLICAS=orders=2,inventory=2)"
+    name="${BASH_REMATCH[1]}"
+    count=$((10#${BASH_REMATCH[2]}))
+    is_listed "$name" || die "REPLICAS: no process '$name' (known: ${SERVICES[*]%%:*})"
+    ((count >= 1 && count <= MAX_REPLICAS)) ||
+      die "REPLICAS: $name=$count: the count must be 1 to $MAX_REPLICAS (replica k listens on port + $REPLICA_PORT_STEP*(k-1), below the metrics ports at + 1000)"
+    if ((count > 1)) && [[ " ${ONE_PER_FERRETDB[*]} " == *" $name "* ]]; then
+      die "REPLICAS: $name=$count: $name writes to FerretDB, which does not isolate concurrent writes to one document (docs/scaling.md): run one $name per FerretDB"
+    fi
+    REPLICA_COUNT[$name]=$count
+  done
+}
+
+replicas_of() { echo "${REPLICA_COUNT[$1]:-1}"; }
+
+instance_of() { # name k: replica 1 is the name itself, replica k is <name>-<k>
+  if (($2 == 1)); then echo "$1"; else echo "$1-$2"; fi
+}
+
+replica_port() { # name k
+  echo $(($(port_of "$1") + REPLICA_PORT_STEP * ($2 - 1)))
+}
+
+addresses_of() { # name: every replica's 127.0.0.1:port, comma-separated
+  local k addresses=()
+  for ((k = 1; k <= $(replicas_of "$1"); k++)); do
+    addresses+=("127.0.0.1:$(replica_port "$1" "$k")")
+  done
+  (
+    IFS=,
+    echo "${addresses[*]}"
+  )
+}
+
+# What every process is started with besides its port: <SERVICE>_ADDR of every gRPC service (all its
+# replicas), and with NATS_NODES=3 the cluster's NATS_URL and STREAM_REPLICAS.
+shared_environment() {
+  local entry name variable
+  SHARED_ENV=()
+  for entry in "${SERVICES[@]}"; do
+    name="${entry%%:*}"
+    [[ "$name" == bff-* ]] && continue
+    variable="${name^^}_ADDR"
+    SHARED_ENV+=("$variable=$(addresses_of "$name")")
+  done
+  if [[ "${NATS_NODES:-1}" == 3 ]]; then
+    local port="${NATS_PORT:-4222}"
+    SHARED_ENV+=("NATS_URL=nats://127.0.0.1:$port,nats://127.0.0.1:$((port + 1)),nats://127.0.0.1:$((port + 2))")
+    SHARED_ENV+=("STREAM_REPLICAS=${STREAM_REPLICAS:-3}")
+  fi
+}
+
 is_started() { # name
   local entry
   for entry in "${STARTED[@]}"; do
@@ -121,45 +208,55 @@ healthy() { # name port: GET /readyz, on a BFF's port or a service's metrics por
   curl -fsS -m 2 -o /dev/null "http://127.0.0.1:$port/readyz" 2>/dev/null
 }
 
-start_service() { # name port
-  local name="$1" port="$2" main log pid deadline
+start_service() { # name k: replica k of the process
+  local name="$1" instance port main log pid deadline
+  instance="$(instance_of "$name" "$2")"
+  port="$(replica_port "$name" "$2")"
   main="$(service_main "$name")"
   if [[ ! -f "$main" ]]; then
-    say "$name: not built (no ${main#"$REPO_ROOT/"}): skipped"
-    SKIPPED+=("$name")
+    say "$instance: not built (no ${main#"$REPO_ROOT/"}): skipped"
+    SKIPPED+=("$instance")
     return 0
   fi
-  if port_open "$port"; then
-    local holder
-    holder="$(port_holder "$port")"
-    die "$name: port $port is already in use${holder:+ by $holder}; stop that process first"
-  fi
+  local metrics_port=$((port + 1000)) busy holder
+  for busy in "$port" "$metrics_port"; do
+    if port_open "$busy"; then
+      holder="$(port_holder "$busy")"
+      die "$instance: port $busy is already in use${holder:+ by $holder}; stop that process first"
+    fi
+  done
   mkdir -p "$LOG_DIR" "$RUN_DIR"
-  log="$LOG_DIR/$name.log"
+  log="$LOG_DIR/$instance.log"
   if [[ -f "$log" ]]; then mv -f "$log" "$log.1"; fi
   # setsid: its own session, so a Ctrl-C in this terminal reaches this script only, which then
   # stops the services with SIGTERM; with --detach they outlive the terminal. Without job control
   # setsid does not fork, so $! is the node process itself.
-  (cd "$REPO_ROOT" && exec setsid env LOG_LEVEL=info GRPC_PORT="$port" PORT="$port" TLS_DIR="$TLS_ROOT/$name" node "$main" </dev/null >"$log" 2>&1) &
+  (cd "$REPO_ROOT" && exec setsid env "${SHARED_ENV[@]}" LOG_LEVEL=info GRPC_PORT="$port" PORT="$port" \
+    METRICS_PORT="$metrics_port" TLS_DIR="$TLS_ROOT/$name" node "$main" </dev/null >"$log" 2>&1) &
   pid=$!
-  echo "$pid" >"$(service_pid_file "$name")"
-  STARTED+=("$name:$pid")
-  say "$name: starting on 127.0.0.1:$port (pid $pid, log ${log#"$REPO_ROOT/"}) ..."
+  echo "$pid" >"$(service_pid_file "$instance")"
+  STARTED+=("$instance:$pid")
+  say "$instance: starting on 127.0.0.1:$port (pid $pid, log ${log#"$REPO_ROOT/"}) ..."
   deadline=$((SECONDS + READY_DEADLINE))
   until healthy "$name" "$port"; do
-    alive "$pid" || fail_service "$name" "$pid" "$name exited during start-up"
-    ((SECONDS < deadline)) || fail_service "$name" "$pid" "$name did not report SERVING within ${READY_DEADLINE}s"
+    alive "$pid" || fail_service "$instance" "$pid" "$instance exited during start-up"
+    ((SECONDS < deadline)) || fail_service "$instance" "$pid" "$instance did not report SERVING within ${READY_DEADLINE}s"
     sleep 0.2
   done
-  say "$name: SERVING"
+  say "$instance: SERVING"
 }
+
+read_replicas
+shared_environment
 
 # --- 1. the checkout ------------------------------------------------------------------------
 cd "$REPO_ROOT"
 ensure_node
-ensure_node_deps
-ensure_tools
-build
+if ((SKIP_BUILD == 0)); then
+  ensure_node_deps
+  ensure_tools
+  build
+fi
 issue_certs operator nats "${SERVICES[@]%%:*}" # a service added to SERVICES gets its certificate too
 
 # --- 2. the infrastructure ------------------------------------------------------------------
@@ -169,14 +266,16 @@ infra="$("$REPO_ROOT/scripts/infra.sh" up)" || die "scripts/infra.sh up failed (
 stopped="$(stop_recorded_services)"
 if ((stopped > 0)); then say "stopped $stopped service(s) left by an earlier up, to run the fresh build"; fi
 for entry in "${SERVICES[@]}"; do
-  start_service "${entry%%:*}" "${entry#*:}"
+  for ((k = 1; k <= $(replicas_of "${entry%%:*}"); k++)); do
+    start_service "${entry%%:*}" "$k"
+  done
 done
 ((${#STARTED[@]} > 0)) || die "no service is built (no services/*/dist/src/main.js); see the build output above"
 
 # --- 4. the demo data ---------------------------------------------------------------------------
 if is_started accounts; then
   say "seeding the demo data ..."
-  TLS_DIR="$TLS_ROOT/operator" ACCOUNTS_ADDR="127.0.0.1:$(port_of accounts)" CATALOG_ADDR="127.0.0.1:$(port_of catalog)" \
+  TLS_DIR="$TLS_ROOT/operator" ACCOUNTS_ADDR="$(addresses_of accounts)" CATALOG_ADDR="$(addresses_of catalog)" \
     node "$REPO_ROOT/scripts/dist/seed.js" || die "the seed failed (see above); the services are being stopped"
 else
   say "accounts is not running: no demo data"
@@ -191,13 +290,16 @@ rel() { echo "${1#"$REPO_ROOT/"}"; }
   printf '  %-12s %-40s %s\n' "SERVICE" "gRPC (mutual TLS, reflection, health)" "LOG"
   for entry in "${SERVICES[@]}"; do
     name="${entry%%:*}"
-    if is_started "$name"; then
-      address="127.0.0.1:${entry#*:}"
-      if [[ "$name" == bff-* ]]; then address="http://$address (HTTP)"; fi
-      printf '  %-12s %-40s %s\n' "$name" "$address" "$(rel "$LOG_DIR/$name.log")"
-    else
+    if ! is_started "$name"; then
       printf '  %-12s %s\n' "$name" "not built yet (no $(rel "$(service_main "$name")"))"
+      continue
     fi
+    for ((k = 1; k <= $(replicas_of "$name"); k++)); do
+      instance="$(instance_of "$name" "$k")"
+      address="127.0.0.1:$(replica_port "$name" "$k")"
+      if [[ "$name" == bff-* ]]; then address="http://$address (HTTP)"; fi
+      printf '  %-12s %-40s %s\n' "$instance" "$address" "$(rel "$LOG_DIR/$instance.log")"
+    done
   done
   echo
   printf '  %-12s %s\n' "INFRA" "URL (state)"

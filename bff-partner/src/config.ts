@@ -37,7 +37,7 @@ export const partnerConfig = z
     DATABASE_URL: env.url("postgres://postgres@127.0.0.1:5432/marquee_partner", ["postgres:", "postgresql:"]),
     /** Connections to it at most (requests, the consumer's inbox transactions, the delivery worker). */
     DATABASE_POOL_SIZE: count(10, 1, 100),
-    NATS_URL: env.url("nats://127.0.0.1:4222", ["nats:"]),
+    NATS_URL: env.natsUrl("nats://127.0.0.1:4222"),
     EVENT_NAMESPACE: env.eventNamespace(),
     /** Optional: with it, the rate limits hold across every bff-partner instance using this Redis. */
     REDIS_URL: env.redisUrl(),

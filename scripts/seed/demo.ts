@@ -7,6 +7,7 @@ import {
   TOKEN,
   type PromiseClient,
 } from "@marquee/platform";
+import { grpcTarget } from "@marquee/platform/grpc-target";
 import { HealthCheckResponse_ServingStatus, HealthClient } from "@marquee/platform/testing/health-client";
 import { AccountsServiceClient, Role } from "@marquee/proto/marquee/accounts/v1/accounts_service";
 import {
@@ -213,7 +214,7 @@ async function ensureOrganization(
 }
 
 async function catalogServing(address: string): Promise<boolean> {
-  const health = new HealthClient(address, clientCredentials(processIdentity()));
+  const health = new HealthClient(grpcTarget(address), clientCredentials(processIdentity()));
   try {
     return await new Promise<boolean>((resolve) =>
       health.check({ service: "" }, { deadline: Date.now() + 2_000 }, (error, response) =>

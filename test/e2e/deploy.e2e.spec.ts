@@ -13,8 +13,11 @@ import { parseAllDocuments, parse as parseYaml } from "yaml";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { streamOf } from "@marquee/platform/events";
+import { grpcClientConfig } from "@marquee/platform/grpc-client";
+import { grpcServerConfig } from "@marquee/platform/grpc-server";
 import { loadIdentity } from "@marquee/platform/identity";
-import { natsTls } from "@marquee/platform/nats";
+import { mongoConfig } from "@marquee/platform/mongo";
+import { natsTls, streamConfig } from "@marquee/platform/nats";
 import { repoRoot, toolPath } from "@marquee/platform/testing/binaries";
 import { createTestDatabase, type TestDatabase } from "@marquee/platform/testing/postgres";
 import { freePort, startServerProcess, type ServerProcess } from "@marquee/platform/testing/server-process";
@@ -30,7 +33,9 @@ import { telemetryConfig } from "@marquee/platform/telemetry/setup";
 // (deploy/nats/authorization.conf) are checked against the code that generates them, and both
 // NATS configs (compose's, the rendered Kubernetes one) against the real nats-server.
 // cert-manager's kinds (Certificate, Issuer) are checked as rendered; no schema validation runs
-// here (no CRDs, no kubeconform).
+// here (no CRDs, no kubeconform). Replicas: prod's callers dial every replica (headless
+// Services), its gRPC connections age out, its streams have a copy on every NATS node, its pods
+// spread over nodes and its MongoDB writes wait for a majority; compose's gRPC services scale.
 
 const run = promisify(execFile);
 const root = repoRoot();
@@ -88,11 +93,22 @@ async function loadProcesses(): Promise<Process[]> {
   return processes;
 }
 
+/** Variables a process reads besides its schemas': its certificate's folder (TLS_DIR, read by @marquee/platform's identity), and Node's. */
+const PLATFORM_VARIABLES = new Set(["TLS_DIR", "NODE_OPTIONS"]);
+
 /**
- * Variables a process reads besides its own schema's: the platform's telemetry settings, its
- * certificate's folder (TLS_DIR, read by @marquee/platform's identity), and Node's.
+ * The platform's settings schemas a process reads besides its own: telemetry and its gRPC
+ * clients' everywhere; a gRPC service's server; the streams' where it has a NATS_URL
+ * (startRuntime), MongoDB's where it has a MONGO_URL.
  */
-const PLATFORM_VARIABLES = new Set([...Object.keys(telemetryConfig.shape), "TLS_DIR", "NODE_OPTIONS"]);
+function platformSchemasOf(processEntry: Process): ZodLike[] {
+  const schemas: ZodLike[] = [telemetryConfig, grpcClientConfig];
+  const reads = (key: string) => !!processEntry.schema && key in processEntry.schema.shape;
+  if (processEntry.kind === "grpc") schemas.push(grpcServerConfig);
+  if (reads("NATS_URL")) schemas.push(streamConfig);
+  if (reads("MONGO_URL")) schemas.push(mongoConfig);
+  return schemas;
+}
 
 // --- mutual TLS ----------------------------------------------------------------------------------
 
@@ -132,17 +148,31 @@ function checkEnvironment(where: string, processEntry: Process, env: Record<stri
     else if (/127\.0\.0\.1|localhost/.test(String(fallback.data)))
       assert.ok(key in env, `${where}: ${key} is not set, and its default (${String(fallback.data)}) is this machine`);
   }
-  const telemetry = telemetryConfig.safeParse(env);
-  assert.ok(
-    telemetry.success,
-    `${where}: the platform's telemetry settings: ${JSON.stringify(telemetry.error?.issues)}`,
-  );
+  const platform = platformSchemasOf(processEntry);
+  for (const settings of platform) {
+    const checked = settings.safeParse(env);
+    assert.ok(checked.success, `${where}: the platform's settings: ${JSON.stringify(checked.error?.issues)}`);
+  }
   for (const key of Object.keys(env)) {
-    assert.ok(key in schema.shape || PLATFORM_VARIABLES.has(key), `${where}: sets ${key}, which no schema reads`);
+    assert.ok(
+      key in schema.shape || PLATFORM_VARIABLES.has(key) || platform.some((settings) => key in settings.shape),
+      `${where}: sets ${key}, which no schema reads`,
+    );
   }
 }
 
-/** host and port named by a configuration value: a URL (with its scheme's default port) or host:port. */
+/**
+ * The hosts and ports a configuration value names: a URL (with its scheme's default port),
+ * host:port, a gRPC address's dns:///host:port, or a comma-separated list of these (NATS_URL's
+ * nodes, a list of replicas).
+ */
+function endpointsOf(value: string): { host: string; port: number }[] {
+  return value
+    .split(",")
+    .map((entry) => endpointOf(entry.trim().replace(/^dns:(\/\/[^/]*)?\//, "")))
+    .filter((endpoint) => endpoint !== undefined);
+}
+
 function endpointOf(value: string): { host: string; port: number } | undefined {
   const defaults: Record<string, number> = {
     "postgres:": 5432,
@@ -331,6 +361,22 @@ function maxReplicasOf(rendered: Rendered, deployment: Json): number {
   return hpa ? Math.max(own, Number(asRecord(hpa.spec).maxReplicas)) : own;
 }
 
+/** The service a `<SERVICE>_ADDR` setting names: ORDERS_ADDR -> orders. */
+const calleeOf = (key: string): string => key.slice(0, -"_ADDR".length).toLowerCase().replace(/_/g, "-");
+
+/**
+ * The pods a pod (anti-)affinity term of a pod labelled `labels` is about: its labelSelector,
+ * with each matchLabelKeys key the pod has added at the pod's own value (Kubernetes 1.31+).
+ */
+function affinitySelectorOf(term: Json, labels: Labels): Json | undefined {
+  if (!term.labelSelector) return undefined;
+  const selector = asRecord(term.labelSelector);
+  const own = ((term.matchLabelKeys as string[] | undefined) ?? [])
+    .filter((key) => key in labels)
+    .map((key) => [key, labels[key]]);
+  return { ...selector, matchLabels: { ...asRecord(selector.matchLabels), ...Object.fromEntries(own) } };
+}
+
 /**
  * The known gap: BFFs whose limits (bff-web's, bff-mobile's and bff-ops' sign-in limits,
  * bff-partner's per-key rate limits) each replica counts alone, since deploy/ runs no Redis for REDIS_URL to
@@ -345,12 +391,23 @@ const NOT_AT_THE_EDGE = new Set(["bff-ops"]);
 /** A TRUSTED_PROXIES value that believes everyone: an entry with a /0 prefix. */
 const trustsEveryone = (value: string): boolean => value.split(",").some((entry) => /\/0+$/.test(entry.trim()));
 
-/** The in-cluster Service a host names (short name, or <name>.<namespace>[.svc[.cluster.local]]). */
+/**
+ * The in-cluster Service a host names: <name>[.<namespace>[.svc[.cluster.local]]], or a
+ * StatefulSet's pod by its own name, <pod>.<its headless Service>[.<namespace>…] (that Service).
+ */
 function serviceNamed(rendered: Rendered, host: string): Json | undefined {
-  const [first, second, ...rest] = host.split(".");
-  if (second !== undefined && (second !== rendered.namespace || (rest.length > 0 && rest[0] !== "svc")))
-    return undefined;
-  return kindOf(rendered, "Service").find((s) => nameOf(s) === first);
+  const [first = "", second, ...rest] = host.split(".");
+  const inNamespace = (labels: string[]) =>
+    labels.length === 0 || (labels[0] === rendered.namespace && (labels.length === 1 || labels[1] === "svc"));
+  const service = (name: string) => kindOf(rendered, "Service").find((s) => nameOf(s) === name);
+  if (inNamespace(second === undefined ? [] : [second, ...rest])) return service(first);
+  if (second === undefined || !inNamespace(rest)) return undefined;
+  const podOf = kindOf(rendered, "StatefulSet").find((set) => {
+    const ordinal = new RegExp(`^${nameOf(set)}-(\\d+)$`).exec(first)?.[1];
+    const spec = asRecord(set.spec);
+    return spec.serviceName === second && ordinal !== undefined && Number(ordinal) < Number(spec.replicas ?? 1);
+  });
+  return podOf ? service(second) : undefined;
 }
 
 // --- NATS: authorization (users and permissions) and TLS -------------------------------------------
@@ -462,6 +519,21 @@ async function runnableNatsConfig(config: string, authorization: string, dir: st
   await writeFile(path.join(dir, "nats.conf"), text);
   await writeFile(path.join(dir, AUTHORIZATION_FILE), authorization);
   return path.join(dir, "nats.conf");
+}
+
+// --- Node versions --------------------------------------------------------------------------------
+
+/** Whether an engines range of `^a.b.c` and `>=a[.b[.c]]` alternatives (||) allows `version`. */
+function nodeRangeAllows(range: string, version: string): boolean {
+  const parse = (text: string) => [...text.split("."), "0", "0"].slice(0, 3).map(Number) as [number, number, number];
+  const compare = (a: number[], b: number[]) => a[0]! - b[0]! || a[1]! - b[1]! || a[2]! - b[2]!;
+  const wanted = parse(version);
+  return range.split("||").some((alternative) => {
+    const match = /^(\^|>=)\s*(\d+(?:\.\d+){0,2})$/.exec(alternative.trim());
+    assert.ok(match, `engines: ${alternative.trim()} is neither ^a.b.c nor >=a.b.c`);
+    const floor = parse(match[2]!);
+    return compare(wanted, floor) >= 0 && (match[1] === ">=" || wanted[0] === floor[0]);
+  });
 }
 
 // --- the tests ---------------------------------------------------------------------------------
@@ -860,26 +932,26 @@ describe("deploy: Kubernetes manifests (kubectl kustomize), compose file, Docker
         const apps = kindOf(r, "Deployment");
         for (const app of apps) {
           for (const [key, value] of Object.entries(environmentOf(r, app))) {
-            const endpoint = endpointOf(value);
-            if (!endpoint) continue;
-            const service = serviceNamed(r, endpoint.host);
-            if (!service) continue; // outside the cluster (prod's managed databases)
-            const spec = asRecord(service.spec);
-            const port = asArray(spec.ports).find((p) => p.port === endpoint.port);
-            assert.ok(
-              port,
-              `${overlay}: ${nameOf(app)} ${key}=${value}: Service ${nameOf(service)} has no port ${endpoint.port}`,
-            );
-            for (const target of workloadsOf(r).filter((w) =>
-              matchesSelector({ matchLabels: spec.selector }, podLabelsOf(w)),
-            )) {
-              const number = containerPort(target, port.targetPort ?? port.port)!;
-              const name = str(port.targetPort);
-              expected.add(`${nameOf(app)}>${nameOf(target)}:${number}`);
+            for (const endpoint of endpointsOf(value)) {
+              const service = serviceNamed(r, endpoint.host);
+              if (!service) continue; // outside the cluster (prod's managed databases)
+              const spec = asRecord(service.spec);
+              const port = asArray(spec.ports).find((p) => p.port === endpoint.port);
               assert.ok(
-                connectionAllowed(r, podLabelsOf(app), podLabelsOf(target), number, name),
-                `${overlay}: ${nameOf(app)} may not reach ${nameOf(target)}:${number} (${key}=${value})`,
+                port,
+                `${overlay}: ${nameOf(app)} ${key}=${value}: Service ${nameOf(service)} has no port ${endpoint.port}`,
               );
+              for (const target of workloadsOf(r).filter((w) =>
+                matchesSelector({ matchLabels: spec.selector }, podLabelsOf(w)),
+              )) {
+                const number = containerPort(target, port.targetPort ?? port.port)!;
+                const name = str(port.targetPort);
+                expected.add(`${nameOf(app)}>${nameOf(target)}:${number}`);
+                assert.ok(
+                  connectionAllowed(r, podLabelsOf(app), podLabelsOf(target), number, name),
+                  `${overlay}: ${nameOf(app)} may not reach ${nameOf(target)}:${number} (${key}=${value})`,
+                );
+              }
             }
           }
         }
@@ -1039,14 +1111,17 @@ describe("deploy: Kubernetes manifests (kubectl kustomize), compose file, Docker
           assert.ok(env.TLS_DIR, `${overlay}: ${p.name} connects to NATS without a certificate (TLS_DIR)`);
         }
         assert.ok(natsUrls.size > 0, `${overlay}: no process sets NATS_URL`);
-        for (const url of natsUrls) {
-          const host = new URL(url).hostname;
-          assert.equal(
-            nameOf(serviceNamed(r, host) ?? {}),
-            "nats",
-            `${overlay}: NATS_URL ${url} is not the Service nats`,
+        // The Service nats, or the nodes by their own names (nats-<n>.nats-headless): NATS's pods either way.
+        for (const server of [...natsUrls].flatMap((url) => url.split(","))) {
+          const url = new URL(server.trim());
+          const service = asRecord(serviceNamed(r, url.hostname));
+          assert.ok(
+            asRecord(service.spec).selector &&
+              matchesSelector({ matchLabels: asRecord(service.spec).selector }, podLabelsOf(nats)) &&
+              asArray(asRecord(service.spec).ports).some((port) => port.port === Number(url.port || 4222)),
+            `${overlay}: NATS_URL's ${server} is neither the Service nats nor a node of the StatefulSet nats`,
           );
-          for (const name of [host, `nats.${r.namespace}.svc`])
+          for (const name of [url.hostname, `nats.${r.namespace}.svc`])
             assert.ok(
               dnsNames.some((d) => dnsCovers(d, name)),
               `${overlay}: nats certificate lacks DNS name ${name}`,
@@ -1093,6 +1168,162 @@ describe("deploy: Kubernetes manifests (kubectl kustomize), compose file, Docker
               );
             }
           }
+        });
+
+        it("prod: callers reach every replica of a gRPC service: each <SERVICE>_ADDR is dns:///<its headless Service>.<namespace>.svc.cluster.local:<gRPC port>; the ClusterIP Services stay", () => {
+          const r = rendered();
+          const grpcServices = new Set(processes.filter((p) => p.kind === "grpc").map((p) => p.name));
+          const called = new Set<string>();
+          for (const p of processes) {
+            const env = environmentOf(
+              r,
+              kindOf(r, "Deployment").find((d) => nameOf(d) === p.name)!,
+            );
+            for (const [key, value] of Object.entries(env)) {
+              if (!key.endsWith("_ADDR")) continue;
+              const callee = calleeOf(key);
+              const where = `${p.name} ${key}=${value}`;
+              assert.ok(grpcServices.has(callee), `${where}: no gRPC service ${callee}`);
+              const match = /^dns:\/\/\/([a-z0-9-]+)\.([a-z0-9-]+)\.svc\.cluster\.local:(\d+)$/.exec(value);
+              assert.ok(match, `${where}: not dns:///<Service>.<namespace>.svc.cluster.local:<port>`);
+              const [, serviceName, namespace, port] = match;
+              assert.equal(namespace, r.namespace, `${where}: another namespace`);
+              const service = kindOf(r, "Service").find((s) => nameOf(s) === serviceName);
+              assert.ok(service, `${where}: no Service ${serviceName}`);
+              const spec = asRecord(service.spec);
+              assert.equal(
+                spec.clusterIP,
+                "None",
+                `${where}: ${serviceName} is not headless (a connection to its one address lands on one pod)`,
+              );
+              assert.notEqual(spec.publishNotReadyAddresses, true, `${where}: ${serviceName} names pods not ready`);
+              const selected = workloadsOf(r).filter((w) =>
+                matchesSelector({ matchLabels: spec.selector }, podLabelsOf(w)),
+              );
+              assert.deepEqual(selected.map(nameOf), [callee], `${where}: ${serviceName} selects other pods`);
+              const grpcPort = containerPort(selected[0]!, "grpc");
+              assert.equal(Number(port), grpcPort, `${where}: not ${callee}'s gRPC port`);
+              // No port mapping behind a headless Service: the caller dials the pod's own port.
+              const servicePort = asArray(spec.ports).find((sp) => sp.port === grpcPort);
+              assert.ok(
+                servicePort && containerPort(selected[0]!, servicePort.targetPort ?? servicePort.port) === grpcPort,
+                `${where}: ${serviceName} has no port ${String(grpcPort)} onto the container's`,
+              );
+              called.add(callee);
+            }
+          }
+          for (const name of ["accounts", "catalog", "inventory", "wallet", "orders", "query"])
+            assert.ok(called.has(name), `${overlay}: no process calls ${name}`);
+          // kubectl port-forward svc/<name> (grpcurl) and a running cluster's apply keep the ClusterIP Services.
+          for (const name of grpcServices) {
+            const service = kindOf(r, "Service").find((s) => nameOf(s) === name);
+            assert.ok(
+              service && asRecord(service.spec).clusterIP !== "None",
+              `${overlay}: no ClusterIP Service ${name}`,
+            );
+          }
+        });
+
+        it("prod: every gRPC service ages its connections (GRPC_MAX_CONNECTION_AGE_MS, _GRACE_MS); every NATS client lists every node and keeps its streams on each (STREAM_REPLICAS = the nodes)", () => {
+          const r = rendered();
+          const nats = kindOf(r, "StatefulSet").find((s) => nameOf(s) === "nats")!;
+          const nodes = Number(asRecord(nats.spec).replicas);
+          assert.ok(nodes >= 3, `${overlay}: NATS runs ${nodes} nodes`);
+          const headless = String(asRecord(nats.spec).serviceName);
+          const nodeUrls = Array.from({ length: nodes }, (_, n) => `nats://nats-${n}.${headless}:4222`);
+          let clients = 0;
+          for (const p of processes) {
+            const env = environmentOf(
+              r,
+              kindOf(r, "Deployment").find((d) => nameOf(d) === p.name)!,
+            );
+            const where: string = `${overlay}: ${p.name}`;
+            if (p.kind === "grpc") {
+              const age = Number(env.GRPC_MAX_CONNECTION_AGE_MS);
+              assert.ok(
+                age >= 60_000 && age <= 600_000,
+                `${where}: GRPC_MAX_CONNECTION_AGE_MS=${env.GRPC_MAX_CONNECTION_AGE_MS}: a new replica gets calls within minutes, and no client reconnects all the time`,
+              );
+              assert.ok(
+                Number(env.GRPC_MAX_CONNECTION_AGE_GRACE_MS) > 0,
+                `${where}: GRPC_MAX_CONNECTION_AGE_GRACE_MS is not set`,
+              );
+            }
+            if (env.NATS_URL === undefined) continue;
+            clients++;
+            assert.equal(env.STREAM_REPLICAS, String(nodes), `${where}: STREAM_REPLICAS`);
+            assert.deepEqual(
+              env.NATS_URL.split(",")
+                .map((url) => url.trim())
+                .sort(),
+              nodeUrls,
+              `${where}: NATS_URL does not list every node`,
+            );
+          }
+          assert.ok(
+            clients >= processes.filter((p) => p.kind === "grpc").length,
+            `${overlay}: ${clients} NATS clients`,
+          );
+        });
+
+        it("prod: at least two replicas of every process (its HPA's minimum; no replicas field for the HPA to fight), at most one down at a time (PDB), and each Deployment's pods prefer different nodes (pod anti-affinity)", () => {
+          const r = rendered();
+          for (const p of processes) {
+            const deployment = kindOf(r, "Deployment").find((d) => nameOf(d) === p.name)!;
+            const where: string = `${overlay}: ${p.name}`;
+            assert.equal(
+              asRecord(deployment.spec).replicas,
+              undefined,
+              `${where}: sets replicas, which every apply would force over its HPA's choice`,
+            );
+            const hpa = kindOf(r, "HorizontalPodAutoscaler").find(
+              (h) => asRecord(asRecord(h.spec).scaleTargetRef).name === p.name,
+            );
+            assert.ok(hpa && Number(asRecord(hpa.spec).minReplicas) >= 2, `${where}: fewer than 2 replicas`);
+            const labels = podLabelsOf(deployment);
+            const budgets = kindOf(r, "PodDisruptionBudget").filter((b) =>
+              matchesSelector(asRecord(asRecord(b.spec).selector), labels),
+            );
+            assert.equal(budgets.length, 1, `${where}: ${budgets.length} PodDisruptionBudgets`);
+            assert.equal(asRecord(budgets[0]!.spec).maxUnavailable, 1, `${where}: PDB maxUnavailable`);
+            const preferred = asArray(
+              asRecord(asRecord(podSpecOf(deployment).affinity).podAntiAffinity)
+                .preferredDuringSchedulingIgnoredDuringExecution,
+            );
+            const apart = preferred.some((weighted) => {
+              const term = asRecord(weighted.podAffinityTerm);
+              const selector = affinitySelectorOf(term, labels);
+              return (
+                Number(weighted.weight) > 0 &&
+                term.topologyKey === "kubernetes.io/hostname" &&
+                selector !== undefined &&
+                matchesSelector(selector, labels) &&
+                workloadsOf(r).every((other) => other === deployment || !matchesSelector(selector, podLabelsOf(other)))
+              );
+            });
+            assert.ok(apart, `${where}: no preferred pod anti-affinity by hostname between its own pods`);
+          }
+        });
+
+        it("prod: MongoDB clients write to a majority, read from the primary (primaryPreferred: a secondary only while there is none), and retry a write cut by a failover", () => {
+          const r = rendered();
+          let clients = 0;
+          for (const p of processes) {
+            const env = environmentOf(
+              r,
+              kindOf(r, "Deployment").find((d) => nameOf(d) === p.name)!,
+            );
+            if (env.MONGO_URL === undefined) continue;
+            clients++;
+            const settings = mongoConfig.parse(env);
+            assert.equal(settings.MONGO_WRITE_CONCERN, "majority", `${p.name}: MONGO_WRITE_CONCERN`);
+            assert.ok(
+              settings.MONGO_READ_PREFERENCE === "primary" || settings.MONGO_READ_PREFERENCE === "primaryPreferred",
+              `${p.name}: MONGO_READ_PREFERENCE=${String(settings.MONGO_READ_PREFERENCE)}`,
+            );
+            assert.equal(settings.MONGO_RETRY_WRITES, true, `${p.name}: MONGO_RETRY_WRITES`);
+          }
+          assert.ok(clients >= 2, `${overlay}: ${clients} MongoDB clients (catalog, query)`);
         });
       } else {
         it("dev: in-cluster PostgreSQL and MongoDB, each service with its own database and role", () => {
@@ -1199,20 +1430,20 @@ describe("deploy: Kubernetes manifests (kubectl kustomize), compose file, Docker
         checkEnvironment(`${source} ${p.name}`, p, env);
         const dependsOn = asRecord(service.depends_on);
         for (const [key, value] of Object.entries(env)) {
-          const endpoint = endpointOf(value);
-          if (!endpoint || !services[endpoint.host]) continue;
-          const condition = asRecord(dependsOn[endpoint.host]).condition;
-          const viaInit =
-            endpoint.host === "postgres" &&
-            asRecord(dependsOn["postgres-init"]).condition === "service_completed_successfully";
-          assert.ok(
-            condition === "service_healthy" || viaInit,
-            `${p.name} (${key}) must start after ${endpoint.host} is healthy`,
-          );
-          assert.ok(
-            asRecord(services[endpoint.host]!.healthcheck).test || endpoint.host === "postgres",
-            `${endpoint.host}: no healthcheck`,
-          );
+          for (const endpoint of endpointsOf(value).filter((named) => services[named.host])) {
+            const condition = asRecord(dependsOn[endpoint.host]).condition;
+            const viaInit =
+              endpoint.host === "postgres" &&
+              asRecord(dependsOn["postgres-init"]).condition === "service_completed_successfully";
+            assert.ok(
+              condition === "service_healthy" || viaInit,
+              `${p.name} (${key}) must start after ${endpoint.host} is healthy`,
+            );
+            assert.ok(
+              asRecord(services[endpoint.host]!.healthcheck).test || endpoint.host === "postgres",
+              `${endpoint.host}: no healthcheck`,
+            );
+          }
         }
       }
     });
@@ -1240,6 +1471,43 @@ describe("deploy: Kubernetes manifests (kubectl kustomize), compose file, Docker
         if (replicas > 1 && (!p.schema || "REDIS_URL" in p.schema.shape))
           assert.ok(env.REDIS_URL, `${source} ${p.name}: ${replicas} replicas, each counting its limits alone`);
       }
+    });
+
+    it("the gRPC services scale (--scale <name>=N): no container_name, no fixed host port; every caller names them dns:///<service>:<its gRPC port>, every replica's address", async () => {
+      const { source, services } = await model();
+      const grpcPorts = new Map<string, number>();
+      for (const p of processes.filter((x) => x.kind === "grpc")) {
+        const service = services[p.name]!;
+        const where = `${source} ${p.name}`;
+        assert.equal(service.container_name, undefined, `${where}: a container_name allows one replica`);
+        for (const entry of (service.ports as unknown[] | undefined) ?? []) {
+          // "[host_ip:][published:]target[/protocol]", or the long syntax's published.
+          const hostPort =
+            typeof entry === "object" && entry
+              ? String(asRecord(entry).published ?? "")
+              : (String(entry).split("/")[0]!.split(":").slice(-2, -1)[0] ?? "");
+          assert.equal(
+            hostPort,
+            "",
+            `${where}: ${JSON.stringify(entry)} takes a fixed host port: a second replica could not`,
+          );
+        }
+        grpcPorts.set(p.name, Number(interpolate(String(asRecord(service.environment).GRPC_PORT))));
+      }
+      const called = new Set<string>();
+      for (const p of processes) {
+        for (const [key, value] of Object.entries(asRecord(services[p.name]!.environment))) {
+          if (!key.endsWith("_ADDR")) continue;
+          const callee = calleeOf(key);
+          assert.equal(
+            interpolate(String(value)),
+            `dns:///${callee}:${grpcPorts.get(callee)}`,
+            `${source} ${p.name}: ${key} does not name every replica of ${callee}`,
+          );
+          called.add(callee);
+        }
+      }
+      assert.deepEqual([...called].sort(), [...grpcPorts.keys()].sort(), `${source}: the services called`);
     });
 
     it("mutual TLS: the one-shot certs service issues every process's certificate (issue-certs) into a volume; each process mounts only its own folder, read-only, as TLS_DIR, and starts after certs completed; no health check speaks gRPC", async () => {
@@ -1535,6 +1803,18 @@ describe("deploy: Kubernetes manifests (kubectl kustomize), compose file, Docker
       const ignore = readFileSync(path.join(root, ".dockerignore"), "utf8").split("\n");
       for (const entry of ["**/node_modules", "**/dist", ".git", ".tools", ".data", "proto/gen"])
         assert.ok(ignore.includes(entry), entry);
+    });
+
+    it("the image runs Node 24 (NODE_IMAGE's default), which package.json's engines allow, as they allow the Node running this test", () => {
+      const dockerfile = readFileSync(path.join(root, "deploy", "Dockerfile"), "utf8");
+      const image = /^ARG NODE_IMAGE=(\S+)$/m.exec(dockerfile)?.[1] ?? "";
+      assert.match(image, /^node:24-[\w.-]+$/, `NODE_IMAGE defaults to ${image}`);
+      const engines = String(
+        asRecord(asRecord(JSON.parse(readFileSync(path.join(root, "package.json"), "utf8"))).engines).node,
+      );
+      for (const version of ["24.0.0", process.versions.node])
+        assert.ok(nodeRangeAllows(engines, version), `engines ${engines} do not allow Node ${version}`);
+      assert.ok(!nodeRangeAllows(engines, "18.20.0"), `engines ${engines} allow Node 18`);
     });
 
     describe("the image's files, assembled as the Dockerfile does, run a service", function () {

@@ -11,6 +11,9 @@ import {
   type OtlpReceiver,
   type ReceivedSpan,
   logLines,
+  metricSum,
+  operationsGet,
+  parseMetrics,
   startSystem,
   type System,
 } from "@marquee/system-testing";
@@ -76,44 +79,13 @@ const matches = (expected: Expected) => (span: ReceivedSpan) =>
 
 const describeSpan = (e: Expected) => `${e.service} ${e.kind} ${e.name ?? e.eventType}`;
 
-/** Prometheus text format → samples. */
-function parseMetrics(text: string): { name: string; labels: Record<string, string>; value: number }[] {
-  return text
-    .split("\n")
-    .filter((line) => line && !line.startsWith("#"))
-    .map((line) => {
-      const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})?\s+(\S+)$/.exec(line);
-      if (!match) throw new Error(`not a sample: ${line}`);
-      const labels = Object.fromEntries(
-        [...(match[2] ?? "").matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1] ?? "", m[2] ?? ""]),
-      );
-      return { name: match[1] ?? "", labels, value: Number(match[3]) };
-    });
-}
-
-/** The port a service's metrics server listens on, from its "metrics server listening" log line. */
-function metricsPortOf(system: System, service: string): number {
-  const output = system.services.get(service)?.output() ?? "";
-  const line = logLines(output)
-    .filter((l) => typeof l.metricsPort === "number")
-    .at(-1);
-  if (!line) throw new Error(`${service} logged no metrics port:\n${output.slice(-2000)}`);
-  return line.metricsPort as number;
-}
-
 async function get(system: System, service: string, path: string): Promise<{ status: number; body: string }> {
-  const response = await fetch(`http://127.0.0.1:${metricsPortOf(system, service)}${path}`);
-  return { status: response.status, body: await response.text() };
+  return operationsGet(system.service(service), path);
 }
 
-/** Sum of the samples of `name` whose labels include `labels`. */
-async function metric(system: System, service: string, name: string, labels: Record<string, string> = {}) {
-  const { status, body } = await get(system, service, "/metrics");
-  assert.equal(status, 200);
-  return parseMetrics(body)
-    .filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
-    .reduce((sum, s) => sum + s.value, 0);
-}
+/** Sum of the samples of `name` on `service`'s /metrics whose labels include `labels`. */
+const metric = (system: System, service: string, name: string, labels: Record<string, string> = {}) =>
+  metricSum(system.service(service), name, labels);
 
 for (const mode of ["orchestration", "choreography"] as const) {
   describe(`observability, ${mode}: one trace per purchase, metrics and probes`, function () {

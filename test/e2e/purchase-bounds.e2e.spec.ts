@@ -7,6 +7,8 @@ import { OrderStatus, type Order } from "@marquee/proto/marquee/orders/v1/orders
 import { OrderStatus as ViewStatus, QueryServiceClient } from "@marquee/proto/marquee/query/v1/query_service";
 import {
   marketplace,
+  logLines,
+  metricSum,
   query,
   startSystem,
   type Marketplace,
@@ -30,38 +32,9 @@ const CLOCK_SLACK_MS = 100;
 
 type LogLine = Record<string, unknown>;
 
-function logLines(output: string): LogLine[] {
-  return output
-    .split("\n")
-    .filter((line) => line.startsWith("{"))
-    .flatMap((line) => {
-      try {
-        return [JSON.parse(line) as LogLine];
-      } catch {
-        return [];
-      }
-    });
-}
-
-/** Sum of the samples of `name` with these labels on orders' /metrics (its port from its last start's log). */
-async function ordersMetric(system: System, name: string, labels: Record<string, string>): Promise<number> {
-  const port = logLines(system.service("orders").output())
-    .filter((line) => typeof line.metricsPort === "number")
-    .at(-1)?.metricsPort;
-  assert.ok(typeof port === "number", "orders logged its metrics port");
-  const response = await fetch(`http://127.0.0.1:${port}/metrics`);
-  assert.equal(response.status, 200);
-  let sum = 0;
-  for (const line of (await response.text()).split("\n")) {
-    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})?\s+(\S+)$/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const found = Object.fromEntries(
-      [...(match[2] ?? "").matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]),
-    );
-    if (Object.entries(labels).every(([key, value]) => found[key] === value)) sum += Number(match[3]);
-  }
-  return sum;
-}
+/** Sum of the samples of `name` with these labels on orders' /metrics. */
+const ordersMetric = (system: System, name: string, labels: Record<string, string>): Promise<number> =>
+  metricSum(system.service("orders"), name, labels);
 
 /** The log line orders writes when it gives a purchase up. */
 function givenUpLine(system: System, orderId: string): LogLine | undefined {

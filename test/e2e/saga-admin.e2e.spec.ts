@@ -263,20 +263,25 @@ describe("orders' saga console: see, park, retry and give up a stuck purchase; a
     assert.equal(rejected.rejectionReason, "SAGA_FAILED");
     await seatsBack(show, CAPACITY - 2);
     assert.equal((await ops.compensateSaga({ orderId: other.orderId, reason: "again" })).outcome, ALREADY_DONE);
-    const otherSteps = (await timeline(other.orderId)).steps;
-    const giveUp = otherSteps.find((s) => s.step === "give-up");
-    assert.ok(giveUp, "the give-up is on the timeline");
-    assert.equal(giveUp.outcome, StepOutcome.STEP_OUTCOME_DECLINED);
-    assert.match(giveUp.error, /operator: buyer called/);
-    assert.ok(
-      otherSteps.some(
+    // The seats are back once inventory released them; orders records the step when the call returns.
+    const released = (steps: SagaStep[]) =>
+      steps.some(
         (s) =>
           s.saga === SagaKind.SAGA_KIND_COMPENSATE &&
           s.step === "release-seats" &&
           s.outcome === StepOutcome.STEP_OUTCOME_SUCCEEDED,
-      ),
-      "the compensation released the seats",
+      );
+    const otherSteps = await waitFor(
+      async () => {
+        const { steps } = await timeline(other.orderId);
+        return released(steps) ? steps : undefined;
+      },
+      { message: "the compensation's release-seats step on the timeline" },
     );
+    const giveUp = otherSteps.find((s) => s.step === "give-up");
+    assert.ok(giveUp, "the give-up is on the timeline");
+    assert.equal(giveUp.outcome, StepOutcome.STEP_OUTCOME_DECLINED);
+    assert.match(giveUp.error, /operator: buyer called/);
 
     // The wallet back: still parked, the purchase waits; RetrySagaNow runs it now; a repeat is ALREADY_DONE.
     await up("wallet");

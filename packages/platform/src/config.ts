@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { grpcAddressProblem } from "./grpc-target.js";
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -41,11 +42,30 @@ export const env = {
       .refine((value) => URL.canParse(value) && protocols.includes(new URL(value).protocol), {
         message: `must be a URL (${protocols.join(" or ")})`,
       }),
+  /** NATS_URL: one nats: URL, or several separated by commas (the nodes of a cluster; connectNats). */
+  natsUrl: (fallback: string) =>
+    z
+      .string()
+      .default(fallback)
+      .refine(
+        (value) => {
+          const servers = value.split(",").map((server) => server.trim());
+          return servers.every((server) => URL.canParse(server) && new URL(server).protocol === "nats:");
+        },
+        { message: "must be a nats: URL, or several separated by commas" },
+      ),
+  /**
+   * Where a service is reached (`<SERVICE>_ADDR`): host:port, a comma-separated list of its
+   * replicas' IP:port, or dns:///name:port for every address a name resolves to (grpc-target.ts).
+   */
   address: (fallback: string) =>
     z
       .string()
       .default(fallback)
-      .refine((value) => /^[\w.-]+:\d{1,5}$/.test(value), { message: "must be host:port" }),
+      .superRefine((value, context) => {
+        const problem = grpcAddressProblem(value);
+        if (problem) context.addIssue({ code: "custom", message: problem });
+      }),
   logLevel: () => z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   milliseconds: (fallback: number) => z.coerce.number().int().positive().default(fallback),
   /** Optional Redis (redis: or rediss:), e.g. for limits that every replica shares. */

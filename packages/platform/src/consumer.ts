@@ -17,7 +17,7 @@ import { Batches } from "./event-batches.js";
 import { runWithContext, type RequestContext } from "./context.js";
 import { asDomainError } from "./errors.js";
 import type { IncomingEvent } from "./events.js";
-import { toIncomingEvent } from "./nats.js";
+import { retryingApiTimeouts, toIncomingEvent } from "./nats.js";
 import { countDelivery, startConsumerSpan, trackConsumer } from "./telemetry/messaging.js";
 import { endSpan, formatTraceparent, type Span } from "./telemetry/tracing.js";
 
@@ -166,6 +166,10 @@ async function restartWhenLost(messages: ConsumerMessages, logger: Logger): Prom
 }
 
 async function ensureConsumer(options: ConsumerOptions): Promise<void> {
+  await retryingApiTimeouts(() => convergeConsumer(options));
+}
+
+async function convergeConsumer(options: ConsumerOptions): Promise<void> {
   const jsm = await jetstreamManager(options.nc);
   const config = {
     filter_subjects: options.filterSubjects,
@@ -173,6 +177,9 @@ async function ensureConsumer(options: ConsumerOptions): Promise<void> {
     // are dead-lettered after maxDeliver), so an outage never dead-letters a saga's events.
     max_deliver: -1,
     ack_wait: nanos(options.ackWaitMs ?? 30_000),
+    // As many copies as its stream has, now and after the stream is given more: set on every
+    // update too, so a consumer pinned to fewer (by hand, or by an older config) follows again.
+    num_replicas: 0,
   };
   const exists = await jsm.consumers.info(options.stream, options.durable).then(
     () => true,

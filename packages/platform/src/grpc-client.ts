@@ -10,9 +10,12 @@ import {
   type ServiceError,
 } from "@grpc/grpc-js";
 import { ROOT_CONTEXT } from "@opentelemetry/api";
+import { z } from "zod";
+import { env, parseConfig } from "./config.js";
 import { currentContext } from "./context.js";
 import { type DomainError, fromServiceError } from "./errors.js";
 import { METADATA_KEYS } from "./grpc-server.js";
+import { grpcTarget } from "./grpc-target.js";
 import { clientCredentials, processIdentity, type TransportIdentity } from "./identity.js";
 import { grpcClientRecorder, splitMethodPath } from "./telemetry/metrics.js";
 import { formatTraceparent, SpanKind, SpanStatusCode, startSpan } from "./telemetry/tracing.js";
@@ -30,7 +33,20 @@ export interface ClientOptions {
    * own, "accounts" for marquee.accounts.v1.AccountsService, whatever address it is reached at.
    */
   serverWorkload?: string;
+  /** The longest wait before an unreachable address is tried again (default: GRPC_MAX_RECONNECT_BACKOFF_MS). */
+  maxReconnectBackoffMs?: number;
 }
+
+/** The settings every process's gRPC clients share, read from the environment at the first client. */
+export const grpcClientConfig = z.object({
+  /**
+   * An address that does not answer is tried again after a backoff growing to this: how soon a
+   * replica listed before it listens (or back after a restart) gets calls.
+   */
+  GRPC_MAX_RECONNECT_BACKOFF_MS: env.milliseconds(5_000),
+});
+
+let clientSettings: z.output<typeof grpcClientConfig> | undefined;
 
 export interface CallSettings {
   timeoutMs?: number;
@@ -61,8 +77,9 @@ export type ClientConstructor<C> = {
 };
 
 /**
- * A client for one service over mutual TLS (this process's certificate, or options.identity):
- * every call carries a deadline (the inbound call's remaining time, capped by defaultTimeoutMs),
+ * A client for one service over mutual TLS (this process's certificate, or options.identity), at
+ * an address in any form env.address takes (grpc-target.ts), its calls spread round-robin over
+ * every address that answers: every call carries a deadline (the inbound call's remaining time, capped by defaultTimeoutMs),
  * the request id and the end user's token of the inbound call, and runs in a CLIENT span (a
  * child of the current span) whose traceparent it sends;
  * idempotent methods retry on UNAVAILABLE with backoff (gRPC retry policy in the channel's
@@ -75,15 +92,27 @@ export function createClient<C extends Client>(
   options: ClientOptions = {},
 ): { raw: C; call: PromiseClient<C>; close(): void } {
   const identity = options.identity ?? processIdentity();
-  const raw = new Constructor(address, clientCredentials(identity), channelOptions(Constructor, options));
+  const target = grpcTarget(address);
+  const raw = new Constructor(target, clientCredentials(identity), channelOptions(Constructor, target, options));
   return { raw, call: promisify(raw), close: () => raw.close() };
 }
 
-function channelOptions<C>(Constructor: ClientConstructor<C>, options: ClientOptions): ChannelOptions {
+/**
+ * round_robin over a target with several addresses (a list, or dns:/// for a headless Service);
+ * pick_first (grpc-js's default) for one: after its server restarts, pick_first reconnects when the
+ * next call comes, where round_robin would have tried at once, failed, and answered calls
+ * UNAVAILABLE until its reconnect backoff ran out.
+ */
+const balancesOverReplicas = (target: string): boolean => /^(ipv4|ipv6):|^dns:/.test(target);
+
+function channelOptions<C>(Constructor: ClientConstructor<C>, target: string, options: ClientOptions): ChannelOptions {
   const maxMessageBytes = options.maxMessageBytes ?? 4 * 1024 * 1024;
   const serviceName = serviceNameOf(Constructor);
   const serverWorkload = options.serverWorkload ?? serviceName.split(".")[1] ?? "";
+  const maxBackoffMs =
+    options.maxReconnectBackoffMs ?? (clientSettings ??= parseConfig(grpcClientConfig)).GRPC_MAX_RECONNECT_BACKOFF_MS;
   const serviceConfig = {
+    ...(balancesOverReplicas(target) ? { loadBalancingConfig: [{ round_robin: {} }] } : {}),
     methodConfig: [
       {
         name: (options.idempotentMethods ?? []).map((method) => ({ service: serviceName, method })),
@@ -105,6 +134,8 @@ function channelOptions<C>(Constructor: ClientConstructor<C>, options: ClientOpt
     "grpc.ssl_target_name_override": serverWorkload,
     "grpc.keepalive_time_ms": 60_000,
     "grpc.keepalive_timeout_ms": 20_000,
+    "grpc.initial_reconnect_backoff_ms": Math.min(1_000, maxBackoffMs),
+    "grpc.max_reconnect_backoff_ms": maxBackoffMs,
     "grpc.service_config": JSON.stringify(serviceConfig),
     "grpc.enable_retries": 1,
     interceptors: [propagateContext(options.defaultTimeoutMs ?? 5_000)],

@@ -12,9 +12,11 @@ import {
 } from "@grpc/grpc-js";
 import { ReflectionService } from "@grpc/reflection";
 import type { Logger } from "pino";
+import { z } from "zod";
 import { fileDescriptors } from "@marquee/proto";
 import type { AccessRule, AccessTable } from "@marquee/proto/access";
 import type { TokenVerifier } from "./auth.js";
+import { env, parseConfig } from "./config.js";
 import { runWithContext, type RequestContext } from "./context.js";
 import { asDomainError, permissionDenied, toServiceError, unauthenticated } from "./errors.js";
 import { callerWorkload, serverCredentials, type TransportIdentity } from "./identity.js";
@@ -89,7 +91,22 @@ export interface GrpcServerOptions {
   maxMessageBytes?: number;
   /** How long in-flight calls may run after shutdown starts before they are cut. */
   shutdownGraceMs?: number;
+  /**
+   * A connection older than this is asked to go (GOAWAY; ±10% jitter), so long-lived clients
+   * reconnect and spread over the replicas that exist now (default: GRPC_MAX_CONNECTION_AGE_MS).
+   */
+  maxConnectionAgeMs?: number;
+  /** How long the calls still running on such a connection may finish (default: GRPC_MAX_CONNECTION_AGE_GRACE_MS). */
+  maxConnectionAgeGraceMs?: number;
 }
+
+/** The settings every gRPC server shares (serveGrpc checks them at a service's start). */
+export const grpcServerConfig = z.object({
+  GRPC_MAX_CONNECTION_AGE_MS: env.milliseconds(300_000),
+  // Long: orders' ReadEventPages feeds a query rebuild in one stream for up to 6 h; idle connections
+  // still close at once (the grace only lets running calls finish).
+  GRPC_MAX_CONNECTION_AGE_GRACE_MS: env.milliseconds(21_600_000),
+});
 
 export interface RunningGrpcServer {
   port: number;
@@ -106,10 +123,13 @@ const METADATA_KEYS = {
 
 export async function startGrpcServer(options: GrpcServerOptions): Promise<RunningGrpcServer> {
   const maxMessageBytes = options.maxMessageBytes ?? 4 * 1024 * 1024;
+  const connectionAge = connectionAgeOf(options);
   const server = new Server({
     "grpc.max_receive_message_length": maxMessageBytes,
     "grpc.max_send_message_length": maxMessageBytes,
     "grpc.keepalive_permit_without_calls": 1,
+    "grpc.max_connection_age_ms": connectionAge.maxMs,
+    "grpc.max_connection_age_grace_ms": connectionAge.graceMs,
   });
   for (const service of options.services) {
     server.addService(service.definition, wrapHandlers(service, options.logger, options.verifier));
@@ -136,6 +156,19 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
     port,
     health,
     shutdown: () => drain(server, health, options.shutdownGraceMs ?? 10_000),
+  };
+}
+
+/** The options' connection age, or the GRPC_MAX_CONNECTION_AGE_* settings where they give none. */
+function connectionAgeOf(options: GrpcServerOptions): { maxMs: number; graceMs: number } {
+  const { maxConnectionAgeMs, maxConnectionAgeGraceMs } = options;
+  if (maxConnectionAgeMs !== undefined && maxConnectionAgeGraceMs !== undefined) {
+    return { maxMs: maxConnectionAgeMs, graceMs: maxConnectionAgeGraceMs };
+  }
+  const settings = parseConfig(grpcServerConfig);
+  return {
+    maxMs: maxConnectionAgeMs ?? settings.GRPC_MAX_CONNECTION_AGE_MS,
+    graceMs: maxConnectionAgeGraceMs ?? settings.GRPC_MAX_CONNECTION_AGE_GRACE_MS,
   };
 }
 

@@ -1,23 +1,74 @@
-import mongoose, { type Connection } from "mongoose";
+import mongoose, { type Connection, type ConnectOptions } from "mongoose";
 import type { Logger } from "pino";
+import { z } from "zod";
+import { parseConfig } from "./config.js";
 import { DomainError, unavailable } from "./errors.js";
 
 export type { Connection } from "mongoose";
 
+/** A variable left empty (`MONGO_RETRY_WRITES=`) counts as not set. */
+const unlessEmpty = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => (value === "" ? undefined : value), schema.optional());
+
+const READ_PREFERENCES = ["primary", "primaryPreferred", "secondary", "secondaryPreferred", "nearest"] as const;
+
+/**
+ * How a process's MongoDB connections write and read, for every process with a MONGO_URL. A
+ * setting not given leaves it to MONGO_URL's query (`?w=majority`) and then to the driver, as
+ * before these settings existed: acknowledged by the server's default write concern, reads from
+ * the primary, retryable writes on (the driver uses them only against a replica set or a sharded
+ * cluster, so FerretDB and a standalone MongoDB are unaffected). A setting given wins over the
+ * URL's. Production (a replica set): majority, primaryPreferred, true (docs/scaling.md).
+ */
+export const mongoConfig = z.object({
+  /** `majority` (acknowledged once on most members: survives a failover) or a number of members (0: unacknowledged). */
+  MONGO_WRITE_CONCERN: unlessEmpty(
+    z
+      .string()
+      .regex(/^(majority|\d{1,2})$/, { error: 'must be "majority" or a number of members (0, 1, 2, ...)' })
+      .transform((value): "majority" | number => (value === "majority" ? value : Number(value))),
+  ),
+  /** Which members reads go to: primary, primaryPreferred, secondary, secondaryPreferred or nearest. */
+  MONGO_READ_PREFERENCE: unlessEmpty(
+    z.enum(READ_PREFERENCES, { error: `must be one of ${READ_PREFERENCES.join(", ")}` }),
+  ),
+  /** Whether the driver retries a write once after a failover or a network error: true or false. */
+  MONGO_RETRY_WRITES: unlessEmpty(
+    z.enum(["true", "false"], { error: "must be true or false" }).transform((value) => value === "true"),
+  ),
+});
+
+export type MongoSettings = z.output<typeof mongoConfig>;
+
+/** The driver options the settings name; nothing for a setting not given. */
+export function mongoDriverOptions(settings: MongoSettings): ConnectOptions {
+  return {
+    ...(settings.MONGO_WRITE_CONCERN === undefined ? {} : { writeConcern: { w: settings.MONGO_WRITE_CONCERN } }),
+    ...(settings.MONGO_READ_PREFERENCE === undefined ? {} : { readPreference: settings.MONGO_READ_PREFERENCE }),
+    ...(settings.MONGO_RETRY_WRITES === undefined ? {} : { retryWrites: settings.MONGO_RETRY_WRITES }),
+  };
+}
+
 export interface MongoOptions {
   logger: Logger;
   serverSelectionTimeoutMs?: number;
+  /** Write concern, read preference, retryable writes (default: from the environment, mongoConfig). */
+  settings?: MongoSettings;
 }
 
 /**
  * A connection of its own (not mongoose's global one) that fails fast while the server is
  * down: no command buffering, a short server selection timeout. The driver reconnects by itself.
+ * A bad MONGO_WRITE_CONCERN, MONGO_READ_PREFERENCE or MONGO_RETRY_WRITES throws a ConfigError
+ * naming it before any connection is made.
  */
 export async function connectMongo(url: string, options: MongoOptions): Promise<Connection> {
+  const settings = options.settings ?? parseConfig(mongoConfig);
   const connection = mongoose.createConnection(url, {
     serverSelectionTimeoutMS: options.serverSelectionTimeoutMs ?? 2_000,
     bufferCommands: false,
     autoIndex: true,
+    ...mongoDriverOptions(settings),
   });
   const logger = options.logger.child({ mongo: new URL(url).host });
   connection.on("disconnected", () => logger.warn("MongoDB disconnected"));

@@ -106,27 +106,54 @@ export interface NatsServerSettings {
   tls: { cert: string; key: string; ca: string };
   namespaces: readonly string[];
   rights?: Readonly<Record<string, EventRights>>;
+  /** Required in a cluster: JetStream's Raft groups know their peers by it. */
   serverName?: string;
+  /** One node of a JetStream cluster: its routes to the others. */
+  cluster?: NatsClusterSettings;
+  /**
+   * fsync every write before JetStream acknowledges it (`sync_interval: always`, as production
+   * runs: deploy/nats/nats.conf); unset, the server's default syncs every 2 minutes.
+   */
+  syncAlways?: boolean;
+}
+
+export interface NatsClusterSettings {
+  /** The cluster's name, the same on every node. */
+  name: string;
+  /** This node's route port. */
+  port: number;
+  /** Every node's route URL (nats-route://host:port); a node skips a route to itself. */
+  routes: readonly string[];
 }
 
 /**
  * A nats-server configuration with TLS required, client certificates verified and mapped to
  * users, and the users' permissions (JSON: the nats-server config format is a superset of it).
+ * In a cluster the routes use TLS too, each side presenting the server certificate and verifying
+ * the other's against the same CA: the `nats` workload certificate is issued for server and
+ * client use, and names 127.0.0.1 (pki.ts), so nodes on one host verify each other as they are.
  */
 export function natsServerConfig(settings: NatsServerSettings): string {
+  if (settings.cluster && !settings.serverName) throw new Error("a cluster node needs a server name");
+  const tlsFiles = { cert_file: settings.tls.cert, key_file: settings.tls.key, ca_file: settings.tls.ca };
   const config = {
     ...(settings.serverName ? { server_name: settings.serverName } : {}),
     host: settings.host,
     port: settings.port,
     ...(settings.httpPort !== undefined ? { http_port: settings.httpPort } : {}),
-    jetstream: { store_dir: settings.storeDir },
-    tls: {
-      cert_file: settings.tls.cert,
-      key_file: settings.tls.key,
-      ca_file: settings.tls.ca,
-      verify_and_map: true,
-      timeout: 2,
-    },
+    jetstream: { store_dir: settings.storeDir, ...(settings.syncAlways ? { sync_interval: "always" } : {}) },
+    tls: { ...tlsFiles, verify_and_map: true, timeout: 2 },
+    ...(settings.cluster
+      ? {
+          cluster: {
+            name: settings.cluster.name,
+            host: settings.host,
+            port: settings.cluster.port,
+            routes: settings.cluster.routes,
+            tls: { ...tlsFiles, verify: true, timeout: 2 },
+          },
+        }
+      : {}),
     authorization: { users: natsUsers(settings.namespaces, settings.rights) },
   };
   return `${JSON.stringify(config, null, 2)}\n`;

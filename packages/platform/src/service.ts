@@ -17,7 +17,7 @@ import { JetStreamAuditLog } from "./admin/audit-log.js";
 import { poisonSwitch } from "./faults.js";
 import type { TokenVerifier } from "./auth.js";
 import { processIdentity } from "./identity.js";
-import { startGrpcServer, type RunningGrpcServer, type ServiceBinding } from "./grpc-server.js";
+import { grpcServerConfig, startGrpcServer, type RunningGrpcServer, type ServiceBinding } from "./grpc-server.js";
 import type { HealthCheck } from "./health.js";
 import { Lifecycle } from "./lifecycle.js";
 import { createLogger } from "./logger.js";
@@ -25,6 +25,7 @@ import {
   connectNats,
   ensureStreams,
   JetStreamPublisher,
+  streamConfig,
   type EventPublisher,
   type NatsConnection,
   type StreamSpec,
@@ -119,6 +120,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<ServiceRunt
   lifecycle.installSignalHandlers();
   const telemetry = setupTelemetry(options.name, logger, lifecycle);
   const consumerSettings = loadConfig(options.name, consumerConfig);
+  const { STREAM_REPLICAS } = loadConfig(options.name, streamConfig);
   const consumers = {
     ackWaitMs: consumerSettings.CONSUMER_ACK_WAIT_MS,
     concurrency: consumerSettings.CONSUMER_CONCURRENCY,
@@ -132,7 +134,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<ServiceRunt
     converge: stream.name === streamOf(options.namespace, options.name).name,
   }));
   const jsm = await jetstreamManager(nats);
-  await ensureStreams(jsm, [...streams, auditStream(options.namespace)]);
+  await ensureStreams(jsm, [...streams, auditStream(options.namespace)], { replicas: STREAM_REPLICAS });
   await assertAppendOnly(jsm, auditStreamOf(options.namespace).name);
   const publisher = tracedPublisher(new JetStreamPublisher(jetstream(nats)));
   const healthChecks: HealthCheck[] = [
@@ -187,9 +189,11 @@ export interface ServeOptions {
  * Starts the gRPC server last and stops it first: no call arrives at a closed pool. Beside it,
  * the metrics server (METRICS_PORT, default gRPC port + 1000): /metrics, /livez, and /readyz,
  * which follows the gRPC health status (database and NATS reachable; migrations ran before).
- * It stops after the gRPC server, so /readyz says "shutting down" while calls drain.
+ * It stops after the gRPC server, so /readyz says "shutting down" while calls drain. Connections
+ * are asked to go at GRPC_MAX_CONNECTION_AGE_MS, so clients spread over replicas started since.
  */
 export async function serveGrpc(runtime: ServiceRuntime, options: ServeOptions): Promise<RunningGrpcServer> {
+  const connectionAge = loadConfig(runtime.name, grpcServerConfig);
   const metrics: { server?: RunningMetricsServer | undefined } = {};
   runtime.lifecycle.onShutdown("metrics server", () => metrics.server?.close());
   const server = await startGrpcServer({
@@ -199,6 +203,8 @@ export async function serveGrpc(runtime: ServiceRuntime, options: ServeOptions):
     identity: processIdentity(),
     verifier: options.verifier,
     healthChecks: runtime.healthChecks,
+    maxConnectionAgeMs: connectionAge.GRPC_MAX_CONNECTION_AGE_MS,
+    maxConnectionAgeGraceMs: connectionAge.GRPC_MAX_CONNECTION_AGE_GRACE_MS,
   });
   runtime.lifecycle.onShutdown("grpc server", () => server.shutdown());
   metrics.server = await runtime.telemetry.serveMetrics(server.port, () => server.health.readiness);

@@ -1,7 +1,9 @@
 import { startFerretDb, type FerretDb } from "@marquee/platform/testing/ferretdb";
+import { startNatsCluster, type NatsCluster } from "@marquee/platform/testing/nats-cluster";
 import { startNatsServer, type NatsServer } from "@marquee/platform/testing/nats-server";
 import { createTestDatabase, type TestDatabase } from "@marquee/platform/testing/postgres";
 import { startService, type ServiceProcess } from "@marquee/platform/testing/service-process";
+import { freePort } from "@marquee/platform/testing/server-process";
 import { startTcpProxy, type TcpProxy } from "@marquee/platform/testing/tcp-proxy";
 import { testTlsDir } from "@marquee/platform/testing/tls";
 import { waitFor } from "@marquee/platform/testing/wait";
@@ -13,13 +15,18 @@ export type StartedProcess = ServiceProcess & { readonly env: NodeJS.ProcessEnv 
 export interface System {
   /** Every process started by name (services and BFFs), by name. */
   readonly services: ReadonlyMap<string, ServiceProcess>;
-  /** The run's nats-server: fault tests stop and restart it. */
+  /**
+   * The run's nats-server: fault tests stop and restart it. With a cluster (natsNodes: 3), its url
+   * lists every node, and stop/kill/restart act on all of them (natsCluster() has each node).
+   */
   readonly nats: NatsServer;
+  /** The run's JetStream cluster (SystemOptions.natsNodes: 3), to kill one node. */
+  natsCluster(): NatsCluster;
   /** The run's FerretDB, if a MongoDB service was started: fault tests stop and restart it. */
   ferretDb(): FerretDb;
   /** The TCP proxy in front of `service`'s PostgreSQL (SystemOptions.proxiedPostgres): pause() = database down. */
   proxy(service: string): TcpProxy;
-  /** `service`'s database taken away (its proxy paused): returns once it reports NOT_SERVING. */
+  /** `service`'s database taken away (its proxy paused): returns once it no longer reports SERVING. */
   databaseDown(service: string): Promise<void>;
   /** `service`'s database back (its proxy resumed): returns once it reports SERVING again. */
   databaseUp(service: string): Promise<void>;
@@ -31,8 +38,12 @@ export interface System {
   address(name: string): string;
   /** http://host:port of a running BFF. */
   url(name: string): string;
-  /** A running process, to stop, kill or restart it. */
+  /** A running process, to stop, kill or restart it (the first of its replicas). */
   service(name: string): ServiceProcess;
+  /** Every running replica of a process (SystemOptions.replicas; startSpare adds to them). */
+  replicas(name: string): readonly ServiceProcess[];
+  /** Starts a replica on a port reserved for it (SystemOptions.spares), which its callers list already. */
+  startSpare(name: string): Promise<ServiceProcess>;
   /** The environment `name` was started with (without its port), to start another copy. */
   env(name: string): NodeJS.ProcessEnv;
   /** Starts a process of the table that is not running yet (e.g. a BFF once the data is seeded). */
@@ -60,6 +71,15 @@ export interface SystemOptions {
   proxiedPostgres?: readonly string[];
   /** How long each process may take to report SERVING (default READY_TIMEOUT_MS). */
   readyTimeoutMs?: number;
+  /**
+   * Replicas per gRPC service (default 1), sharing its store; its callers' <NAME>_ADDR lists them
+   * all (the clients balance round_robin), and so does address(name).
+   */
+  replicas?: Readonly<Record<string, number>>;
+  /** Ports reserved per gRPC service for replicas started later (startSpare), listed to callers from the start. */
+  spares?: Readonly<Record<string, number>>;
+  /** 1 nats-server (default), or a JetStream cluster of 3 nodes (set STREAM_REPLICAS in env for R3 streams). */
+  natsNodes?: 1 | 3;
 }
 
 /**
@@ -79,6 +99,9 @@ export async function startSystem(
 
   const services = new Map<string, ServiceProcess>();
   const instances: ServiceProcess[] = [];
+  const replicaSets = new Map<string, ServiceProcess[]>();
+  const sparePorts = new Map<string, number[]>();
+  let natsCluster: NatsCluster | undefined;
   const envs = new Map<string, NodeJS.ProcessEnv>();
   const databases: TestDatabase[] = [];
   const databaseUrls = new Map<string, string>();
@@ -113,7 +136,11 @@ export async function startSystem(
   const address = (name: string): string => {
     const running = services.get(name);
     if (!running) throw new Error(`${name} is not running: start it before the processes that call it`);
-    return running.address;
+    const spares = sparePorts.get(name) ?? [];
+    if (recipeOf(name).protocol !== "grpc" || (!options.replicas?.[name] && spares.length === 0))
+      return running.address;
+    const replicas = (replicaSets.get(name) ?? []).filter((replica) => !spares.includes(replica.port));
+    return [...replicas.map((replica) => replica.address), ...spares.map((port) => `127.0.0.1:${port}`)].join(",");
   };
   const database = async (prefix: string): Promise<string> => {
     const created = await createTestDatabase(`e2e_test_${prefix}`);
@@ -147,28 +174,44 @@ export async function startSystem(
   const launch = async (
     name: string,
     own: NodeJS.ProcessEnv,
+    port?: number,
   ): Promise<{ running: ServiceProcess; env: NodeJS.ProcessEnv }> => {
     const recipe = recipeOf(name);
     const env = await environmentOf(recipe, own);
     const running = await startService({
       name,
       env,
+      port,
       main: mainOf(name),
       protocol: recipe.protocol,
       readyTimeoutMs: options.readyTimeoutMs ?? READY_TIMEOUT_MS,
     });
     return { running, env };
   };
+  /** Another replica of a running process: its store, its settings, its own port. */
+  const startReplica = async (name: string, port?: number): Promise<ServiceProcess> => {
+    const { running } = await launch(name, get(envs, name), port);
+    instances.push(running);
+    get(replicaSets, name).push(running);
+    return running;
+  };
   const start = async (name: string, own: NodeJS.ProcessEnv = {}): Promise<ServiceProcess> => {
     if (services.has(name)) throw new Error(`${name} is already running`);
     const { running, env } = await launch(name, own);
     services.set(name, running);
     envs.set(name, env);
+    replicaSets.set(name, [running]);
+    const more = (options.replicas?.[name] ?? 1) - 1;
+    if (more > 0) await Promise.all(Array.from({ length: more }, () => startReplica(name)));
+    const spares = await Promise.all(Array.from({ length: options.spares?.[name] ?? 0 }, () => freePort()));
+    sparePorts.set(name, spares);
     return running;
   };
 
   try {
-    nats = await startNatsServer({ namespaces: [options.env?.EVENT_NAMESPACE ?? EVENT_NAMESPACE] });
+    const namespaces = [options.env?.EVENT_NAMESPACE ?? EVENT_NAMESPACE];
+    if ((options.natsNodes ?? 1) === 1) nats = await startNatsServer({ namespaces });
+    else nats = wholeCluster((natsCluster = await startNatsCluster({ nodes: options.natsNodes, namespaces })));
     const pending = [...recipes];
     while (pending.length > 0) {
       // A process starts once every callee it has in this system is up.
@@ -192,7 +235,10 @@ export async function startSystem(
     proxy: (service) => get(proxies, service),
     databaseDown: async (service) => {
       await get(proxies, service).pause();
-      await waitFor(async () => (await get(services, service).health()) === "NOT_SERVING", {
+      // The health probe's own query has to time out first. On a busy machine the health call
+      // itself may miss its 1 s deadline (UNREACHABLE): not serving either way.
+      await waitFor(async () => (await get(services, service).health()) !== "SERVING", {
+        timeoutMs: 30_000,
         message: `${service} to report NOT_SERVING`,
       });
     },
@@ -212,6 +258,17 @@ export async function startSystem(
     address,
     url: (name) => `http://${address(name)}`,
     service: (name) => get(services, name),
+    replicas: (name) => [...get(replicaSets, name)],
+    startSpare: async (name) => {
+      const spares = get(sparePorts, name);
+      const port = spares.find((reserved) => !get(replicaSets, name).some((replica) => replica.port === reserved));
+      if (port === undefined) throw new Error(`${name} has no spare port left (SystemOptions.spares)`);
+      return startReplica(name, port);
+    },
+    natsCluster: () => {
+      if (!natsCluster) throw new Error("this system runs one nats-server (SystemOptions.natsNodes: 3 for a cluster)");
+      return natsCluster;
+    },
     env: (name) => ({ ...get(envs, name) }),
     start,
     startInstance: async (name, own = {}) => {
@@ -220,5 +277,23 @@ export async function startSystem(
       return { ...running, env };
     },
     stop,
+  };
+}
+
+/** A cluster seen as one server: its url lists every node; stop, kill and restart act on all nodes. */
+function wholeCluster(cluster: NatsCluster): NatsServer {
+  const first = cluster.nodes[0];
+  if (!first) throw new Error("a NATS cluster without nodes");
+  const all = async (act: (node: NatsCluster["nodes"][number]) => Promise<void>): Promise<void> => {
+    await Promise.all(cluster.nodes.map(act));
+  };
+  return {
+    port: first.port,
+    url: cluster.url,
+    configFile: first.configFile,
+    stop: () => all((node) => node.stop()),
+    kill: (signal) => all((node) => node.kill(signal)),
+    restart: () => all((node) => node.restart()),
+    dispose: () => cluster.dispose(),
   };
 }

@@ -10,7 +10,7 @@ export const accountsConfig = z
   .object({
     GRPC_PORT: env.port(50051),
     DATABASE_URL: env.url("postgres://postgres@127.0.0.1:5432/marquee_accounts", ["postgres:", "postgresql:"]),
-    NATS_URL: env.url("nats://127.0.0.1:4222", ["nats:"]),
+    NATS_URL: env.natsUrl("nats://127.0.0.1:4222"),
     EVENT_NAMESPACE: env.eventNamespace(),
     LOG_LEVEL: env.logLevel(),
     /** Access tokens are verified offline and cannot be revoked: keep them short (a refresh renews them). */

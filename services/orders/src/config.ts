@@ -4,7 +4,7 @@ import { env } from "@marquee/platform";
 export const ordersConfig = z.object({
   GRPC_PORT: env.port(50055),
   DATABASE_URL: env.url("postgres://postgres@127.0.0.1:5432/marquee_orders", ["postgres:", "postgresql:"]),
-  NATS_URL: env.url("nats://127.0.0.1:4222", ["nats:"]),
+  NATS_URL: env.natsUrl("nats://127.0.0.1:4222"),
   EVENT_NAMESPACE: env.eventNamespace(),
   LOG_LEVEL: env.logLevel(),
   ACCOUNTS_ADDR: env.address("127.0.0.1:50051"),

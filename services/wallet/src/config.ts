@@ -4,7 +4,7 @@ import { env } from "@marquee/platform";
 export const walletConfig = z.object({
   GRPC_PORT: env.port(50054),
   DATABASE_URL: env.url("postgres://postgres@127.0.0.1:5432/marquee_wallet", ["postgres:", "postgresql:"]),
-  NATS_URL: env.url("nats://127.0.0.1:4222", ["nats:"]),
+  NATS_URL: env.natsUrl("nats://127.0.0.1:4222"),
   EVENT_NAMESPACE: env.eventNamespace(),
   LOG_LEVEL: env.logLevel(),
   /** orders, inventory and wallet must all run the same mode (docs/purchase-saga.md). */

@@ -5,6 +5,12 @@
  *
  *   node packages/platform/dist/src/bin/nats-config.js --tls-dir .data/tls/nats --store .data/nats \
  *     [--host 127.0.0.1] [--port 4222] [--http-port 8222] [--namespace marquee ...] [--server-name n]
+ *     [--sync-always] [--cluster-name c --cluster-port 6222 --route nats-route://127.0.0.1:6223 ...]
+ *
+ * --sync-always: fsync every write before the ack (`sync_interval: always`, as deploy/nats). With
+ * --cluster-name the server is one node of a JetStream cluster (it then needs --server-name):
+ * routes listen on --cluster-port and go to each --route (every node's, its own may be listed),
+ * over TLS with the same certificate.
  *
  * --tls-dir holds the server's ca.crt, tls.crt and tls.key (issue-certs writes them for "nats").
  * With --authorization-only it prints just the users block, for a config that includes it
@@ -24,6 +30,10 @@ const { values } = parseArgs({
     "http-port": { type: "string" },
     namespace: { type: "string", multiple: true, default: ["marquee"] },
     "server-name": { type: "string" },
+    "sync-always": { type: "boolean", default: false },
+    "cluster-name": { type: "string" },
+    "cluster-port": { type: "string", default: "6222" },
+    route: { type: "string", multiple: true, default: [] },
     "authorization-only": { type: "boolean", default: false },
   },
 });
@@ -34,8 +44,13 @@ if (values["authorization-only"]) {
 const tlsDir = values["tls-dir"];
 if (!tlsDir || !values.store) {
   process.stderr.write(
-    "usage: nats-config --tls-dir <dir> --store <dir> [--port n] [--http-port n] [--namespace ns]\n",
+    "usage: nats-config --tls-dir <dir> --store <dir> [--port n] [--http-port n] [--namespace ns] [--sync-always]\n" +
+      "       [--server-name n --cluster-name c --cluster-port n --route nats-route://host:port ...]\n",
   );
+  process.exit(2);
+}
+if (values["cluster-name"] && !values["server-name"]) {
+  process.stderr.write("nats-config: a cluster node (--cluster-name) needs --server-name\n");
   process.exit(2);
 }
 const port = (value: string | undefined): number | undefined => {
@@ -57,5 +72,15 @@ process.stdout.write(
     tls: { cert: absolute(TLS_FILES.cert), key: absolute(TLS_FILES.key), ca: absolute(TLS_FILES.ca) },
     namespaces: values.namespace,
     ...(values["server-name"] ? { serverName: values["server-name"] } : {}),
+    ...(values["sync-always"] ? { syncAlways: true } : {}),
+    ...(values["cluster-name"]
+      ? {
+          cluster: {
+            name: values["cluster-name"],
+            port: port(values["cluster-port"]) ?? 6222,
+            routes: values.route,
+          },
+        }
+      : {}),
   }),
 );

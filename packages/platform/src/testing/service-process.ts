@@ -46,10 +46,27 @@ export interface ServiceSpec {
   protocol?: "grpc" | "http";
   /** The certificate it runs with (default: the test CA's for `name`), as the workload it names. */
   workload?: string;
+  /** Its port (default: a free one), e.g. one its callers were given before it started. */
+  port?: number;
 }
 
+/**
+ * Starts the process on spec.port, or on a free port: picked, released, then bound by the process,
+ * so another process (a parallel test file, an outgoing connection) can take it in between. Then
+ * it tries again on another port, up to three times.
+ */
 export async function startService(spec: ServiceSpec): Promise<ServiceProcess> {
-  const port = await freePort();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startServiceOn(spec, spec.port ?? (await freePort()));
+    } catch (error) {
+      const taken = error instanceof Error && error.message.includes("EADDRINUSE");
+      if (!taken || spec.port !== undefined || attempt >= 3) throw error;
+    }
+  }
+}
+
+async function startServiceOn(spec: ServiceSpec, port: number): Promise<ServiceProcess> {
   const address = `127.0.0.1:${port}`;
   const main = spec.main ?? path.join(repoRoot(), "services", spec.name, "dist", "src", "main.js");
   const http = spec.protocol === "http";
@@ -108,6 +125,10 @@ export async function startService(spec: ServiceSpec): Promise<ServiceProcess> {
     ).catch((error: unknown) => {
       // A process that never came up must not outlive the test (nor keep mocha from exiting).
       started.kill("SIGKILL");
+      health?.close();
+      if (error instanceof Error && !error.message.includes("\n")) {
+        error.message += `; its last output:\n${output.split("\n").slice(-15).join("\n")}`;
+      }
       throw error;
     });
   };
