@@ -141,7 +141,7 @@ describe("gRPC replicas: one address lists several, calls spread, a dead one is 
     assert.equal(await answeredBy(calls), "h");
   });
 
-  it("keeps answering when a replica dies: idempotent calls on it are retried on the other, the rest fail once", async () => {
+  it("keeps answering when a replica dies: at most the calls in flight on it fail (UNAVAILABLE), every later call goes to the other", async () => {
     // Each replica a process of its own, killed with SIGKILL: its connections just end.
     const replicaProcess = async (name: string): Promise<ServiceProcess> => {
       const started = await startService({
@@ -189,12 +189,16 @@ describe("gRPC replicas: one address lists several, calls spread, a dead one is 
     await Promise.all(runs.flatMap((each) => Array.from({ length: callsPerClient }, () => caller(each))));
     await killing;
 
-    assert.deepEqual(retrying.failures, [], "every idempotent call is answered");
-    assert.ok(
-      plain.failures.length <= callsPerClient,
-      `at most the calls in flight fail: ${plain.failures.join("; ")}`,
-    );
-    assert.ok(plain.failures.every((error) => error.kind === "unavailable"));
+    // A call whose answer had begun to arrive when the connection reset is committed: grpc-js does not
+    // retry it, even for an idempotent method (a full run saw one, read ECONNRESET). So both clients
+    // may lose at most their calls in flight at the kill, each UNAVAILABLE.
+    for (const each of runs) {
+      assert.ok(
+        each.failures.length <= callsPerClient,
+        `at most the calls in flight fail: ${each.failures.join("; ")}`,
+      );
+      assert.ok(each.failures.every((error) => error.kind === "unavailable"));
+    }
     for (const each of runs) {
       assert.ok(each.before.includes("c") && each.before.includes("d"), "both served calls before c died");
       assert.deepEqual(new Set(each.after), new Set(["d"]), "every call made after c died was answered by d");
